@@ -1,0 +1,126 @@
+"""Checks that span several parts of a scenario: names that must exist, probabilities that must add up.
+
+They read the raw (merged) data rather than the validated objects, so that they still run, and still report,
+when some other part of the file is broken: the user sees every problem in one pass.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simulator.config.schema import BUILTIN_REGIMES, PATTERNS
+
+PathKey = tuple[str | int, ...]
+Finding = tuple[PathKey, str]
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _prob(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+
+def cross_check(data: dict[str, Any]) -> list[Finding]:
+    """Every cross-reference problem of raw scenario data, as ``(field path, message)`` pairs."""
+    found: list[Finding] = []
+    services = _dict(data.get("services"))
+    kinds = {name: _dict(spec).get("kind") for name, spec in services.items()}
+    known = ", ".join(sorted(services)) or "none defined"
+
+    def service_ref(path: PathKey, name: Any, allowed: tuple[str, ...], role: str) -> str | None:
+        if not isinstance(name, str):
+            return None
+        if name not in services:
+            found.append((path, f"unknown service {name!r} (known services: {known})"))
+            return None
+        if kinds[name] not in allowed:
+            found.append((path, f"service {name!r} is a {kinds[name]}; {role} must be a {' or '.join(allowed)}"))
+            return None
+        return name
+
+    # referral edges
+    onward: dict[tuple[str, str], float] = {}
+    for i, edge in enumerate(_list(data.get("referrals"))):
+        edge = _dict(edge)
+        source = service_ref(("referrals", i, "from"), edge.get("from"),
+                             ("clinic", "shelter", "outreach", "access_point", "housing"), "a referral's sender")
+        target = service_ref(("referrals", i, "to"), edge.get("to"), ("clinic", "housing"),
+                             "a referral's receiver")
+        for need in _list(edge.get("needs")):
+            if target and kinds[target] == "housing" and need != "housing":
+                found.append((("referrals", i, "needs"),
+                              f"{target!r} is a housing programme and meets only the 'housing' need, not {need!r}"))
+            if target and kinds[target] == "clinic" and need == "housing":
+                found.append((("referrals", i, "needs"),
+                              f"{target!r} is a clinic; send the 'housing' need to a housing programme"))
+            if source and isinstance(need, str):
+                onward[(source, need)] = onward.get((source, need), 0.0) + _prob(edge.get("probability"))
+        if source is not None and source == target:
+            found.append((("referrals", i, "to"), "a referral cannot go from a service to itself"))
+    for (source, need), total in onward.items():
+        treated = _prob(_dict(_dict(services[source]).get("treats")).get(need))
+        if total + treated > 1 + 1e-9:
+            found.append((("services", source),
+                          f"for need {need!r}, 'treats' ({treated:g}) plus referral probabilities "
+                          f"({total:g}) exceed 1"))
+
+    # a clinic that neither treats a need nor passes it on is a dead end for referrals carrying it
+    for i, edge in enumerate(_list(data.get("referrals"))):
+        edge = _dict(edge)
+        target = edge.get("to")
+        if kinds.get(target) != "clinic":
+            continue
+        treats = _dict(_dict(services[target]).get("treats"))
+        for need in _list(edge.get("needs")):
+            if isinstance(need, str) and need != "housing" and need not in treats \
+                    and (target, need) not in onward:
+                found.append((("referrals", i, "needs"),
+                              f"{target!r} neither treats {need!r} nor refers it on: add it to "
+                              f"services.{target}.treats"))
+
+    for i, walk in enumerate(_list(data.get("entry"))):
+        service_ref(("entry", i, "service"), _dict(walk).get("service"), ("clinic",), "a walk-in service")
+
+    # regimes and their settings
+    handoffs = _dict(data.get("handoffs"))
+    regimes = {**{k: {"assignment": v.assignment} for k, v in BUILTIN_REGIMES.items()},
+               **_dict(data.get("regimes"))}
+    regime = data.get("regime", "organic")
+    if isinstance(regime, str) and regime not in regimes:
+        found.append((("regime",), f"unknown regime {regime!r}; known regimes: {', '.join(sorted(regimes))}"))
+    for name, spec in regimes.items():
+        assignment = _dict(spec).get("assignment") if isinstance(spec, dict) else None
+        if isinstance(assignment, dict) and "integrated" in assignment:
+            found.append((("regimes", name, "assignment"),
+                          "'integrated' cannot be mixed per handoff: it replaces the referral path"))
+    active = _dict(regimes.get(regime)) if isinstance(regime, str) else {}
+    integrated = _dict(handoffs.get("integrated"))
+    if active.get("assignment") == "integrated" and not integrated:
+        found.append((("handoffs",), f"regime {regime!r} needs a 'handoffs.integrated' section"))
+    if integrated:
+        service_ref(("handoffs", "integrated", "access_point"), integrated.get("access_point"),
+                    ("access_point",), "the coordinated access point")
+        for i, rule in enumerate(_list(integrated.get("eligibility"))):
+            service_ref(("handoffs", "integrated", "eligibility", i, "service"), _dict(rule).get("service"),
+                        ("clinic", "housing"), "an eligibility rule's service")
+    conference = _dict(_dict(handoffs.get("multilateral")).get("conference"))
+    for i, name in enumerate(_list(conference.get("participants"))):
+        service_ref(("handoffs", "multilateral", "conference", "participants", i), name,
+                    ("clinic", "shelter", "outreach", "housing", "access_point"), "a participant")
+
+    # shelter use must be described for every pattern that can occur when there are shelters
+    population = _dict(data.get("population"))
+    if any(kind == "shelter" for kind in kinds.values()):
+        use = _dict(population.get("shelter_use"))
+        patterns = set(_dict(_dict(population.get("attributes")).get("pattern", {"transitional": 1})))
+        patterns |= set(_dict(_dict(population.get("initial_stock")).get("pattern")))
+        for pattern in sorted(p for p in patterns if p in PATTERNS and p not in use):
+            found.append((("population", "shelter_use"),
+                          f"no shelter use given for pattern {pattern!r} (the scenario has shelters)"))
+    return found

@@ -1,0 +1,266 @@
+"""Reading scenario files: safe YAML, ``extends:``, and errors that name file, line and field.
+
+YAML is composed with PyYAML's safe loader (no object construction) and a YAML 1.2-like resolver, so that
+``17:00`` stays a time and ``no`` stays a word. While building plain data the loader records where every
+value came from (file, line, column); when pydantic or the cross-checks report a problem at a field path,
+that path is mapped back to its place in the file the user wrote, including through ``extends:`` chains.
+
+Every problem is collected and reported together, as ``FILE:LINE:COL: field.path: message``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from simulator.config.checks import cross_check
+from simulator.config.schema import Scenario
+
+PathKey = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Mark:
+    file: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem of a config, located in its file."""
+
+    mark: Mark
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.mark.file}:{self.mark.line}:{self.mark.column}"
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+class ConfigError(Exception):
+    """A config could not be read or is invalid; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe loader with YAML 1.2 booleans and no sexagesimal numbers."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in resolvers if tag not in ("tag:yaml.org,2002:bool",
+                                                            "tag:yaml.org,2002:int",
+                                                            "tag:yaml.org,2002:float")]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"), list("-+0123456789")
+)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9_]+)(?:[eE][-+]?[0-9]+)?$|^[-+]?[0-9]+[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def read_yaml(path: Path) -> tuple[Any, dict[PathKey, Mark]]:
+    """Read one YAML file into plain data and the mark of every value (and of every mapping key).
+
+    Raises
+    ------
+    ConfigError
+        If the file is missing, is not valid YAML, or repeats a key.
+    """
+    shown = _display(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([Problem(Mark(shown, 1, 1), "", "file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([Problem(Mark(shown, 1, 1), "", f"cannot read file: {exc}")]) from None
+    loader = _Loader(text)
+    marks: dict[PathKey, Mark] = {}
+    problems: list[Problem] = []
+    try:
+        node = loader.get_single_node()
+
+        def build(node: yaml.Node, key: PathKey) -> Any:
+            mark = Mark(shown, node.start_mark.line + 1, node.start_mark.column + 1)
+            marks.setdefault(key, mark)
+            if isinstance(node, yaml.MappingNode):
+                loader.flatten_mapping(node)
+                out: dict[Any, Any] = {}
+                for key_node, value_node in node.value:
+                    name = loader.construct_object(key_node, deep=True)
+                    if not isinstance(name, str | int):
+                        name = str(name)
+                    child = (*key, name)
+                    key_mark = Mark(shown, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                    if name in out:
+                        problems.append(Problem(key_mark, _dotted(child), "key appears twice"))
+                    marks[child] = key_mark
+                    out[name] = build(value_node, child)
+                return out
+            if isinstance(node, yaml.SequenceNode):
+                return [build(item, (*key, i)) for i, item in enumerate(node.value)]
+            return loader.construct_object(node, deep=True)
+
+        data = build(node, ()) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise ConfigError([Problem(Mark(shown, line, col), "", f"invalid YAML: {exc.problem}")]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError([Problem(Mark(shown, 1, 1), "", f"invalid YAML: {exc}")]) from None
+    finally:
+        loader.dispose()
+    if problems:
+        raise ConfigError(problems)
+    return data, marks
+
+
+def _dotted(path: PathKey) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _merge(base: Any, over: Any) -> Any:
+    """Deep-merge ``over`` onto ``base``: mappings merge key by key, anything else is replaced."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for name, value in over.items():
+            out[name] = _merge(base[name], value) if name in base else value
+        return out
+    return over
+
+
+def load_data(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], dict[PathKey, Mark]]:
+    """Read a config file and the files it ``extends``, merged, with the mark of every value."""
+    path = Path(path)
+    data, marks = read_yaml(path)
+    shown = _display(path)
+    if not isinstance(data, dict):
+        raise ConfigError([Problem(Mark(shown, 1, 1), "", "a config must be a mapping of fields")])
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data, marks
+    where = marks.get(("extends",), Mark(shown, 1, 1))
+    if not isinstance(parent, str):
+        raise ConfigError([Problem(where, "extends", "must be the path of another config file")])
+    parent_path = (path.parent / parent).resolve()
+    if parent_path in _seen or parent_path == path.resolve():
+        raise ConfigError([Problem(where, "extends", f"{parent!r} extends itself in a cycle")])
+    if not parent_path.exists():
+        raise ConfigError([Problem(where, "extends", f"file {parent!r} not found")])
+    base, base_marks = load_data(parent_path, (*_seen, path.resolve()))
+    # the extending file wins for every path it writes; the rest points into the base file
+    return _merge(base, data), {**base_marks, **marks}
+
+
+def _locate(loc: tuple[Any, ...], data: Any) -> PathKey:
+    """Drop the parts of a pydantic error location that are not keys of the data (union tags)."""
+    out: list[str | int] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            out.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            out.append(part)
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str) and part not in node and out and (
+            part in ("clinic", "shelter", "outreach", "housing", "access_point")
+            or part.startswith(("function-", "tagged-union", "literal[", "dict[", "str", "int", "float"))
+            or part in ("fixed", "exponential", "lognormal", "gamma", "uniform", "triangular")
+        ):
+            continue
+        else:
+            out.append(part)
+            node = None
+    return tuple(out)
+
+
+def mark_for(path: PathKey, marks: dict[PathKey, Mark], default: Mark) -> Mark:
+    for end in range(len(path), -1, -1):
+        if path[:end] in marks:
+            return marks[path[:end]]
+    return default
+
+
+def _clean(message: str) -> str:
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if message.startswith(prefix):
+            return message[len(prefix):]
+    return message
+
+
+def validate_data(data: dict[str, Any], marks: dict[PathKey, Mark], source: str) -> Scenario:
+    """Validate merged config data; raise :class:`ConfigError` listing every problem."""
+    default = Mark(source, 1, 1)
+    problems: list[Problem] = []
+    scenario: Scenario | None = None
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors(include_url=False):
+            path = _locate(tuple(err["loc"]), data)
+            message = _clean(err["msg"])
+            if err["type"] == "extra_forbidden":
+                message = "unknown field (check the spelling)"
+            elif err["type"] == "missing":
+                message = "required field is missing"
+            elif err["type"] == "union_tag_invalid":
+                message = _clean(err["msg"])
+            problems.append(Problem(mark_for(path, marks, default), _dotted(path), message))
+    for path, message in cross_check(data):
+        problems.append(Problem(mark_for(path, marks, default), _dotted(path), message))
+    if problems:
+        unique = list(dict.fromkeys(problems))
+        unique.sort(key=lambda p: (p.mark.file, p.mark.line, p.mark.column))
+        raise ConfigError(unique)
+    assert scenario is not None
+    return scenario
+
+
+def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Read, merge (``extends:``) and validate a scenario file.
+
+    Parameters
+    ----------
+    path
+        A YAML scenario file.
+    overrides
+        Optional top-level fields to set after reading (e.g. ``{"horizon": "30 days"}``); they are validated
+        like the file's own fields.
+
+    Raises
+    ------
+    ConfigError
+        Listing every problem found, each with its file, line, column and field.
+    """
+    path = Path(path)
+    data, marks = load_data(path)
+    if overrides:
+        data = {**data, **overrides}
+    return validate_data(data, marks, _display(path))

@@ -1,0 +1,204 @@
+"""Housing programmes: a waiting list matched to places only when a place falls vacant.
+
+A programme either owns ``slots`` (housing first: a place stays taken for the tenancy, or until the tenant
+returns to homelessness) or receives ``vacancies`` at an external rate (units of a social-housing stock
+offered to this population; a vacancy with nobody eligible waiting goes to someone outside the model). A share
+of places can be reserved for clients sent by a case conference. The list is served by priority then by
+date of application; a client may give up waiting (patience). Once matched, the client moves in after the
+move-in time and their episode of homelessness ends.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from simulator.config.schema import Housing
+from simulator.engine.nodes import EXITED, LOST_WAITING, NORMAL, RENEGED
+
+if TYPE_CHECKING:
+    from simulator.engine.simulation import Client, Simulation
+
+HOUSED = "housed"
+
+
+class Application:
+    __slots__ = ("arrival", "client", "event", "live", "need", "referral", "reserved_ok")
+
+    def __init__(self, client: Client, need: str, referral: list[Any] | None, reserved_ok: bool,
+                 arrival: float, event: simpy.Event):
+        self.client = client
+        self.need = need
+        self.referral = referral
+        self.reserved_ok = reserved_ok
+        self.arrival = arrival
+        self.event = event
+        self.live = True
+
+
+class HousingProgramme:
+    def __init__(self, sim: Simulation, name: str, spec: Housing):
+        self.sim = sim
+        self.env = sim.env
+        self.name = name
+        self.spec = spec
+        self.stream = sim.streams[f"housing:{name}"]
+        self.patience_stream = sim.streams[f"patience:{name}"]
+        self.heap: list[tuple[float, float, int, Application]] = []
+        self._seq = 0
+        self.waiting = 0
+        self.present = 0
+        self.arrivals_observed = 0
+        self._area = 0.0
+        self._last = 0.0
+        self.reserved_free = 0
+        self.general_free = 0
+        if spec.slots is not None:
+            reserved = round(spec.slots * spec.reserved_share)
+            self.reserved_free, self.general_free = reserved, spec.slots - reserved
+        else:
+            self.env.process(self.vacancies())
+
+    # -- monitor ---------------------------------------------------------------------------------------
+    def _tick(self) -> None:
+        now, warmup = self.env.now, self.sim.warmup
+        if now > warmup:
+            self._area += self.present * (now - max(self._last, warmup))
+        self._last = now
+
+    def time_avg_present(self) -> float:
+        self._tick()
+        span = self.sim.end_time - self.sim.warmup
+        return self._area / span if span > 0 else 0.0
+
+    # -- supply ----------------------------------------------------------------------------------------
+    def vacancies(self) -> Generator[Any, Any, None]:
+        assert self.spec.vacancies is not None
+        rate = self.spec.vacancies
+        if rate <= 0:
+            return
+        while True:
+            yield self.env.timeout(self.stream.std_exponential() / rate)
+            reserved = self.stream.uniform() < self.spec.reserved_share
+            application = self._best(reserved)
+            if application is not None:
+                self._match(application, None)
+
+    def free(self, reserved: bool) -> None:
+        """A place of this programme falls vacant (tenancy ended or tenant returned)."""
+        application = self._best(reserved)
+        if application is not None:
+            self._match(application, reserved)
+        elif reserved:
+            self.reserved_free += 1
+        else:
+            self.general_free += 1
+
+    def _best(self, reserved: bool) -> Application | None:
+        """The first live application that may take a (reserved or general) place."""
+        skipped = []
+        found = None
+        while self.heap:
+            item = heapq.heappop(self.heap)
+            application = item[3]
+            if not application.live:
+                continue
+            if reserved and not application.reserved_ok:
+                skipped.append(item)
+                continue
+            found = application
+            break
+        for item in skipped:
+            heapq.heappush(self.heap, item)
+        return found
+
+    def _match(self, application: Application, reserved: bool | None) -> None:
+        application.live = False
+        application.event.succeed(reserved)
+
+    # -- demand ----------------------------------------------------------------------------------------
+    def apply(self, client: Client, need: str, priority: float, reserved_ok: bool,
+              referral: list[Any] | None, adjustment: str) -> Generator[Any, Any, str]:
+        """Join the waiting list; on a match move in (the episode ends). Return the outcome."""
+        env = self.env
+        sim = self.sim
+        arrival = env.now
+        rid = referral[0] if referral is not None else -1
+        rows = sim.rec.rows["visits"]
+        event = env.event()
+        application = Application(client, need, referral, reserved_ok, arrival, event)
+        self._tick()
+        self.present += 1
+        if arrival >= sim.warmup:
+            self.arrivals_observed += 1
+        sim.housing_waiting[id(application)] = (self, application)
+        # a free place is taken at once: reserved places first for case-conference clients
+        if reserved_ok and self.reserved_free > 0:
+            self.reserved_free -= 1
+            self._match(application, True)
+        elif self.general_free > 0:
+            self.general_free -= 1
+            self._match(application, False)
+        else:
+            order = priority if self.spec.discipline == "priority" else NORMAL
+            self._seq += 1
+            heapq.heappush(self.heap, (order, arrival, self._seq, application))
+        slot_kind: Any = None
+        try:
+            if self.spec.patience is not None and not event.triggered:
+                patience = self.spec.patience.sample(self.patience_stream)
+                result = yield event | env.timeout(patience)
+                if event not in result:
+                    application.live = False
+                    self._done(application)
+                    rows.append((client.id, client.episode, self.name, need, rid, adjustment, arrival,
+                                 math.nan, env.now, RENEGED))
+                    return RENEGED
+                slot_kind = result[event]
+            else:
+                slot_kind = yield event
+            start = env.now
+            if referral is not None:
+                referral[10] = start
+            self._done(application)
+            yield env.timeout(self.spec.move_in.sample(self.stream))
+        except simpy.Interrupt:
+            application.live = False
+            if event.triggered:
+                # matched but not moved in: the place goes to the next in line
+                if self.spec.slots is not None:
+                    self.free(bool(event.value))
+                else:
+                    nxt = self._best(False)
+                    if nxt is not None:
+                        self._match(nxt, None)
+            self._done(application)
+            rows.append((client.id, client.episode, self.name, need, rid, adjustment, arrival,
+                         env.now if event.triggered else math.nan, env.now, EXITED))
+            raise
+        rows.append((client.id, client.episode, self.name, need, rid, adjustment, arrival, start, env.now,
+                     "served"))
+        sim.housed(client, self, slot_kind)
+        return HOUSED
+
+    def _done(self, application: Application) -> None:
+        if self.sim.housing_waiting.pop(id(application), None) is not None:
+            self._tick()
+            self.present -= 1
+
+    def censor(self) -> None:
+        rows = self.sim.rec.rows["visits"]
+        for programme, application in list(self.sim.housing_waiting.values()):
+            if programme is self:
+                referral = application.referral
+                rid = referral[0] if referral is not None else -1
+                adjustment = referral[6] if referral is not None else "walk_in"
+                rows.append((application.client.id, application.client.episode, self.name, application.need,
+                             rid, adjustment, application.arrival, math.nan, math.nan, "censored"))
+
+
+__all__ = ["HOUSED", "LOST_WAITING", "HousingProgramme"]

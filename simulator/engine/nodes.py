@@ -1,0 +1,216 @@
+"""Servers with a queue: clinics, the coordinated access point, and the staff of shelters and outreach.
+
+A :class:`ServiceNode` is a pool of staff (SimPy resource) with a queue discipline (FIFO or priority), optional
+opening hours, optional patience (reneging) and an optional waitlist cap (balking). Staff time spent on
+coordination (a call, a case conference) is taken from the same pool: coordination is not free.
+
+Opening hours are modelled the way a manager would close a clinic: at closing time a "closed" request with the
+highest priority is queued for every staff member; each takes effect when that person finishes the client in
+front of them, and all are released at the next opening.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from simulator.config.distributions import Distribution
+from simulator.config.schema import Hours
+
+if TYPE_CHECKING:
+    from simulator.engine.simulation import Simulation
+
+INF = math.inf
+
+#: priorities at a node (lower is served first)
+CLOSED = -1e12
+COORDINATION = -1e9
+MULTILATERAL = 1.0
+QUEUE_JUMP = 2.0
+NORMAL = 3.0
+
+SERVED = "served"
+RENEGED = "reneged"
+LOST_WAITING = "lost_waiting"
+BALKED = "balked"
+EXITED = "exited"
+
+
+class ServiceNode:
+    """Staff with a queue. ``serve`` is a sub-generator run inside a client's process."""
+
+    def __init__(
+        self,
+        sim: Simulation,
+        name: str,
+        kind: str,
+        staff: int,
+        hours: Hours | None = None,
+        discipline: str = "fifo",
+        patience: Distribution | None = None,
+        waitlist_cap: int | None = None,
+    ):
+        self.sim = sim
+        self.env = sim.env
+        self.name = name
+        self.kind = kind
+        self.staff = staff
+        self.hours = hours
+        self.patience = patience
+        self.waitlist_cap = waitlist_cap
+        self.honours_priority = discipline == "priority"
+        self.prioritised = self.honours_priority or hours is not None
+        self.resource: Any = (simpy.PriorityResource if self.prioritised else simpy.Resource)(
+            self.env, capacity=staff)
+        self.patience_stream = sim.streams[f"patience:{name}"]
+        self.waiting = 0
+        self.present = 0
+        self.arrivals_observed = 0
+        self._area = 0.0
+        self._last = 0.0
+        self.current: dict[Any, list[Any]] = {}
+        if hours is not None:
+            self.env.process(self.shifts(hours))
+
+    # -- monitor: time-average number present (waiting + in service), over the observed window ----------
+    def _tick(self) -> None:
+        now = self.env.now
+        warmup = self.sim.warmup
+        if now > warmup:
+            self._area += self.present * (now - (self._last if self._last > warmup else warmup))
+        self._last = now
+
+    def time_avg_present(self) -> float:
+        self._tick()
+        span = self.sim.end_time - self.sim.warmup
+        return self._area / span if span > 0 else 0.0
+
+    # -- opening hours ---------------------------------------------------------------------------------
+    def shifts(self, hours: Hours) -> Generator[Any, Any, None]:
+        env = self.env
+        request = self.resource.request
+        held = [request(priority=CLOSED) for _ in range(self.staff)]
+        day = 0
+        while True:
+            if self.sim.weekday(day) in hours.days:
+                opening, closing = day + hours.open, day + hours.close
+                if opening > env.now:
+                    yield env.timeout(opening - env.now)
+                for req in held:
+                    if req.triggered:
+                        self.resource.release(req)
+                    else:
+                        req.cancel()
+                yield env.timeout(closing - env.now)
+                held = [request(priority=CLOSED) for _ in range(self.staff)]
+            day += 1
+            yield env.timeout(day - env.now)
+
+    def open_hours(self, start: float, end: float) -> float:
+        """Hours of opening between ``start`` and ``end`` (days), per staff member."""
+        if self.hours is None:
+            return (end - start) * 24
+        total = 0.0
+        for day in range(math.floor(start), math.ceil(end)):
+            if self.sim.weekday(day) in self.hours.days:
+                lo, hi = max(day + self.hours.open, start), min(day + self.hours.close, end)
+                total += max(0.0, hi - lo)
+        return total * 24
+
+    # -- coordination ----------------------------------------------------------------------------------
+    def occupy(self, duration: float) -> Generator[Any, Any, None]:
+        """Take one staff member for ``duration`` days (coordination work), ahead of waiting clients."""
+        req = self.resource.request(priority=COORDINATION) if self.prioritised else self.resource.request()
+        yield req
+        yield self.env.timeout(duration)
+        self.resource.release(req)
+
+    # -- client service --------------------------------------------------------------------------------
+    def serve(
+        self,
+        client: Any,
+        need: str,
+        priority: float,
+        duration: float,
+        give_up_at: float,
+        referral: list[Any] | None,
+        adjustment: str,
+    ) -> Generator[Any, Any, str]:
+        """Queue, wait (perhaps give up), be served for ``duration`` days; return the outcome."""
+        env = self.env
+        sim = self.sim
+        arrival = env.now
+        rows = sim.rec.rows["visits"]
+        rid = referral[0] if referral is not None else -1
+        if self.waitlist_cap is not None and self.waiting >= self.waitlist_cap:
+            rows.append((client.id, client.episode, self.name, need, rid, adjustment, arrival, math.nan,
+                         math.nan, BALKED))
+            return BALKED
+        deadline = give_up_at
+        reneges = False
+        if self.patience is not None:
+            patience_at = arrival + self.patience.sample(self.patience_stream)
+            if patience_at < deadline:
+                deadline, reneges = patience_at, True
+        self._tick()
+        self.present += 1
+        self.waiting += 1
+        if arrival >= sim.warmup:
+            self.arrivals_observed += 1
+        if self.prioritised:
+            req = self.resource.request(priority=priority if self.honours_priority else NORMAL)
+        else:
+            req = self.resource.request()
+        entry = [client, need, rid, adjustment, arrival, math.nan]
+        self.current[req] = entry
+        start = math.nan
+        try:
+            if deadline < INF:
+                yield req | env.timeout(deadline - arrival)
+                if not req.triggered:
+                    req.cancel()
+                    self._leave(req)
+                    self.waiting -= 1
+                    outcome = RENEGED if reneges else LOST_WAITING
+                    rows.append((client.id, client.episode, self.name, need, rid, adjustment, arrival,
+                                 math.nan, env.now, outcome))
+                    return outcome
+            else:
+                yield req
+            self.waiting -= 1
+            start = entry[5] = env.now
+            if referral is not None:
+                referral[10] = start
+            yield env.timeout(duration)
+            self.resource.release(req)
+            self._leave(req)
+            rows.append((client.id, client.episode, self.name, need, rid, adjustment, arrival, start,
+                         env.now, SERVED))
+            return SERVED
+        except simpy.Interrupt:
+            if req.triggered:
+                self.resource.release(req)
+            else:
+                req.cancel()
+                self.waiting -= 1
+            self._leave(req)
+            rows.append((client.id, client.episode, self.name, need, rid, adjustment, arrival, start,
+                         env.now, EXITED))
+            raise
+
+    def _leave(self, req: Any) -> None:
+        self._tick()
+        self.present -= 1
+        del self.current[req]
+
+    def censor(self) -> None:
+        """Write the visits still waiting or in service at the horizon as censored."""
+        rows = self.sim.rec.rows["visits"]
+        for entry in self.current.values():
+            client, need, rid, adjustment, arrival, start = entry
+            rows.append((client.id, client.episode, self.name, need, rid, adjustment, arrival, start,
+                         math.nan, "censored"))
+        self.current.clear()

@@ -1,0 +1,177 @@
+"""Emergency shelters: pools of beds allocated night by night.
+
+Clients who ask for a bed join one first-come-first-served line for the whole shelter network. While a
+shelter's intake window is open, the next client in line whom it serves (gender, age group) takes a free bed.
+When the last window of the night closes, everyone still in line is refused: a turn-away and an unsheltered
+night. Beds freed during the day go to the line at the next window. Capacity follows a schedule (base +
+winter surge); when surge beds close, the clients admitted last leave first, so occupancy never exceeds
+capacity.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from simulator.config.schema import Season, Shelter
+
+if TYPE_CHECKING:
+    from simulator.engine.simulation import Client, Simulation
+
+CHECKOUT_HOUR = 8 / 24
+SCHEDULE_HOUR = 12 / 24
+
+
+def in_season(day: date, season: Season) -> bool:
+    """Whether ``day`` lies in the season (which may wrap over the new year)."""
+    key = (day.month, day.day)
+    start = tuple(int(x) for x in season.start.split("-"))
+    end = tuple(int(x) for x in season.end.split("-"))
+    if start <= end:
+        return start <= key <= end
+    return key >= start or key <= end
+
+
+class ShelterState:
+    def __init__(self, name: str, spec: Shelter):
+        self.name = name
+        self.spec = spec
+        self.capacity = spec.capacity
+        self.occupants: dict[int, Client] = {}
+        self.admitted_tonight = 0
+        genders = spec.serves.gender
+        ages = spec.serves.age_group
+        self.genders = frozenset(genders) if genders is not None else None
+        self.ages = frozenset(ages) if ages is not None else None
+
+    def serves(self, client: Client) -> bool:
+        return (self.genders is None or client.gender in self.genders) and (
+            self.ages is None or client.age_group in self.ages)
+
+    def is_open(self, now: float) -> bool:
+        clock = now - math.floor(now)
+        return self.spec.intake.open <= clock < self.spec.intake.close
+
+
+class ShelterSystem:
+    def __init__(self, sim: Simulation, specs: dict[str, Shelter]):
+        self.sim = sim
+        self.env = sim.env
+        self.shelters = [ShelterState(name, spec) for name, spec in specs.items()]
+        self.line: dict[int, tuple[Client, simpy.Event]] = {}
+        self.where: dict[int, ShelterState] = {}
+        self.refused_tonight = 0
+        self.close_time = max(s.spec.intake.close for s in self.shelters)
+        self._set_capacities(0)
+        for shelter in self.shelters:
+            self.env.process(self.intake(shelter))
+        self.env.process(self.nightly())
+
+    # -- client side -----------------------------------------------------------------------------------
+    def request(self, client: Client) -> simpy.Event:
+        """Ask for a bed; the event succeeds with the shelter's name when the client is admitted."""
+        event = self.env.event()
+        now = self.env.now
+        for shelter in self.shelters:
+            if len(shelter.occupants) < shelter.capacity and shelter.is_open(now) and shelter.serves(client):
+                self._admit(shelter, client, event)
+                return event
+        self.line[client.id] = (client, event)
+        return event
+
+    def place(self, client: Client) -> bool:
+        """Put a client of the initial stock straight into a free bed, if one serves them."""
+        for shelter in self.shelters:
+            if len(shelter.occupants) < shelter.capacity and shelter.serves(client):
+                self._admit(shelter, client, None)
+                return True
+        return False
+
+    def leave(self, client: Client) -> None:
+        """The client leaves the line or their bed (end of stay, or end of episode)."""
+        self.line.pop(client.id, None)
+        shelter = self.where.pop(client.id, None)
+        if shelter is not None:
+            del shelter.occupants[client.id]
+
+    def _admit(self, shelter: ShelterState, client: Client, event: simpy.Event | None) -> None:
+        shelter.occupants[client.id] = client
+        shelter.admitted_tonight += 1
+        self.where[client.id] = shelter
+        self.sim.set_location(client, "shelter")
+        if self.sim.log_events:
+            self.sim.log(client, "shelter_admitted", shelter.name, "", "", "")
+        if event is not None:
+            event.succeed(shelter.name)
+
+    # -- the night -------------------------------------------------------------------------------------
+    def intake(self, shelter: ShelterState) -> Generator[Any, Any, None]:
+        """At the opening of the intake window, the line fills the beds freed since the last night."""
+        env = self.env
+        day = 0
+        while True:
+            opening = day + shelter.spec.intake.open
+            if opening > env.now:
+                yield env.timeout(opening - env.now)
+            free = shelter.capacity - len(shelter.occupants)
+            if free > 0 and self.line:
+                for client_id, (client, event) in list(self.line.items()):
+                    if shelter.serves(client):
+                        del self.line[client_id]
+                        self._admit(shelter, client, event)
+                        free -= 1
+                        if free == 0:
+                            break
+            day += 1
+            yield env.timeout(day - env.now)
+
+    def nightly(self) -> Generator[Any, Any, None]:
+        """Refusals at the close of intake; the census; checkout; the capacity schedule."""
+        env = self.env
+        sim = self.sim
+        census_time = sim.scenario.outputs.census_time
+        day = 0
+        while True:
+            # 12:00 capacity for tonight (the schedule changes at midday, before any intake opens)
+            if day > 0:
+                yield env.timeout(day + SCHEDULE_HOUR - env.now)
+                self._set_capacities(day)
+            # close of the last intake window: the line is refused for the night
+            yield env.timeout(day + self.close_time - env.now)
+            refused = len(self.line)
+            for client, _ in self.line.values():
+                client.refused_nights += 1
+                if sim.log_events:
+                    sim.log(client, "shelter_refused", "", "", "", "no_bed")
+            # census at the count hour of the following morning
+            yield env.timeout(day + 1 + census_time - env.now)
+            if env.now > sim.warmup:
+                rows = sim.rec.rows["nights"]
+                for shelter in self.shelters:
+                    rows.append((day, shelter.name, shelter.capacity, len(shelter.occupants),
+                                 shelter.admitted_tonight, 0))
+                rows.append((day, "all", sum(s.capacity for s in self.shelters),
+                             sum(len(s.occupants) for s in self.shelters),
+                             sum(s.admitted_tonight for s in self.shelters), refused))
+            for shelter in self.shelters:
+                shelter.admitted_tonight = 0
+            sim.census(day)
+            day += 1
+
+    def _set_capacities(self, day: int) -> None:
+        winter = in_season(self.sim.date(day), self.sim.scenario.winter)
+        for shelter in self.shelters:
+            spec = shelter.spec
+            capacity = spec.winter_capacity if winter and spec.winter_capacity is not None else spec.capacity
+            shelter.capacity = capacity
+            excess = len(shelter.occupants) - capacity
+            if excess > 0:
+                # surge beds close: the most recently admitted leave first
+                for client in list(shelter.occupants.values())[-excess:]:
+                    self.leave(client)
+                    if client.shelter_process is not None and client.shelter_process.is_alive:
+                        client.shelter_process.interrupt("evicted")
