@@ -72,15 +72,17 @@ class ServiceNode:
         self._area = 0.0
         self._last = 0.0
         self.current: dict[Any, list[Any]] = {}
+        self._visits = sim.rec.rows["visits"]
+        self._warmup = sim.warmup
         if hours is not None:
             self.env.process(self.shifts(hours))
 
     # -- monitor: time-average number present (waiting + in service), over the observed window ----------
     def _tick(self) -> None:
-        now = self.env.now
-        warmup = self.sim.warmup
-        if now > warmup:
-            self._area += self.present * (now - (self._last if self._last > warmup else warmup))
+        now = self.env._now
+        if now > self._warmup:
+            last = self._last
+            self._area += self.present * (now - (last if last > self._warmup else self._warmup))
         self._last = now
 
     def time_avg_present(self) -> float:
@@ -141,9 +143,8 @@ class ServiceNode:
     ) -> Generator[Any, Any, str]:
         """Queue, wait (perhaps give up), be served for ``duration`` days; return the outcome."""
         env = self.env
-        sim = self.sim
-        arrival = env.now
-        rows = sim.rec.rows["visits"]
+        arrival = env._now
+        rows = self._visits
         rid = referral[0] if referral is not None else -1
         if self.waitlist_cap is not None and self.waiting >= self.waitlist_cap:
             rows.append((client.id, client.episode, self.name, need, rid, adjustment, arrival, math.nan,
@@ -158,7 +159,7 @@ class ServiceNode:
         self._tick()
         self.present += 1
         self.waiting += 1
-        if arrival >= sim.warmup:
+        if arrival >= self._warmup:
             self.arrivals_observed += 1
         if self.prioritised:
             req = self.resource.request(priority=priority if self.honours_priority else NORMAL)

@@ -203,6 +203,16 @@ class Simulation:
         for pattern in ("transitional", "episodic", "chronic"):
             merged = {**population.needs.base, **population.needs.by_pattern.get(pattern, {})}
             self._prevalence[pattern] = [(n, p) for n, p in merged.items() if p > 0]
+        self._self_resolution = dict(population.exits.self_resolution_mean)
+        self._exit_when_met = population.exits.exit_when_needs_met
+        self._walk_in_intake = scenario.handoffs.unilateral.intake
+        self._service_times = {
+            name: (spec.service_time, self.streams[f"service:{name}"])
+            for name, spec in scenario.services.items() if isinstance(spec, Clinic)
+        }
+        self._routing = self.streams["routing"]
+        self._episodes = self.rec.rows["episodes"]
+        self._needs_rows = self.rec.rows["needs"]
         self._walk_ins: dict[str, list[tuple[str, float, Any]]] = {}
         for walk in scenario.entry:
             self._walk_ins.setdefault(walk.need, []).append((walk.service, walk.probability, walk.delay))
@@ -288,7 +298,7 @@ class Simulation:
                       walk_ins: bool = True) -> None:
         """Open an episode: draw needs, schedule self-resolution, start the shelter cycle and walk-ins."""
         env = self.env
-        now = env.now
+        now = env._now
         client.episode += 1
         client.source = source
         client.start = now
@@ -297,24 +307,24 @@ class Simulation:
         client.assessed = False
         client.processes = []
         client.needs = {}
+        needs = client.needs
         for need, p in self._prevalence[client.pattern]:
-            if stream.uniform() < p:
-                client.needs[need] = NeedState(need, now)
+            if p >= 1.0 or stream.uniform() < p:
+                needs[need] = NeedState(need, now)
         client.needs_at_entry = len(client.needs)
         self.active[client.id] = client
         use = self.use.get(client.pattern)
         client.avoidant = use is not None and use.avoidance > 0 and stream.uniform() < use.avoidance
-        exits = self.scenario.population.exits
-        mean = exits.self_resolution_mean.get(client.pattern)
+        mean = self._self_resolution.get(client.pattern)
         if mean:
             self._at(now + mean * stream.std_exponential(), self._self_resolve, client, client.episode)
         if self.log_events:
             self.log(client, "episode_start", "", "", "", source)
-        if walk_ins:
+        if walk_ins and self._walk_ins:
             for need, state in client.needs.items():
                 for service, p, delay in self._walk_ins.get(need, ()):
-                    if stream.uniform() < p:
-                        wait = delay.sample(stream)
+                    if p >= 1.0 or stream.uniform() < p:
+                        wait = delay.sample(stream) if delay.mean > 0 else 0.0
                         client.processes.append(env.process(self.pathway(client, state, "walk_in", service,
                                                                          wait)))
                         break
@@ -342,16 +352,16 @@ class Simulation:
         del self.active[client.id]
         active = env.active_process
         for process in client.processes:
-            if process.is_alive and process is not active:
+            if process is not active and process.is_alive:
                 process.interrupt("exit")
-        if self.shelters is not None:
-            self.shelters.leave(client)
-        rows = self.rec.rows["needs"]
+        rows = self._needs_rows
         for state in client.needs.values():
             if state.status != MET:
                 rows.append((client.id, client.episode, state.need, state.onset, now, "open_at_exit", ""))
         self._record_episode(client, now, reason)
-        self.set_location(client, None)
+        if self.shelters is not None:
+            self.shelters.leave(client)
+            self.set_location(client, None)
         if self.log_events:
             self.log(client, "episode_end", "", "", "", reason)
         exits = self.scenario.population.exits
@@ -360,7 +370,7 @@ class Simulation:
             self._at(now + exits.return_after_resolution_mean * stream.std_exponential(), self._return, client)
 
     def _record_episode(self, client: Client, end: float, reason: str) -> None:
-        self.rec.rows["episodes"].append((
+        self._episodes.append((
             client.id, client.episode, client.source, client.gender, client.age_group, client.indigenous,
             client.pattern, client.avoidant, client.needs_at_entry, client.start, client.homeless_since,
             end, reason, client.refused_nights))
@@ -523,16 +533,16 @@ class Simulation:
     def pathway(self, client: Client, state: NeedState, source: str, target: str,
                 delay: float = 0.0, adjustment: str | None = None) -> Generator[Any, Any, None]:
         """Follow one need from its first contact until it is met, lost or left open."""
-        env = self.env
         state.status = PENDING
-        routing = self.streams["routing"]
+        routing = self._routing
         need = state.need
         try:
             if source == "walk_in":
                 if delay > 0:
-                    yield env.timeout(delay)
+                    yield self.env.timeout(delay)
                 node = self.nodes[target]
-                duration = self.handoff_types["unilateral"].intake + self._service_time(target)
+                dist, stream = self._service_times[target]
+                duration = self._walk_in_intake + dist.sample(stream)
                 outcome = yield from node.serve(client, need, NORMAL, duration, INF, None, "walk_in")
             else:
                 outcome = yield from self.handoff(client, state, source, target, adjustment)
@@ -559,17 +569,16 @@ class Simulation:
             return
 
     def _service_time(self, service: str) -> float:
-        spec = self.scenario.services[service]
-        assert isinstance(spec, Clinic)
-        return spec.service_time.sample(self.streams[f"service:{service}"])
+        dist, stream = self._service_times[service]
+        return dist.sample(stream)
 
     def _met(self, client: Client, state: NeedState, service: str) -> None:
         state.status = MET
-        now = self.env.now
-        self.rec.rows["needs"].append((client.id, client.episode, state.need, state.onset, now, "met", service))
+        self._needs_rows.append((client.id, client.episode, state.need, state.onset, self.env.now, "met",
+                                 service))
         if self.log_events:
             self.log(client, "need_met", service, state.need, "", "met")
-        if self.scenario.population.exits.exit_when_needs_met and client.open_needs() == 0:
+        if self._exit_when_met and client.open_needs() == 0:
             self.end_episode(client, "needs_met")
 
     def assign_type(self, client: Client, state: NeedState, source: str, target: str,

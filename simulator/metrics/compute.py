@@ -1,0 +1,228 @@
+"""Per-replication metrics, computed from the engine's records by pure functions.
+
+Every metric is measured over the observed window ``[warmup, end]``; what happened during the warm-up only
+sets the initial state. Clients, needs and visits still open at the horizon are censored, never dropped: they
+are counted (``needs_open_at_horizon``, ``visits_censored``) and their time so far enters the unmet-need days.
+
+The result is one long, tidy table: ``metric``, ``dimension`` (a service, need, adjustment type, subgroup or
+``all``) and ``value``. ``docs/model.md`` defines each metric.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simulator.config.schema import SERVICE_NEEDS
+from simulator.engine.records import COLUMNS, RunRecords
+
+COMPLETED = ("served", "housed")
+LOST = ("lost_handoff", "lost_waiting", "reneged", "balked", "ineligible")
+HIGH_COMPLEXITY = 3
+
+
+def tables_from_records(records: RunRecords) -> dict[str, pd.DataFrame]:
+    """The records of one replication as DataFrames (one per table of :data:`COLUMNS`)."""
+    out = {}
+    for name, columns in COLUMNS.items():
+        data = records.tables.get(name, {})
+        out[name] = pd.DataFrame({col: data.get(col, []) for col in columns})
+    return out
+
+
+def _overlap(start: np.ndarray, end: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    return np.clip(np.minimum(end, hi) - np.maximum(start, lo), 0.0, None)
+
+
+def _census_nights(start: np.ndarray, end: np.ndarray, lo: float, hi: float, census: float) -> np.ndarray:
+    """How many census instants (day + census hour) in ``[max(start, lo), min(end, hi))``."""
+    a = np.maximum(start, lo)
+    b = np.minimum(end, hi)
+    first = np.ceil(a - census)
+    last = np.ceil(b - census)  # census instants strictly before b
+    return np.clip(last - first, 0, None)
+
+
+def location_nights(tables: dict[str, pd.DataFrame], lo: float, hi: float, census: float) -> pd.DataFrame:
+    """Per client episode, nights (census instants) spent in each location within ``[lo, hi]``."""
+    locations = tables["locations"]
+    if locations.empty:
+        return pd.DataFrame(columns=["client", "episode", "shelter", "outdoors", "other"])
+    loc = locations.sort_values(["client", "time"], kind="stable")
+    nxt = loc["time"].shift(-1).to_numpy(dtype=float)
+    same = (loc["client"].shift(-1) == loc["client"]).to_numpy()
+    end = np.where(same, nxt, hi)
+    nights = _census_nights(loc["time"].to_numpy(dtype=float), end, lo, hi, census)
+    frame = pd.DataFrame({"client": loc["client"].to_numpy(), "episode": loc["episode"].to_numpy(),
+                          "location": loc["location"].to_numpy(), "nights": nights})
+    frame = frame[frame["location"] != "exited"]
+    wide = frame.pivot_table(index=["client", "episode"], columns="location", values="nights", aggfunc="sum",
+                             fill_value=0.0)
+    for col in ("shelter", "outdoors", "other"):
+        if col not in wide:
+            wide[col] = 0.0
+    return wide.reset_index()
+
+
+def replication_metrics(records: RunRecords, census_time: float = 3 / 24,
+                        tables: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """All metrics of one replication as a long table ``metric, dimension, value``."""
+    t = tables if tables is not None else tables_from_records(records)
+    lo, hi = records.warmup, records.end_time
+    span_days = hi - lo
+    rows: list[tuple[str, str, float]] = []
+
+    def add(metric: str, dimension: str, value: Any) -> None:
+        rows.append((metric, dimension, float(value) if value is not None else math.nan))
+
+    # ---- waits per service ------------------------------------------------------------------------
+    visits = t["visits"]
+    observed = visits[(visits["arrival"] >= lo) & (visits["arrival"] < hi)]
+    for service, group in observed.groupby("service", sort=True):
+        served = group[group["outcome"] == "served"]
+        wait = (served["start"] - served["arrival"]).to_numpy(dtype=float)
+        add("visits", service, len(group))
+        add("visits_served", service, len(served))
+        add("visits_reneged", service, (group["outcome"] == "reneged").sum())
+        add("visits_balked", service, (group["outcome"] == "balked").sum())
+        add("visits_censored", service, (group["outcome"] == "censored").sum())
+        add("balk_share", service, (group["outcome"] == "balked").mean())
+        add("renege_share", service, (group["outcome"] == "reneged").mean())
+        if len(wait):
+            add("wait_mean_days", service, wait.mean())
+            add("wait_median_days", service, np.median(wait))
+            add("wait_p90_days", service, np.quantile(wait, 0.9))
+            add("wait_p95_days", service, np.quantile(wait, 0.95))
+            sojourn = (served["end"] - served["arrival"]).to_numpy(dtype=float)
+            add("sojourn_mean_days", service, sojourn.mean())
+
+    # ---- utilisation and Little's law monitors ---------------------------------------------------
+    nodes = t["nodes"]
+    staff = t["staff"]
+    for _, node in nodes.iterrows():
+        name = node["service"]
+        add("time_avg_present", name, node["time_avg_present"])
+        add("arrival_rate_per_day", name, node["arrivals_observed"] / span_days if span_days > 0 else math.nan)
+        available = node["available_hours"]
+        if node["kind"] in ("clinic", "access_point") and available and available > 0:
+            at = visits[visits["service"] == name]
+            start = at["start"].to_numpy(dtype=float)
+            end = np.where(np.isnan(at["end"].to_numpy(dtype=float)), hi, at["end"].to_numpy(dtype=float))
+            ok = ~np.isnan(start)
+            busy = _overlap(start[ok], end[ok], lo, hi).sum() * 24
+            coordination = staff[(staff["service"] == name) & (staff["purpose"] != "assessment")]["hours"].sum()
+            add("utilisation", name, (busy + coordination) / available)
+
+    # ---- needs ----------------------------------------------------------------------------------
+    needs = t["needs"]
+    onset = needs["onset"].to_numpy(dtype=float)
+    end = needs["end"].to_numpy(dtype=float)
+    needs = needs.assign(unmet_days=_overlap(onset, end, lo, hi))
+    met = needs[(needs["outcome"] == "met") & (needs["end"] >= lo)]
+    for need in SERVICE_NEEDS:
+        mine = needs[needs["need"] == need]
+        add("unmet_need_days", need, mine["unmet_days"].sum())
+        add("needs_open_at_horizon", need, (mine["outcome"] == "censored").sum())
+        got = met[met["need"] == need]
+        add("needs_met", need, len(got))
+        if len(got):
+            add("time_to_need_met_mean_days", need, (got["end"] - got["onset"]).mean())
+            add("time_to_need_met_median_days", need, (got["end"] - got["onset"]).median())
+    add("needs_open_at_horizon", "all", (needs["outcome"] == "censored").sum())
+
+    # ---- shelters, nights and counts -------------------------------------------------------------
+    nights = t["nights"]
+    census = t["census"]
+    system = nights[nights["shelter"] == "all"]
+    if len(system):
+        refused = system["refused"].sum()
+        occupied = system["occupancy"].sum()
+        add("turnaways", "all", refused)
+        add("turnaway_rate", "all", refused / (occupied + refused) if occupied + refused else math.nan)
+        add("occupancy_rate", "all", occupied / system["capacity"].sum() if system["capacity"].sum() else math.nan)
+        add("nights_at_capacity_share", "all", (system["occupancy"] >= system["capacity"]).mean())
+    if len(census):
+        add("count_sheltered", "all", census["sheltered"].mean())
+        add("count_outdoors", "all", census["outdoors"].mean())
+        add("count_other", "all", census["other"].mean())
+        add("count_total", "all", (census["sheltered"] + census["outdoors"] + census["other"]).mean())
+        add("unsheltered_nights", "all", census["outdoors"].sum())
+
+    # ---- episodes: flows, length of time homeless, subgroups ------------------------------------
+    episodes = t["episodes"]
+    in_window = episodes[(episodes["end"] >= lo) & (episodes["start"] < hi)]
+    exits = in_window[(in_window["end"] < hi) & (in_window["exit_reason"] != "censored")]
+    add("clients_served", "all", len(in_window))
+    add("new_inflow", "all", ((episodes["source"] == "inflow") & (episodes["start"] >= lo)).sum())
+    add("returns", "all", ((episodes["source"] == "return") & (episodes["start"] >= lo)).sum())
+    for reason in ("housed", "self_resolved", "needs_met"):
+        add("exits", reason, (exits["exit_reason"] == reason).sum())
+    if len(exits):
+        lot = exits["end"] - exits["homeless_since"]
+        add("time_homeless_mean_days", "exits", lot.mean())
+        add("time_homeless_median_days", "exits", lot.median())
+    housed = exits[exits["exit_reason"] == "housed"]
+    if len(housed):
+        add("time_homeless_mean_days", "housed", (housed["end"] - housed["homeless_since"]).mean())
+    chronic = in_window["pattern"] == "chronic"
+    add("chronic_clients", "all", chronic.sum())
+
+    per_client = location_nights(t, lo, hi, census_time)
+    frame = in_window.merge(per_client, on=["client", "episode"], how="left").fillna(
+        {"outdoors": 0.0, "shelter": 0.0, "other": 0.0})
+    unmet = needs.groupby(["client", "episode"], as_index=False)["unmet_days"].sum()
+    frame = frame.merge(unmet, on=["client", "episode"], how="left").fillna({"unmet_days": 0.0})
+    groups = {
+        "all": np.ones(len(frame), dtype=bool),
+        "women": (frame["gender"] == "woman").to_numpy(),
+        "men": (frame["gender"] == "man").to_numpy(),
+        "indigenous": frame["indigenous"].astype(bool).to_numpy(),
+        "youth": (frame["age_group"] == "youth").to_numpy(),
+        "high_complexity": (frame["needs_at_entry"] >= HIGH_COMPLEXITY).to_numpy(),
+        "chronic": (frame["pattern"] == "chronic").to_numpy(),
+    }
+    for name, mask in groups.items():
+        part = frame[mask]
+        add("clients", name, len(part))
+        if len(part):
+            add("unsheltered_nights_per_client", name, part["outdoors"].mean())
+            add("unmet_need_days_per_client", name, part["unmet_days"].mean())
+            add("refused_nights_per_client", name, part["refused_nights"].mean())
+            ended = part[(part["end"] < hi) & (part["exit_reason"] != "censored")]
+            add("housed_share", name, (ended["exit_reason"] == "housed").sum() / len(part))
+
+    # ---- referrals by adjustment type --------------------------------------------------------------
+    referrals = t["referrals"]
+    sent = referrals[(referrals["created"] >= lo) & (referrals["created"] < hi)]
+    for adjustment, group in [("all", sent), *sent.groupby("adjustment", sort=True)]:
+        total = len(group)
+        completed = group["outcome"].isin(COMPLETED).sum()
+        lost = group["outcome"].isin(LOST).sum()
+        add("referrals_sent", adjustment, total)
+        add("referrals_completed", adjustment, completed)
+        add("referrals_lost", adjustment, lost)
+        if total:
+            add("referral_completion_share", adjustment, completed / total)
+            add("referral_loss_share", adjustment, lost / total)
+        reached = group[group["arrived"].notna()]
+        if len(reached):
+            add("handoff_latency_mean_days", adjustment, (reached["arrived"] - reached["created"]).mean())
+    for outcome, count in sent["outcome"].value_counts().items():
+        add("referral_outcomes", str(outcome), count)
+
+    # ---- coordination staff time -----------------------------------------------------------------
+    add("coordination_staff_hours", "all", staff["hours"].sum())
+    for adjustment, hours in staff.groupby("adjustment")["hours"].sum().items():
+        add("coordination_staff_hours", str(adjustment), hours)
+    for purpose, hours in staff.groupby("purpose")["hours"].sum().items():
+        add("coordination_staff_hours_by_purpose", str(purpose), hours)
+    for key, value in records.counters.items():
+        add(key, "all", value)
+
+    out = pd.DataFrame(rows, columns=["metric", "dimension", "value"])
+    out.insert(0, "replication", records.replication)
+    out.insert(1, "regime", records.regime)
+    return out
