@@ -48,8 +48,11 @@ def cross_check(data: dict[str, Any]) -> list[Finding]:
     onward: dict[tuple[str, str], float] = {}
     for i, edge in enumerate(_list(data.get("referrals"))):
         edge = _dict(edge)
-        source = service_ref(("referrals", i, "from"), edge.get("from"),
-                             ("clinic", "shelter", "outreach", "access_point", "housing"), "a referral's sender")
+        raw = edge.get("from")
+        senders = [(("referrals", i, "from"), raw)] if not isinstance(raw, list) else [
+            (("referrals", i, "from", j), name) for j, name in enumerate(raw)]
+        sources = [service_ref(path, name, ("clinic", "shelter", "outreach", "access_point", "housing"),
+                               "a referral's sender") for path, name in senders]
         target = service_ref(("referrals", i, "to"), edge.get("to"), ("clinic", "housing"),
                              "a referral's receiver")
         for need in _list(edge.get("needs")):
@@ -59,9 +62,10 @@ def cross_check(data: dict[str, Any]) -> list[Finding]:
             if target and kinds[target] == "clinic" and need == "housing":
                 found.append((("referrals", i, "needs"),
                               f"{target!r} is a clinic; send the 'housing' need to a housing programme"))
-            if source and isinstance(need, str):
-                onward[(source, need)] = onward.get((source, need), 0.0) + _prob(edge.get("probability"))
-        if source is not None and source == target:
+            for source in sources:
+                if source and isinstance(need, str):
+                    onward[(source, need)] = onward.get((source, need), 0.0) + _prob(edge.get("probability"))
+        if target is not None and target in sources:
             found.append((("referrals", i, "to"), "a referral cannot go from a service to itself"))
     for (source, need), total in onward.items():
         treated = _prob(_dict(_dict(services[source]).get("treats")).get(need))

@@ -264,13 +264,17 @@ class WalkIn(Frozen):
 class Referral(Frozen):
     """An edge of the referral network: after a contact at ``from`` the client is sent to ``to``."""
 
-    from_: str = Field(alias="from")
+    from_: str | list[str] = Field(alias="from", description="a sender, or a list of senders sharing the edge")
     to: str
     needs: list[Need] = Field(min_length=1)
     probability: Probability
     tie: Probability = Field(
         default=0.0, description="share of handoffs on this edge made by two workers who know each other"
     )
+
+    @property
+    def senders(self) -> list[str]:
+        return [self.from_] if isinstance(self.from_, str) else list(self.from_)
 
 
 # ---------------------------------------------------------------------------------------------- handoffs
@@ -349,6 +353,8 @@ class Integrated(HandoffType):
 
 
 class Handoffs(Frozen):
+    re_referral_after: Duration = Field(
+        default=0.0, description="a contact refers a need again only if its last referral is at least this old")
     unilateral: HandoffType = HandoffType()
     bilateral: HandoffType = HandoffType()
     multilateral: Multilateral = Multilateral()

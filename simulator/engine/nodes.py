@@ -19,6 +19,7 @@ import simpy
 
 from simulator.config.distributions import Distribution
 from simulator.config.schema import Hours
+from simulator.engine.queues import PriorityResource
 
 if TYPE_CHECKING:
     from simulator.engine.simulation import Simulation
@@ -63,7 +64,7 @@ class ServiceNode:
         self.waitlist_cap = waitlist_cap
         self.honours_priority = discipline == "priority"
         self.prioritised = self.honours_priority or hours is not None
-        self.resource: Any = (simpy.PriorityResource if self.prioritised else simpy.Resource)(
+        self.resource: Any = (PriorityResource if self.prioritised else simpy.Resource)(
             self.env, capacity=staff)
         self.patience_stream = sim.streams[f"patience:{name}"]
         self.waiting = 0

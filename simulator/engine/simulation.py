@@ -20,6 +20,7 @@ rules are in ``docs/model.md``.
 
 from __future__ import annotations
 
+import gc
 import math
 from collections.abc import Generator
 from datetime import date, timedelta
@@ -59,13 +60,14 @@ LOCATIONS = ("shelter", "outdoors", "other")
 
 
 class NeedState:
-    __slots__ = ("need", "onset", "referral", "status")
+    __slots__ = ("last_referred", "need", "onset", "referral", "status")
 
     def __init__(self, need: str, onset: float):
         self.need = need
         self.onset = onset
         self.status = OPEN
         self.referral: list[Any] | None = None
+        self.last_referred = -math.inf
 
 
 class Client:
@@ -169,11 +171,12 @@ class Simulation:
         # referral network: (sender, need) -> receivers with cumulative probabilities and tie shares
         self.edges: dict[tuple[str, str], tuple[list[str], list[float], list[float]]] = {}
         for edge in scenario.referrals:
-            for need in edge.needs:
-                targets, cumulative, ties = self.edges.setdefault((edge.from_, need), ([], [], []))
-                targets.append(edge.to)
-                cumulative.append((cumulative[-1] if cumulative else 0.0) + edge.probability)
-                ties.append(edge.tie)
+            for sender in edge.senders:
+                for need in edge.needs:
+                    targets, cumulative, ties = self.edges.setdefault((sender, need), ([], [], []))
+                    targets.append(edge.to)
+                    cumulative.append((cumulative[-1] if cumulative else 0.0) + edge.probability)
+                    ties.append(edge.tie)
         # where a case conference sends each need: the service most likely to meet it
         self.conference_route: dict[str, str] = {}
         for need in SERVICE_NEEDS:
@@ -211,6 +214,7 @@ class Simulation:
             for name, spec in scenario.services.items() if isinstance(spec, Clinic)
         }
         self._routing = self.streams["routing"]
+        self._re_referral_after = scenario.handoffs.re_referral_after
         self._episodes = self.rec.rows["episodes"]
         self._needs_rows = self.rec.rows["needs"]
         self._walk_ins: dict[str, list[tuple[str, float, Any]]] = {}
@@ -492,9 +496,10 @@ class Simulation:
     # ---------------------------------------------------------------------------------------- contacts
     def _contact(self, client: Client, service: str) -> None:
         """A worker at ``service`` refers every open need that is not already in a referral."""
-        routing = self.streams["routing"]
+        routing = self._routing
+        cutoff = self.env.now - self._re_referral_after
         for state in client.needs.values():
-            if state.status != OPEN:
+            if state.status != OPEN or state.last_referred > cutoff:
                 continue
             edges = self.edges.get((service, state.need))
             if edges is None:
@@ -584,12 +589,9 @@ class Simulation:
     def assign_type(self, client: Client, state: NeedState, source: str, target: str,
                     stream: Stream) -> str:
         """The adjustment type of a new handoff under the active regime."""
-        regime = self.regime
-        escalation = regime.escalation
-        if escalation is not None and client.open_needs() >= escalation.min_open_needs \
-                and self.env.now - state.onset >= escalation.after:
-            return "multilateral"
-        assignment = regime.assignment
+        # escalation to the case conference is decided by the conference itself (see ``conference``),
+        # which takes the longest-stuck complex clients up to its capacity
+        assignment = self.regime.assignment
         if assignment == "ties":
             edges = self.edges.get((source, state.need))
             tie = 0.0
@@ -617,6 +619,7 @@ class Simulation:
         referral: list[Any] = [self._next_referral, client.id, client.episode, state.need, source, target,
                                adjustment, NORMAL, now, math.nan, math.nan, math.nan, None]
         state.referral = referral
+        state.last_referred = now
         if self.log_events:
             self.log(client, "referral_sent", target, state.need, adjustment, source)
         self.staff_time(source, params.staff_time.sender, "sender", adjustment)
@@ -744,7 +747,8 @@ class Simulation:
         escalation = self.regime.escalation
         while True:
             if escalation is not None:
-                self._escalate(escalation.min_open_needs, escalation.after)
+                waiting = sum(1 for case in self.conference_pending if case[1])
+                self._escalate(escalation.min_open_needs, escalation.after, spec.max_cases - waiting)
             if self.conference_pending:
                 if env.now >= self.warmup:
                     self.counters["conferences"] += 1
@@ -763,17 +767,32 @@ class Simulation:
                 self.conference_pending = keep
             yield env.timeout(spec.every)
 
-    def _escalate(self, min_open: int, after: float) -> None:
-        now = self.env.now
-        for client in list(self.active.values()):
-            if client.open_needs() < min_open:
+    def _escalate(self, min_open: int, after: float, room: int) -> None:
+        """Send the longest-stuck needs of complex clients to the conference, as many as it can take."""
+        if room <= 0:
+            return
+        cutoff = self.env.now - after
+        route = self.conference_route
+        stuck = []
+        for client in self.active.values():
+            needs = client.needs
+            if len(needs) < min_open:
                 continue
-            for state in client.needs.values():
-                if state.status == OPEN and now - state.onset >= after:
-                    target = self.conference_route.get(state.need)
-                    if target is not None:
-                        client.processes.append(self.env.process(
-                            self.pathway(client, state, "conference", target, adjustment="multilateral")))
+            open_count = 0
+            candidates = []
+            for state in needs.values():
+                status = state.status
+                if status != MET:
+                    open_count += 1
+                    if status == OPEN and state.onset <= cutoff and state.need in route:
+                        candidates.append(state)
+            if candidates and open_count >= min_open:
+                stuck.extend((state.onset, client.id, client, state) for state in candidates)
+        stuck.sort(key=lambda item: (item[0], item[1]))
+        for _, _, client, state in stuck[:room]:
+            target = self.conference_route[state.need]
+            client.processes.append(self.env.process(
+                self.pathway(client, state, "conference", target, adjustment="multilateral")))
 
     # ---------------------------------------------------------------------------------------- run
     def run(self) -> RunRecords:
@@ -786,7 +805,13 @@ class Simulation:
         if self.regime.escalation is not None or assignment == "multilateral" or (
                 isinstance(assignment, dict) and assignment.get("multilateral", 0) > 0):
             env.process(self.conference())
-        env.run(until=self.end_time)
+        # the run allocates millions of short-lived objects and few cycles: collect garbage less often
+        thresholds = gc.get_threshold()
+        gc.set_threshold(100_000, 50, 100)
+        try:
+            env.run(until=self.end_time)
+        finally:
+            gc.set_threshold(*thresholds)
         return self.finish()
 
     def finish(self) -> RunRecords:
