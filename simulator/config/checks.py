@@ -46,6 +46,7 @@ def cross_check(data: dict[str, Any]) -> list[Finding]:
 
     # referral edges
     onward: dict[tuple[str, str], float] = {}
+    last_edge: dict[tuple[str, str], int] = {}
     for i, edge in enumerate(_list(data.get("referrals"))):
         edge = _dict(edge)
         raw = edge.get("from")
@@ -65,14 +66,15 @@ def cross_check(data: dict[str, Any]) -> list[Finding]:
             for source in sources:
                 if source and isinstance(need, str):
                     onward[(source, need)] = onward.get((source, need), 0.0) + _prob(edge.get("probability"))
+                    last_edge[(source, need)] = i
         if target is not None and target in sources:
             found.append((("referrals", i, "to"), "a referral cannot go from a service to itself"))
     for (source, need), total in onward.items():
         treated = _prob(_dict(_dict(services[source]).get("treats")).get(need))
         if total + treated > 1 + 1e-9:
-            found.append((("services", source),
-                          f"for need {need!r}, 'treats' ({treated:g}) plus referral probabilities "
-                          f"({total:g}) exceed 1"))
+            found.append((("referrals", last_edge[(source, need)], "probability"),
+                          f"from {source!r} for need {need!r}, 'treats' ({treated:g}) plus the referral "
+                          f"probabilities ({total:g}) exceed 1"))
 
     # a clinic that neither treats a need nor passes it on is a dead end for referrals carrying it
     for i, edge in enumerate(_list(data.get("referrals"))):
