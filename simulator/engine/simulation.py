@@ -21,6 +21,7 @@ rules are in ``docs/model.md``.
 from __future__ import annotations
 
 import gc
+import heapq
 import math
 from collections.abc import Generator
 from datetime import date, timedelta
@@ -282,7 +283,8 @@ class Simulation:
         if self.env.now >= self.warmup:
             self.rec.rows["staff"].append((service, self.env.now, days * 24, purpose, adjustment))
         node = self.nodes.get(service) if occupy else None
-        if node is not None:
+        if node is not None and node.kind in ("clinic", "access_point"):
+            # shelter and outreach staff serve no queue in the model: their time is recorded, not simulated
             self.env.process(node.occupy(days))
 
     # ---------------------------------------------------------------------------------------- clients
@@ -788,8 +790,7 @@ class Simulation:
                         candidates.append(state)
             if candidates and open_count >= min_open:
                 stuck.extend((state.onset, client.id, client, state) for state in candidates)
-        stuck.sort(key=lambda item: (item[0], item[1]))
-        for _, _, client, state in stuck[:room]:
+        for _, _, client, state in heapq.nsmallest(room, stuck, key=lambda item: (item[0], item[1])):
             target = self.conference_route[state.need]
             client.processes.append(self.env.process(
                 self.pathway(client, state, "conference", target, adjustment="multilateral")))
