@@ -51,7 +51,11 @@ class UserError(Exception):
 
 
 def _console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    console = Console(stderr=stderr, highlight=False)
+    if not console.is_terminal:
+        # logs and pipes: wide enough that the summary table is not folded into unreadable cells
+        console = Console(stderr=stderr, highlight=False, width=160)
+    return console
 
 
 def _parse_positive_int(text: str) -> int:

@@ -140,8 +140,6 @@ def scenario_data(draw: st.DrawFn, regime: str | None = None) -> dict[str, Any]:
     exits["exit_when_needs_met"] = draw(st.booleans())
     exits["return_after_resolution_mean"] = draw(st.sampled_from((None, "5 days", "15 days", "1 year")))
     exits["return_after_housing_mean"] = draw(st.sampled_from((None, "10 days", "60 days")))
-    if draw(st.booleans()):
-        del use["episodic"]  # episodic clients then have no shelter use: they stay "other"
 
     services = data["services"]
     for name in SHELTERS:

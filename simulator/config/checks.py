@@ -115,10 +115,14 @@ def cross_check(data: dict[str, Any]) -> list[Finding]:
         for i, rule in enumerate(_list(integrated.get("eligibility"))):
             service_ref(("handoffs", "integrated", "eligibility", i, "service"), _dict(rule).get("service"),
                         ("clinic", "housing"), "an eligibility rule's service")
-    conference = _dict(_dict(handoffs.get("multilateral")).get("conference"))
-    for i, name in enumerate(_list(conference.get("participants"))):
-        service_ref(("handoffs", "multilateral", "conference", "participants", i), name,
-                    ("clinic", "shelter", "outreach", "housing", "access_point"), "a participant")
+    conferences = [(("handoffs", "multilateral", "conference"),
+                    _dict(_dict(handoffs.get("multilateral")).get("conference")))]
+    conferences += [(("regimes", name, "conference"), _dict(_dict(spec).get("conference")))
+                    for name, spec in _dict(data.get("regimes")).items()]
+    for where, conference in conferences:
+        for i, name in enumerate(_list(conference.get("participants"))):
+            service_ref((*where, "participants", i), name,
+                        ("clinic", "shelter", "outreach", "housing", "access_point"), "a participant")
 
     # shelter use must be described for every pattern that can occur when there are shelters
     population = _dict(data.get("population"))

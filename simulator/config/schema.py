@@ -387,12 +387,15 @@ class Regime(Frozen):
 
     ``assignment``: ``ties`` (bilateral where the edge's two workers know each other, else unilateral), one
     type for every handoff, or a mix of the three mutual-adjustment types. ``escalation``: complex clients
-    stuck for long enough go to the case conference (multilateral).
+    stuck for long enough go to the case conference (multilateral). ``conference``: a regime that relies on
+    case conferences for every handoff holds them more often than the organic system does.
     """
 
     description: str = ""
     assignment: Assignment
     escalation: Escalation | None = None
+    conference: Conference | None = Field(
+        default=None, description="case-conference settings under this regime (default: handoffs.multilateral)")
 
 
 BUILTIN_REGIMES: dict[str, Regime] = {

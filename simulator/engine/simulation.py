@@ -742,7 +742,7 @@ class Simulation:
     def conference(self) -> Generator[Any, Any, None]:
         """The weekly case conference: escalate stuck complex clients, decide up to ``max_cases`` cases."""
         env = self.env
-        spec = self.scenario.handoffs.multilateral.conference
+        spec = self.regime.conference or self.scenario.handoffs.multilateral.conference
         weekday = ("mon", "tue", "wed", "thu", "fri", "sat", "sun").index(spec.weekday)
         first = (weekday - self._start_weekday) % 7 + spec.time
         yield env.timeout(first)
