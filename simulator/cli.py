@@ -19,8 +19,14 @@ from typing import Any
 
 import pandas as pd
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
-    TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from simulator import __version__
@@ -160,7 +166,7 @@ def cmd_regimes(args: argparse.Namespace) -> int:
     return 0
 
 
-def _format_cell(row: pd.Series, scale: float, decimals: int) -> str:
+def _format_cell(row: Any, scale: float, decimals: int) -> str:
     mean = row["mean"] * scale
     if math.isnan(mean):
         return "-"

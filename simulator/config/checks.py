@@ -80,7 +80,7 @@ def cross_check(data: dict[str, Any]) -> list[Finding]:
     for i, edge in enumerate(_list(data.get("referrals"))):
         edge = _dict(edge)
         target = edge.get("to")
-        if kinds.get(target) != "clinic":
+        if not isinstance(target, str) or kinds.get(target) != "clinic":
             continue
         treats = _dict(_dict(services[target]).get("treats"))
         for need in _list(edge.get("needs")):

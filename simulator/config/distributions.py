@@ -82,7 +82,8 @@ class Lognormal(_Dist):
     def mu_sigma(self) -> tuple[float, float]:
         if self.median is not None and self.sigma is not None:
             return math.log(self.median), self.sigma
-        assert self.mean_ is not None and self.cv is not None
+        assert self.mean_ is not None
+        assert self.cv is not None
         sigma2 = math.log(1 + self.cv**2)
         return math.log(self.mean_) - sigma2 / 2, math.sqrt(sigma2)
 

@@ -178,26 +178,27 @@ def load_data(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any],
     return _merge(base, data), {**base_marks, **marks}
 
 
+_UNION_TAGS = frozenset({"clinic", "shelter", "outreach", "housing", "access_point", "fixed", "exponential",
+                         "lognormal", "gamma", "uniform", "triangular"})
+_PYDANTIC_PREFIXES = ("function-", "tagged-union", "literal[", "dict[", "list[", "str", "int", "float", "bool")
+
+
 def _locate(loc: tuple[Any, ...], data: Any) -> PathKey:
-    """Drop the parts of a pydantic error location that are not keys of the data (union tags)."""
+    """Map a pydantic error location onto the data: drop union tags and validator names that are not keys."""
     out: list[str | int] = []
     node = data
-    for part in loc:
-        if isinstance(node, dict) and part in node:
+    for index, part in enumerate(loc):
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if in_dict or in_list:
             out.append(part)
             node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            out.append(part)
-            node = node[part]
-        elif isinstance(node, dict) and isinstance(part, str) and part not in node and out and (
-            part in ("clinic", "shelter", "outreach", "housing", "access_point")
-            or part.startswith(("function-", "tagged-union", "literal[", "dict[", "str", "int", "float"))
-            or part in ("fixed", "exponential", "lognormal", "gamma", "uniform", "triangular")
-        ):
             continue
-        else:
-            out.append(part)
-            node = None
+        is_tag = isinstance(part, str) and (part in _UNION_TAGS or part.startswith(_PYDANTIC_PREFIXES))
+        if is_tag and (index < len(loc) - 1 or isinstance(node, dict)):
+            continue
+        out.append(part)  # a missing or unknown key: name it
+        node = None
     return tuple(out)
 
 

@@ -150,7 +150,7 @@ class Population(Frozen):
 class Hours(Frozen):
     """Opening hours: the days and the daily window in which staff serve clients."""
 
-    days: list[Weekday] = list(WEEKDAYS)
+    days: list[Weekday] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
     open: TimeOfDay
     close: TimeOfDay
 
@@ -209,7 +209,7 @@ class Shelter(Frozen):
     organisation: str | None = None
     capacity: Annotated[int, Field(ge=0)]
     winter_capacity: Annotated[int, Field(ge=0)] | None = None
-    intake: Intake = Intake(open="17:00", close="23:00")  # type: ignore[arg-type]
+    intake: Intake = Intake.model_validate({"open": "17:00", "close": "23:00"})
     serves: Serves = Serves()
     staff: Annotated[int, Field(ge=0)] = 0
 

@@ -31,7 +31,7 @@ class SortedLine(list):  # type: ignore[type-arg]
         bisect.insort_right(self, item, key=_key)
 
 
-class PriorityResource(simpy.PriorityResource):  # type: ignore[misc]
+class PriorityResource(simpy.PriorityResource):
     """``simpy.PriorityResource`` with an insertion-sorted line (same order, less work)."""
 
-    PutQueue = SortedLine
+    PutQueue = SortedLine  # type: ignore[assignment]

@@ -23,7 +23,7 @@ from __future__ import annotations
 import gc
 import heapq
 import math
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -99,11 +99,11 @@ class Client:
         return sum(1 for state in self.needs.values() if state.status != MET)
 
 
-def _cumulative(shares: dict[str, float]) -> tuple[list[str], list[float]]:
-    names = list(shares)
+def _cumulative(shares: Mapping[Any, float]) -> tuple[list[str], list[float]]:
+    names = [str(name) for name in shares]
     cumulative, total = [], 0.0
-    for name in names:
-        total += shares[name]
+    for value in shares.values():
+        total += value
         cumulative.append(total)
     cumulative[-1] = 1.0
     return names, cumulative
@@ -134,7 +134,7 @@ class Simulation:
         self.counters: dict[str, float] = {"outreach_contacts": 0.0, "conferences": 0.0}
 
         population = scenario.population
-        self.use: dict[str, ShelterUse] = dict(population.shelter_use)
+        self.use: dict[str, ShelterUse] = {str(k): v for k, v in population.shelter_use.items()}
         self.handoff_types: dict[str, HandoffType] = {
             "unilateral": scenario.handoffs.unilateral,
             "bilateral": scenario.handoffs.bilateral,
@@ -180,16 +180,17 @@ class Simulation:
                     ties.append(edge.tie)
         # where a case conference sends each need: the service most likely to meet it
         self.conference_route: dict[str, str] = {}
-        for need in SERVICE_NEEDS:
-            if need == "housing":
+        for need_name in SERVICE_NEEDS:
+            target_need = str(need_name)
+            if target_need == "housing":
                 programmes = sorted(self.housing, key=lambda n: -self.housing[n].spec.reserved_share)
                 if programmes:
-                    self.conference_route[need] = programmes[0]
+                    self.conference_route[target_need] = programmes[0]
             else:
-                best = max((p, n) for (n, nd), p in self.treats.items() if nd == need) if any(
-                    nd == need for (_, nd) in self.treats) else None
+                best = max((p, n) for (n, nd), p in self.treats.items() if nd == target_need) if any(
+                    nd == target_need for (_, nd) in self.treats) else None
                 if best is not None:
-                    self.conference_route[need] = best[1]
+                    self.conference_route[target_need] = best[1]
         self.eligibility: dict[str, list[str]] = {}
         integrated = scenario.handoffs.integrated
         if integrated is not None:
@@ -207,7 +208,7 @@ class Simulation:
         for pattern in ("transitional", "episodic", "chronic"):
             merged = {**population.needs.base, **population.needs.by_pattern.get(pattern, {})}
             self._prevalence[pattern] = [(n, p) for n, p in merged.items() if p > 0]
-        self._self_resolution = dict(population.exits.self_resolution_mean)
+        self._self_resolution: dict[str, float] = {str(k): v for k, v in population.exits.self_resolution_mean.items()}
         self._exit_when_met = population.exits.exit_when_needs_met
         self._walk_in_intake = scenario.handoffs.unilateral.intake
         self._service_times = {
@@ -775,7 +776,7 @@ class Simulation:
             return
         cutoff = self.env.now - after
         route = self.conference_route
-        stuck = []
+        stuck: list[tuple[float, int, Client, NeedState]] = []
         for client in self.active.values():
             needs = client.needs
             if len(needs) < min_open:

@@ -34,7 +34,8 @@ def tables_from_records(records: RunRecords) -> dict[str, pd.DataFrame]:
 
 
 def _overlap(start: np.ndarray, end: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    return np.clip(np.minimum(end, hi) - np.maximum(start, lo), 0.0, None)
+    overlap: np.ndarray = np.clip(np.minimum(end, hi) - np.maximum(start, lo), 0.0, None)
+    return overlap
 
 
 def _census_nights(start: np.ndarray, end: np.ndarray, lo: float, hi: float, census: float) -> np.ndarray:
@@ -43,7 +44,8 @@ def _census_nights(start: np.ndarray, end: np.ndarray, lo: float, hi: float, cen
     b = np.minimum(end, hi)
     first = np.ceil(a - census)
     last = np.ceil(b - census)  # census instants strictly before b
-    return np.clip(last - first, 0, None)
+    nights: np.ndarray = np.clip(last - first, 0, None)
+    return nights
 
 
 def location_nights(tables: dict[str, pd.DataFrame], lo: float, hi: float, census: float) -> pd.DataFrame:
@@ -75,8 +77,8 @@ def replication_metrics(records: RunRecords, census_time: float = 3 / 24,
     span_days = hi - lo
     rows: list[tuple[str, str, float]] = []
 
-    def add(metric: str, dimension: str, value: Any) -> None:
-        rows.append((metric, dimension, float(value) if value is not None else math.nan))
+    def add(metric: str, dimension: Any, value: Any) -> None:
+        rows.append((metric, str(dimension), float(value) if value is not None else math.nan))
 
     # ---- waits per service ------------------------------------------------------------------------
     visits = t["visits"]
