@@ -136,6 +136,8 @@ class HousingProgramme:
         if arrival >= sim.warmup:
             self.arrivals_observed += 1
         sim.housing_waiting[id(application)] = (self, application)
+        if sim.log_events:
+            sim.log(client, "waitlist_joined", self.name, need, adjustment, "")
         # a free place is taken at once: reserved places first for case-conference clients
         if reserved_ok and self.reserved_free > 0:
             self.reserved_free -= 1
@@ -165,6 +167,8 @@ class HousingProgramme:
             if referral is not None:
                 referral[10] = start
             self._done(application)
+            if sim.log_events:
+                sim.log(client, "housing_matched", self.name, need, adjustment, "")
             yield env.timeout(self.spec.move_in.sample(self.stream))
         except simpy.Interrupt:
             application.live = False

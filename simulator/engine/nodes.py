@@ -74,6 +74,7 @@ class ServiceNode:
         self._last = 0.0
         self.current: dict[Any, list[Any]] = {}
         self._visits = sim.rec.rows["visits"]
+        self._log = sim.log_events
         self._warmup = sim.warmup
         if hours is not None:
             self.env.process(self.shifts(hours))
@@ -150,7 +151,11 @@ class ServiceNode:
         if self.waitlist_cap is not None and self.waiting >= self.waitlist_cap:
             rows.append((client.id, client.episode, self.name, need, rid, adjustment, arrival, math.nan,
                          math.nan, BALKED))
+            if self._log:
+                self.sim.log(client, "service_requested", self.name, need, adjustment, BALKED)
             return BALKED
+        if self._log:
+            self.sim.log(client, "service_requested", self.name, need, adjustment, "queued")
         deadline = give_up_at
         reneges = False
         if self.patience is not None:
@@ -179,6 +184,8 @@ class ServiceNode:
                     outcome = RENEGED if reneges else LOST_WAITING
                     rows.append((client.id, client.episode, self.name, need, rid, adjustment, arrival,
                                  math.nan, env.now, outcome))
+                    if self._log:
+                        self.sim.log(client, "service_left_queue", self.name, need, adjustment, outcome)
                     return outcome
             else:
                 yield req
@@ -186,11 +193,15 @@ class ServiceNode:
             start = entry[5] = env.now
             if referral is not None:
                 referral[10] = start
+            if self._log:
+                self.sim.log(client, "service_started", self.name, need, adjustment, "")
             yield env.timeout(duration)
             self.resource.release(req)
             self._leave(req)
             rows.append((client.id, client.episode, self.name, need, rid, adjustment, arrival, start,
                          env.now, SERVED))
+            if self._log:
+                self.sim.log(client, "service_ended", self.name, need, adjustment, SERVED)
             return SERVED
         except simpy.Interrupt:
             if req.triggered:
