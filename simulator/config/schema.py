@@ -237,6 +237,8 @@ class Housing(Frozen):
     reserved_share: Probability = 0.0
     discipline: Literal["fifo", "priority"] = "priority"
     patience: Distribution | None = None
+    offer_refusal: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
+        default=0.0, description="chance that a client turns an offered place down; they go back in line")
 
     @model_validator(mode="after")
     def _one_supply(self) -> Housing:

@@ -27,10 +27,11 @@ HOUSED = "housed"
 
 
 class Application:
-    __slots__ = ("arrival", "client", "event", "live", "need", "referral", "reserved_ok")
+    __slots__ = ("arrival", "client", "event", "live", "need", "order", "referral", "reserved_ok")
 
     def __init__(self, client: Client, need: str, referral: list[Any] | None, reserved_ok: bool,
                  arrival: float, event: simpy.Event):
+        self.order = 0.0
         self.client = client
         self.need = need
         self.referral = referral
@@ -117,8 +118,32 @@ class HousingProgramme:
         return found
 
     def _match(self, application: Application, reserved: bool | None) -> None:
+        """Offer the place; a refusal sends the client to the back of the line and the place onwards."""
+        refusal = self.spec.offer_refusal
+        offers = 0
+        while refusal > 0 and offers < 100 and self.stream.uniform() < refusal:
+            offers += 1
+            self._queue(application)
+            if self.sim.log_events:
+                self.sim.log(application.client, "housing_offer_refused", self.name, application.need, "", "")
+            nxt = self._best(bool(reserved))
+            if nxt is None or nxt is application:
+                # nobody else can take it now: the place stays free (or, for a vacancy, goes outside)
+                if nxt is application:
+                    self._queue(application)
+                if reserved is not None and self.spec.slots is not None:
+                    if reserved:
+                        self.reserved_free += 1
+                    else:
+                        self.general_free += 1
+                return
+            application = nxt
         application.live = False
         application.event.succeed(reserved)
+
+    def _queue(self, application: Application) -> None:
+        self._seq += 1
+        heapq.heappush(self.heap, (application.order, self.env.now, self._seq, application))
 
     # -- demand ----------------------------------------------------------------------------------------
     def apply(self, client: Client, need: str, priority: float, reserved_ok: bool,
@@ -138,6 +163,7 @@ class HousingProgramme:
         sim.housing_waiting[id(application)] = (self, application)
         if sim.log_events:
             sim.log(client, "waitlist_joined", self.name, need, adjustment, "")
+        application.order = priority if self.spec.discipline == "priority" else NORMAL
         # a free place is taken at once: reserved places first for case-conference clients
         if reserved_ok and self.reserved_free > 0:
             self.reserved_free -= 1
@@ -146,9 +172,7 @@ class HousingProgramme:
             self.general_free -= 1
             self._match(application, False)
         else:
-            order = priority if self.spec.discipline == "priority" else NORMAL
-            self._seq += 1
-            heapq.heappush(self.heap, (order, arrival, self._seq, application))
+            self._queue(application)
         slot_kind: Any = None
         try:
             if self.spec.patience is not None and not event.triggered:

@@ -162,6 +162,12 @@ class ServiceNode:
             patience_at = arrival + self.patience.sample(self.patience_stream)
             if patience_at < deadline:
                 deadline, reneges = patience_at, True
+        if deadline <= arrival:
+            # the referral was dropped on the way (e.g. during an assessment that overran its loss clock)
+            outcome = RENEGED if reneges else LOST_WAITING
+            rows.append((client.id, client.episode, self.name, need, rid, adjustment, arrival, math.nan, arrival,
+                         outcome))
+            return outcome
         self._tick()
         self.present += 1
         self.waiting += 1
