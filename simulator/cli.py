@@ -133,12 +133,16 @@ def _load(path: Path | None, overrides: dict[str, Any] | None = None) -> Scenari
     return load_config(path, overrides)
 
 
+def _error_line(text: str) -> None:
+    """One line on standard error, never folded (editors and CI parse FILE:LINE:COL lines)."""
+    sys.stderr.write(text + "\n")
+
+
 def _report_config_error(error: ConfigError) -> int:
-    console = _console(stderr=True)
     for problem in error.problems:
-        console.print(str(problem), markup=False)
+        _error_line(str(problem))
     count = len(error.problems)
-    console.print(f"{count} problem{'s' if count != 1 else ''} found", markup=False)
+    _error_line(f"{count} problem{'s' if count != 1 else ''} found")
     return EXIT_USER_ERROR
 
 
@@ -217,8 +221,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     for name in regimes:
         if name not in known:
             raise UserError(f"unknown regime {name!r}; known regimes: {', '.join(sorted(known))}")
-    if "integrated" in regimes and scenario.handoffs.integrated is None:
-        raise UserError("regime 'integrated' needs a 'handoffs.integrated' section in the scenario")
+    for name in regimes:
+        if known[name].assignment == "integrated" and scenario.handoffs.integrated is None:
+            raise UserError(f"regime {name!r} needs a 'handoffs.integrated' section in the scenario")
     regimes = list(dict.fromkeys(regimes))
     replications = args.replications or scenario.replications
     workers = args.workers or os.cpu_count() or 1
@@ -265,10 +270,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         return _report_config_error(error)
     except UserError as error:
-        _console(stderr=True).print(f"error: {error}", markup=False)
+        _error_line(f"error: {error}")
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
-        _console(stderr=True).print("interrupted", markup=False)
+        _error_line("interrupted")
         return 130
 
 

@@ -106,6 +106,9 @@ def read_yaml(path: Path) -> tuple[Any, dict[PathKey, Mark]]:
         def build(node: yaml.Node, key: PathKey) -> Any:
             mark = Mark(shown, node.start_mark.line + 1, node.start_mark.column + 1)
             marks.setdefault(key, mark)
+            if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_TAGS:
+                # safe loading: a tag asking for an object (e.g. !!python/object) is refused, not ignored
+                raise ConfigError([Problem(mark, _dotted(key), f"tag {node.tag!r} is not allowed in a config")])
             if isinstance(node, yaml.MappingNode):
                 loader.flatten_mapping(node)
                 out: dict[Any, Any] = {}
@@ -138,6 +141,9 @@ def read_yaml(path: Path) -> tuple[Any, dict[PathKey, Mark]]:
     return data, marks
 
 
+_PLAIN_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap"})
+
+
 def _dotted(path: PathKey) -> str:
     out = ""
     for part in path:
@@ -153,6 +159,17 @@ def _merge(base: Any, over: Any) -> Any:
             out[name] = _merge(base[name], value) if name in base else value
         return out
     return over
+
+
+def _replaced_paths(base: Any, over: Any, key: PathKey) -> list[PathKey]:
+    """Paths where ``over`` replaces ``base`` instead of merging into it."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        out: list[PathKey] = []
+        for name, value in over.items():
+            if name in base:
+                out.extend(_replaced_paths(base[name], value, (*key, name)))
+        return out
+    return [key]
 
 
 def load_data(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], dict[PathKey, Mark]]:
@@ -174,8 +191,12 @@ def load_data(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any],
     if not parent_path.exists():
         raise ConfigError([Problem(where, "extends", f"file {parent!r} not found")])
     base, base_marks = load_data(parent_path, (*_seen, path.resolve()))
-    # the extending file wins for every path it writes; the rest points into the base file
-    return _merge(base, data), {**base_marks, **marks}
+    # the extending file wins for every path it writes; the rest points into the base file, except below a
+    # value the extending file replaced whole (a list, a scalar): those base marks no longer describe the data
+    replaced = _replaced_paths(base, data, ())
+    kept = {key: mark for key, mark in base_marks.items()
+            if not any(key[: len(path)] == path for path in replaced)}
+    return _merge(base, data), {**kept, **marks}
 
 
 _UNION_TAGS = frozenset({"clinic", "shelter", "outreach", "housing", "access_point", "fixed", "exponential",

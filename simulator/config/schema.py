@@ -237,6 +237,9 @@ class Housing(Frozen):
     reserved_share: Probability = 0.0
     discipline: Literal["fifo", "priority"] = "priority"
     patience: Distribution | None = None
+    initial_occupancy: Probability = Field(
+        default=1.0, description="share of slots taken at the start by earlier tenants; each frees up after "
+        "a residual tenancy")
     offer_refusal: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
         default=0.0, description="chance that a client turns an offered place down; they go back in line")
 
@@ -430,7 +433,7 @@ class Scenario(Frozen):
     name: str
     description: str = ""
     start_date: date = date(2022, 1, 1)
-    horizon: Duration = Field(description="observed period, after the warm-up")
+    horizon: Annotated[Duration, Field(gt=0)] = Field(description="observed period, after the warm-up")
     warmup: Duration = 0.0
     replications: Annotated[int, Field(ge=1)] = 10
     seed: Annotated[int, Field(ge=0)] = 0
@@ -443,12 +446,6 @@ class Scenario(Frozen):
     regimes: dict[str, Regime] = {}
     regime: str = "organic"
     outputs: Outputs = Outputs()
-
-    @model_validator(mode="after")
-    def _positive_horizon(self) -> Scenario:
-        if self.horizon <= 0:
-            raise ValueError("'horizon' must be longer than zero")
-        return self
 
     def all_regimes(self) -> dict[str, Regime]:
         """The built-in regimes, overridden or extended by the scenario's own."""

@@ -61,6 +61,17 @@ class HousingProgramme:
         if spec.slots is not None:
             reserved = round(spec.slots * spec.reserved_share)
             self.reserved_free, self.general_free = reserved, spec.slots - reserved
+            # places held by earlier tenants free up after a residual tenancy (a uniform share of a tenancy),
+            # so that the programme does not start empty and then turn over all at once
+            assert spec.tenancy is not None
+            occupied = round(spec.slots * spec.initial_occupancy)
+            for slot in range(occupied):
+                is_reserved = slot < round(occupied * spec.reserved_share)
+                if is_reserved:
+                    self.reserved_free -= 1
+                else:
+                    self.general_free -= 1
+                sim.at(self.stream.uniform() * spec.tenancy.sample(self.stream), self.free, is_reserved)
         else:
             self.env.process(self.vacancies())
 

@@ -126,7 +126,8 @@ class ServiceNode:
 
     # -- coordination ----------------------------------------------------------------------------------
     def occupy(self, duration: float) -> Generator[Any, Any, None]:
-        """Take one staff member for ``duration`` days (coordination work), ahead of waiting clients."""
+        """Take one staff member for ``duration`` days (coordination work): ahead of waiting clients where the
+        line is a priority line (priority discipline or opening hours), in arrival order otherwise."""
         req = self.resource.request(priority=COORDINATION) if self.prioritised else self.resource.request()
         yield req
         yield self.env.timeout(duration)
@@ -154,8 +155,6 @@ class ServiceNode:
             if self._log:
                 self.sim.log(client, "service_requested", self.name, need, adjustment, BALKED)
             return BALKED
-        if self._log:
-            self.sim.log(client, "service_requested", self.name, need, adjustment, "queued")
         deadline = give_up_at
         reneges = False
         if self.patience is not None:
@@ -168,6 +167,8 @@ class ServiceNode:
             rows.append((client.id, client.episode, self.name, need, rid, adjustment, arrival, math.nan, arrival,
                          outcome))
             return outcome
+        if self._log:
+            self.sim.log(client, "service_requested", self.name, need, adjustment, "queued")
         self._tick()
         self.present += 1
         self.waiting += 1

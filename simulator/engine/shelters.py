@@ -97,6 +97,8 @@ class ShelterSystem:
         shelter = self.where.pop(client.id, None)
         if shelter is not None:
             del shelter.occupants[client.id]
+            if self.line and shelter.is_open(self.env.now):
+                self._fill(shelter)  # a bed freed during intake goes to the line, first come first served
 
     def _admit(self, shelter: ShelterState, client: Client, event: simpy.Event | None) -> None:
         shelter.occupants[client.id] = client
@@ -117,17 +119,22 @@ class ShelterSystem:
             opening = day + shelter.spec.intake.open
             if opening > env.now:
                 yield env.timeout(opening - env.now)
-            free = shelter.capacity - len(shelter.occupants)
-            if free > 0 and self.line:
-                for client_id, (client, event) in list(self.line.items()):
-                    if shelter.serves(client):
-                        del self.line[client_id]
-                        self._admit(shelter, client, event)
-                        free -= 1
-                        if free == 0:
-                            break
+            self._fill(shelter)
             day += 1
             yield env.timeout(day - env.now)
+
+    def _fill(self, shelter: ShelterState) -> None:
+        """Give the shelter's free beds to the clients in line whom it serves, in order of asking."""
+        free = shelter.capacity - len(shelter.occupants)
+        if free <= 0 or not self.line:
+            return
+        for client_id, (client, event) in list(self.line.items()):
+            if shelter.serves(client):
+                del self.line[client_id]
+                self._admit(shelter, client, event)
+                free -= 1
+                if free == 0:
+                    break
 
     def nightly(self) -> Generator[Any, Any, None]:
         """Refusals at the close of intake; the census; checkout; the capacity schedule."""
@@ -143,8 +150,10 @@ class ShelterSystem:
             # close of the last intake window: the line is refused for the night
             yield env.timeout(day + self.close_time - env.now)
             refused = len(self.line)
+            observed = env.now >= sim.warmup
             for client, _ in self.line.values():
-                client.refused_nights += 1
+                if observed:
+                    client.refused_nights += 1
                 if sim.log_events:
                     sim.log(client, "shelter_refused", "", "", "", "no_bed")
             # census at the count hour of the following morning

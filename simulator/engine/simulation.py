@@ -160,11 +160,8 @@ class Simulation:
                                                "priority", spec.patience)
             elif isinstance(spec, Shelter):
                 shelters[name] = spec
-                if spec.staff:
-                    self.nodes[name] = ServiceNode(self, name, "shelter", spec.staff)
             elif isinstance(spec, Outreach):
                 self.outreach_specs[name] = spec
-                self.nodes[name] = ServiceNode(self, name, "outreach", spec.staff)
             elif isinstance(spec, Housing):
                 self.housing[name] = HousingProgramme(self, name, spec)
         self.shelters = ShelterSystem(self, shelters) if shelters else None
@@ -283,9 +280,9 @@ class Simulation:
             return
         if self.env.now >= self.warmup:
             self.rec.rows["staff"].append((service, self.env.now, days * 24, purpose, adjustment))
+        # shelter and outreach staff serve no queue in the model: their time is recorded, not simulated
         node = self.nodes.get(service) if occupy else None
-        if node is not None and node.kind in ("clinic", "access_point"):
-            # shelter and outreach staff serve no queue in the model: their time is recorded, not simulated
+        if node is not None:
             self.env.process(node.occupy(days))
 
     # ---------------------------------------------------------------------------------------- clients
@@ -324,7 +321,7 @@ class Simulation:
         client.avoidant = use is not None and use.avoidance > 0 and stream.uniform() < use.avoidance
         mean = self._self_resolution.get(client.pattern)
         if mean:
-            self._at(now + mean * stream.std_exponential(), self._self_resolve, client, client.episode)
+            self.at(now + mean * stream.std_exponential(), self._self_resolve, client, client.episode)
         if self.log_events:
             self.log(client, "episode_start", "", "", "", source)
         if walk_ins and self._walk_ins:
@@ -341,7 +338,7 @@ class Simulation:
         elif self.shelters is not None:
             self.set_location(client, "other")
 
-    def _at(self, time: float, action: Any, *args: Any) -> None:
+    def at(self, time: float, action: Any, *args: Any) -> None:
         """Call ``action(*args)`` at ``time`` (a callback, cheaper than a process), if before the horizon."""
         if time >= self.end_time:
             return
@@ -374,7 +371,7 @@ class Simulation:
         exits = self.scenario.population.exits
         if reason == "self_resolved" and exits.return_after_resolution_mean:
             stream = self.streams["returns"]
-            self._at(now + exits.return_after_resolution_mean * stream.std_exponential(), self._return, client)
+            self.at(now + exits.return_after_resolution_mean * stream.std_exponential(), self._return, client)
 
     def _record_episode(self, client: Client, end: float, reason: str) -> None:
         self._episodes.append((
@@ -401,9 +398,9 @@ class Simulation:
         if slot is not None and programme.spec.tenancy is not None:
             tenancy_ends = now + programme.spec.tenancy.sample(stream)
         if slot is not None:
-            self._at(min(returns_at, tenancy_ends), programme.free, slot)
+            self.at(min(returns_at, tenancy_ends), programme.free, slot)
         if returns_at < tenancy_ends or slot is None:
-            self._at(returns_at, self._return, client)
+            self.at(returns_at, self._return, client)
 
     def _return(self, client: Client) -> None:
         if client.id in self.active:
@@ -699,6 +696,7 @@ class Simulation:
             self.staff_time(integrated.access_point, duration, "assessment", adjustment, occupy=False)
             outcome = yield from point.serve(client, state.need, NORMAL, duration, give_up, referral,
                                              adjustment)
+            referral[10] = math.nan  # 'start' is the receiver's; the assessment is in the visits table
             if outcome != SERVED:
                 return LOST_HANDOFF if outcome != "reneged" else outcome
             client.assessed = True
@@ -751,7 +749,8 @@ class Simulation:
         while True:
             if escalation is not None:
                 waiting = sum(1 for case in self.conference_pending if case[1])
-                self._escalate(escalation.min_open_needs, escalation.after, spec.max_cases - waiting)
+                if self._escalate(escalation.min_open_needs, escalation.after, spec.max_cases - waiting):
+                    yield env.timeout(0)  # let the escalated referrals reach the table before it decides
             if self.conference_pending:
                 if env.now >= self.warmup:
                     self.counters["conferences"] += 1
@@ -770,10 +769,13 @@ class Simulation:
                 self.conference_pending = keep
             yield env.timeout(spec.every)
 
-    def _escalate(self, min_open: int, after: float, room: int) -> None:
-        """Send the longest-stuck needs of complex clients to the conference, as many as it can take."""
+    def _escalate(self, min_open: int, after: float, room: int) -> int:
+        """Send the longest-stuck needs of complex clients to the conference, as many as it can take.
+
+        A need is stuck when it has been open for ``after`` and no referral for it was made in that time.
+        """
         if room <= 0:
-            return
+            return 0
         cutoff = self.env.now - after
         route = self.conference_route
         stuck: list[tuple[float, int, Client, NeedState]] = []
@@ -787,14 +789,17 @@ class Simulation:
                 status = state.status
                 if status != MET:
                     open_count += 1
-                    if status == OPEN and state.onset <= cutoff and state.need in route:
+                    if status == OPEN and state.onset <= cutoff and state.last_referred <= cutoff \
+                            and state.need in route:
                         candidates.append(state)
             if candidates and open_count >= min_open:
                 stuck.extend((state.onset, client.id, client, state) for state in candidates)
-        for _, _, client, state in heapq.nsmallest(room, stuck, key=lambda item: (item[0], item[1])):
+        chosen = heapq.nsmallest(room, stuck, key=lambda item: (item[0], item[1]))
+        for _, _, client, state in chosen:
             target = self.conference_route[state.need]
             client.processes.append(self.env.process(
                 self.pathway(client, state, "conference", target, adjustment="multilateral")))
+        return len(chosen)
 
     # ---------------------------------------------------------------------------------------- run
     def run(self) -> RunRecords:
