@@ -13,15 +13,31 @@ The public API::
     batch = run_batch(scenario, replications=10)  # batch.metrics, batch.summary()
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-from simulator.batch import BatchResult, Run, run_batch, simulate
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
+
 from simulator.config import ConfigError, Scenario, load_config, with_regime
+
+if TYPE_CHECKING:
+    from simulator.batch import BatchResult, Run, run_batch, simulate
 
 try:
     __version__ = version("simulator")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
     __version__ = "0.0.0"
+
+_BATCH = ("BatchResult", "Run", "run_batch", "simulate")
+
+
+def __getattr__(name: str) -> Any:
+    """Import the batch layer (pandas, scipy) on first use, so that the CLI starts quickly."""
+    if name in _BATCH:
+        import simulator.batch as batch
+
+        return getattr(batch, name)
+    raise AttributeError(f"module 'simulator' has no attribute {name!r}")
 
 __all__ = [
     "BatchResult",

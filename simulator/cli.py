@@ -34,7 +34,14 @@ from simulator.config import ConfigError, Scenario, load_config
 from simulator.config.units import parse_duration
 
 EXIT_USER_ERROR = 2
-DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "montreal_centre.yaml"
+DEFAULT_NAME = "montreal_centre.yaml"
+
+
+def default_config() -> Path | None:
+    """The packaged default scenario: in the source tree, or where ``pip install`` put the configs."""
+    candidates = [Path(__file__).resolve().parent.parent / "configs" / DEFAULT_NAME,
+                  Path(sys.prefix) / "share" / "simulator" / "configs" / DEFAULT_NAME]
+    return next((path for path in candidates if path.exists()), None)
 
 #: rows of the compact summary: (metric, dimension, label, scale, decimals)
 SUMMARY_ROWS: list[tuple[str, str, str, float, int]] = [
@@ -103,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run replications of a scenario and print a summary",
                               description="Run replications of a scenario (default: the packaged "
                               "Central Montreal scenario) under one or several regimes.")
-    run.add_argument("config", nargs="?", type=Path, help="scenario file (default: configs/montreal_centre.yaml)")
+    run.add_argument("config", nargs="?", type=Path, help=f"scenario file (default: configs/{DEFAULT_NAME})")
     run.add_argument("-n", "--replications", type=_parse_positive_int, help="replications per regime")
     run.add_argument("--seed", type=_parse_seed, help="root seed (default: the scenario's seed)")
     run.add_argument("--regime", action="append", metavar="NAME",
@@ -127,9 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _load(path: Path | None, overrides: dict[str, Any] | None = None) -> Scenario:
     if path is None:
-        if not DEFAULT_CONFIG.exists():
-            raise UserError(f"no CONFIG given and the default scenario {DEFAULT_CONFIG} is missing")
-        path = DEFAULT_CONFIG
+        path = default_config()
+        if path is None:
+            raise UserError(f"no CONFIG given and the default scenario {DEFAULT_NAME} was not installed")
     return load_config(path, overrides)
 
 
@@ -161,12 +168,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_USER_ERROR if failed else 0
 
 
+def _runnable(scenario: Scenario, name: str) -> bool:
+    """Whether the scenario has what the regime needs (the integrated path needs its settings)."""
+    return scenario.all_regimes()[name].assignment != "integrated" or scenario.handoffs.integrated is not None
+
+
 def cmd_regimes(args: argparse.Namespace) -> int:
     scenario = _load(args.config)
     console = _console()
     for name, regime in scenario.all_regimes().items():
         marker = "*" if name == scenario.regime else " "
-        console.print(f"{marker} {name:<14} {regime.description}", markup=False)
+        note = "" if _runnable(scenario, name) else " (not available: no handoffs.integrated section)"
+        console.print(f"{marker} {name:<14} {regime.description}{note}", markup=False)
     return 0
 
 
@@ -217,12 +230,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     known = scenario.all_regimes()
     regimes = args.regime or [scenario.regime]
     if "all" in regimes:
-        regimes = list(known)
+        regimes = [name for name in known if _runnable(scenario, name)]
     for name in regimes:
         if name not in known:
             raise UserError(f"unknown regime {name!r}; known regimes: {', '.join(sorted(known))}")
     for name in regimes:
-        if known[name].assignment == "integrated" and scenario.handoffs.integrated is None:
+        if not _runnable(scenario, name):
             raise UserError(f"regime {name!r} needs a 'handoffs.integrated' section in the scenario")
     regimes = list(dict.fromkeys(regimes))
     replications = args.replications or scenario.replications

@@ -171,6 +171,8 @@ def scenario_data(draw: st.DrawFn, regime: str | None = None) -> dict[str, Any]:
     housing_first["slots"] = draw(st.integers(0, 10))
     housing_first["reserved_share"] = draw(probabilities)
     housing_first["tenancy"] = draw(lognormal(5.0, 60.0))
+    for name in ("housing_first", "social_housing"):
+        services[name]["offer_refusal"] = draw(st.sampled_from((0.0, 0.0, 0.3, 0.9)))
     services["social_housing"]["vacancies"] = per_day(draw(st.floats(0.0, 1.0).map(_round)))
 
     handoffs = data["handoffs"]
@@ -186,6 +188,9 @@ def scenario_data(draw: st.DrawFn, regime: str | None = None) -> dict[str, Any]:
     conference["every"] = draw(st.sampled_from(("7 days", "3.5 days", "14 days")))
     conference["weekday"] = draw(st.sampled_from(("mon", "tue", "wed", "thu", "fri", "sat", "sun")))
     handoffs["multilateral"]["reserved_slot"] = draw(st.booleans())
+    if draw(st.booleans()):
+        # the "mixed" regime holds its own, more frequent, conferences
+        data["regimes"]["mixed"]["conference"] = {**conference, "every": "2 days", "max_cases": 3}
     handoffs["integrated"]["target_pressure"] = draw(st.floats(0.0, 2.0).map(_round))
     return data
 

@@ -40,7 +40,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.mark.file}:{self.mark.line}:{self.mark.column}"
+        where = self.mark.file if self.mark.line == 0 else f"{self.mark.file}:{self.mark.line}:{self.mark.column}"
         return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
 
 
@@ -103,23 +103,55 @@ def read_yaml(path: Path) -> tuple[Any, dict[PathKey, Mark]]:
     try:
         node = loader.get_single_node()
 
+        sizes: dict[int, int] = {}
+
+        def expanded_size(node: yaml.Node) -> int:
+            """Values the node stands for once aliases are expanded (memoised: aliases share nodes)."""
+            known = sizes.get(id(node))
+            if known is not None:
+                return known
+            sizes[id(node)] = 1  # a recursive alias counts once; the constructor refuses recursion anyway
+            if isinstance(node, yaml.MappingNode):
+                size = 1 + sum(expanded_size(k) + expanded_size(v) for k, v in node.value)
+            elif isinstance(node, yaml.SequenceNode):
+                size = 1 + sum(expanded_size(item) for item in node.value)
+            else:
+                size = 1
+            sizes[id(node)] = size
+            return size
+
+        built: dict[int, Any] = {}
+
         def build(node: yaml.Node, key: PathKey) -> Any:
             mark = Mark(shown, node.start_mark.line + 1, node.start_mark.column + 1)
             marks.setdefault(key, mark)
+            if id(node) in built:
+                return built[id(node)]  # an alias: the same value again (nothing downstream mutates it)
+            built[id(node)] = value = _build(node, key, mark)
+            return value
+
+        def _build(node: yaml.Node, key: PathKey, mark: Mark) -> Any:
             if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_TAGS:
                 # safe loading: a tag asking for an object (e.g. !!python/object) is refused, not ignored
                 raise ConfigError([Problem(mark, _dotted(key), f"tag {node.tag!r} is not allowed in a config")])
             if isinstance(node, yaml.MappingNode):
+                own = sum(1 for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge")
                 loader.flatten_mapping(node)
+                # after flattening, merged pairs ('<<: *anchor') come first and the mapping's own pairs last:
+                # own keys override merged ones; only an own key written twice is a duplicate
+                first_own = len(node.value) - own
                 out: dict[Any, Any] = {}
-                for key_node, value_node in node.value:
+                own_names: set[Any] = set()
+                for index, (key_node, value_node) in enumerate(node.value):
                     name = loader.construct_object(key_node, deep=True)
                     if not isinstance(name, str | int):
                         name = str(name)
                     child = (*key, name)
                     key_mark = Mark(shown, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-                    if name in out:
-                        problems.append(Problem(key_mark, _dotted(child), "key appears twice"))
+                    if index >= first_own:
+                        if name in own_names:
+                            problems.append(Problem(key_mark, _dotted(child), "key appears twice"))
+                        own_names.add(name)
                     marks[child] = key_mark
                     out[name] = build(value_node, child)
                 return out
@@ -127,6 +159,9 @@ def read_yaml(path: Path) -> tuple[Any, dict[PathKey, Mark]]:
                 return [build(item, (*key, i)) for i, item in enumerate(node.value)]
             return loader.construct_object(node, deep=True)
 
+        if node is not None and expanded_size(node) > MAX_VALUES:
+            raise ConfigError([Problem(Mark(shown, 1, 1), "", f"the file expands to more than {MAX_VALUES:,} "
+                                       "values through its aliases; a config is never that large")])
         data = build(node, ()) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -141,6 +176,7 @@ def read_yaml(path: Path) -> tuple[Any, dict[PathKey, Mark]]:
     return data, marks
 
 
+MAX_VALUES = 100_000
 _PLAIN_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap"})
 
 
@@ -285,4 +321,7 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Sc
     data, marks = load_data(path)
     if overrides:
         data = {**data, **overrides}
+        # a problem in an override points at the command line, not at the file's line it replaced
+        marks = {key: mark for key, mark in marks.items() if not key or key[0] not in overrides}
+        marks.update({(name,): Mark("command line", 0, 0) for name in overrides})
     return validate_data(data, marks, _display(path))

@@ -49,7 +49,14 @@ def parse_duration(value: Any) -> float:
         raise ValueError("expected a duration with a unit, e.g. '45 min' or '3 days'")
     match = _QUANTITY.match(value)
     if match is None:
-        raise ValueError(f"cannot read duration {value!r}; write a number and a unit, e.g. '45 min'")
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError(f"cannot read duration {value!r}; write a number and a unit, e.g. '45 min'") from None
+        if number == 0:
+            return 0.0
+        text = value.strip()
+        raise ValueError(f"duration {value!r} has no unit; write e.g. '{text} min' or '{text} days'")
     number, unit = float(match.group(1)), match.group(2).lower()
     if unit not in UNIT_DAYS:
         known = ", ".join(sorted({"min", "h", "days", "weeks", "months", "years"}))
@@ -98,15 +105,30 @@ def parse_time_of_day(value: Any) -> float:
     return (hours * 60 + minutes) / MINUTES_PER_DAY
 
 
-def _format_days(days: float) -> str:
-    return f"{days:g} days"
+def _exact(number: float) -> str:
+    """Shortest text that reads back to the same float (``repr``), without a trailing ``.0``."""
+    return str(int(number)) if float(number).is_integer() and abs(number) < 1e15 else repr(float(number))
 
 
-Duration = Annotated[float, BeforeValidator(parse_duration), PlainSerializer(_format_days)]
+def format_duration(days: float) -> str:
+    """Days as a duration string that reads back to the same float."""
+    return f"{_exact(days)} days"
+
+
+def format_rate(per_day: float) -> str:
+    return f"{_exact(per_day)} per day"
+
+
+def format_time_of_day(fraction: float) -> str:
+    minutes = round(fraction * MINUTES_PER_DAY)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration), PlainSerializer(format_duration)]
 """A duration in days, written with a unit in the file."""
 
-Rate = Annotated[float, BeforeValidator(parse_rate), PlainSerializer(lambda r: f"{r:g} per day")]
+Rate = Annotated[float, BeforeValidator(parse_rate), PlainSerializer(format_rate)]
 """A rate in events per day, written with its period in the file."""
 
-TimeOfDay = Annotated[float, BeforeValidator(parse_time_of_day)]
+TimeOfDay = Annotated[float, BeforeValidator(parse_time_of_day), PlainSerializer(format_time_of_day)]
 """A time of day as a fraction of a day, written ``"HH:MM"``."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 KEYS = ["regime", "metric", "dimension"]
 
@@ -19,6 +18,8 @@ def summarise(metrics: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     level
         Confidence level of the interval on the mean (Student t with n - 1 degrees of freedom).
     """
+    from scipy import stats  # imported here: scipy.stats takes a second to import
+
     keys = [k for k in KEYS if k in metrics.columns]
     grouped = metrics.groupby(keys, sort=True)["value"]
     out = grouped.agg(n="count", mean="mean", std="std", q05=lambda v: v.quantile(0.05),

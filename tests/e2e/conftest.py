@@ -47,6 +47,6 @@ def data_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def validate_all() -> ValidateAll:
-    files = sorted(p.name for p in DATA.glob("*.yaml"))
+    files = [*sorted(p.name for p in DATA.glob("*.yaml")), "no_such_file.yaml"]
     result = run_cli("validate", *files, cwd=DATA)
     return ValidateAll(result, files)
