@@ -27,11 +27,12 @@ HOUSED = "housed"
 
 
 class Application:
-    __slots__ = ("arrival", "client", "event", "live", "need", "order", "referral", "reserved_ok")
+    __slots__ = ("arrival", "client", "event", "live", "matched_at", "need", "order", "referral", "reserved_ok")
 
     def __init__(self, client: Client, need: str, referral: list[Any] | None, reserved_ok: bool,
                  arrival: float, event: simpy.Event):
         self.order = 0.0
+        self.matched_at = math.nan
         self.client = client
         self.need = need
         self.referral = referral
@@ -58,6 +59,7 @@ class HousingProgramme:
         self._last = 0.0
         self.reserved_free = 0
         self.general_free = 0
+        self.moving_in: dict[int, Application] = {}
         if spec.slots is not None:
             reserved = round(spec.slots * spec.reserved_share)
             self.reserved_free, self.general_free = reserved, spec.slots - reserved
@@ -150,6 +152,8 @@ class HousingProgramme:
                 return
             application = nxt
         application.live = False
+        application.matched_at = self.env.now
+        self.moving_in[id(application)] = application
         application.event.succeed(reserved)
 
     def _queue(self, application: Application) -> None:
@@ -198,14 +202,16 @@ class HousingProgramme:
                 slot_kind = result[event]
             else:
                 slot_kind = yield event
-            start = env.now
+            start = application.matched_at
             if referral is not None:
                 referral[10] = start
             self._done(application)
             if sim.log_events:
                 sim.log(client, "housing_matched", self.name, need, adjustment, "")
             yield env.timeout(self.spec.move_in.sample(self.stream))
+            del self.moving_in[id(application)]
         except simpy.Interrupt:
+            self.moving_in.pop(id(application), None)
             application.live = False
             if event.triggered:
                 # matched but not moved in: the place goes to the next in line
@@ -217,7 +223,7 @@ class HousingProgramme:
                         self._match(nxt, None)
             self._done(application)
             rows.append((client.id, client.episode, self.name, need, rid, adjustment, arrival,
-                         env.now if event.triggered else math.nan, env.now, EXITED))
+                         application.matched_at, env.now, EXITED))
             raise
         rows.append((client.id, client.episode, self.name, need, rid, adjustment, arrival, start, env.now,
                      "served"))
@@ -238,6 +244,13 @@ class HousingProgramme:
                 adjustment = referral[6] if referral is not None else "walk_in"
                 rows.append((application.client.id, application.client.episode, self.name, application.need,
                              rid, adjustment, application.arrival, math.nan, math.nan, "censored"))
+        for application in self.moving_in.values():  # matched, still moving in at the horizon
+            referral = application.referral
+            rows.append((application.client.id, application.client.episode, self.name, application.need,
+                         referral[0] if referral is not None else -1,
+                         referral[6] if referral is not None else "walk_in", application.arrival,
+                         application.matched_at, math.nan, "censored"))
+        self.moving_in.clear()
 
 
 __all__ = ["HOUSED", "LOST_WAITING", "HousingProgramme"]
