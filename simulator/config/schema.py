@@ -193,8 +193,16 @@ class Season(Frozen):
 
 
 class Intake(Frozen):
+    """The daily window in which a shelter admits clients (within one day: it may not span midnight)."""
+
     open: TimeOfDay
     close: TimeOfDay
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Intake:
+        if self.close <= self.open:
+            raise ValueError("'close' must be after 'open' on the same day (a window may not span midnight)")
+        return self
 
 
 class Serves(Frozen):

@@ -70,6 +70,8 @@ class ShelterSystem:
         for shelter in self.shelters:
             self.env.process(self.intake(shelter))
         self.env.process(self.nightly())
+        self.env.process(self.schedule())
+        self.env.process(self.counts())
 
     # -- client side -----------------------------------------------------------------------------------
     def request(self, client: Client) -> simpy.Event:
@@ -137,38 +139,52 @@ class ShelterSystem:
                     break
 
     def nightly(self) -> Generator[Any, Any, None]:
-        """Refusals at the close of intake; the census; checkout; the capacity schedule."""
+        """At the close of the last intake window, everyone still in line is refused for the night."""
+        env = self.env
+        sim = self.sim
+        day = 0
+        while True:
+            yield env.timeout(day + self.close_time - env.now)
+            self.refused_tonight += len(self.line)
+            if env.now >= sim.warmup:
+                for client, _ in self.line.values():
+                    client.refused_nights += 1
+                    if sim.log_events:
+                        sim.log(client, "shelter_refused", "", "", "", "no_bed")
+            day += 1
+
+    def schedule(self) -> Generator[Any, Any, None]:
+        """The capacity schedule changes at midday, before any intake window of the day."""
+        env = self.env
+        day = 1
+        while True:
+            yield env.timeout(day + SCHEDULE_HOUR - env.now)
+            self._set_capacities(day)
+            day += 1
+
+    def counts(self) -> Generator[Any, Any, None]:
+        """The nightly census: occupancy, admissions and refusals since the previous census, and where
+        everyone is. A census before midday counts the night that began the evening before."""
         env = self.env
         sim = self.sim
         census_time = sim.scenario.outputs.census_time
         day = 0
         while True:
-            # 12:00 capacity for tonight (the schedule changes at midday, before any intake opens)
-            if day > 0:
-                yield env.timeout(day + SCHEDULE_HOUR - env.now)
-                self._set_capacities(day)
-            # close of the last intake window: the line is refused for the night
-            yield env.timeout(day + self.close_time - env.now)
-            refused = len(self.line)
-            observed = env.now >= sim.warmup
-            for client, _ in self.line.values():
-                if observed:
-                    client.refused_nights += 1
-                if sim.log_events:
-                    sim.log(client, "shelter_refused", "", "", "", "no_bed")
-            # census at the count hour of the following morning
-            yield env.timeout(day + 1 + census_time - env.now)
-            if env.now > sim.warmup:
+            yield env.timeout(day + census_time - env.now)
+            night = day - 1 if census_time < SCHEDULE_HOUR else day
+            if env.now > sim.warmup and night >= 0:
                 rows = sim.rec.rows["nights"]
                 for shelter in self.shelters:
-                    rows.append((day, shelter.name, shelter.capacity, len(shelter.occupants),
+                    rows.append((night, shelter.name, shelter.capacity, len(shelter.occupants),
                                  shelter.admitted_tonight, 0))
-                rows.append((day, "all", sum(s.capacity for s in self.shelters),
+                rows.append((night, "all", sum(s.capacity for s in self.shelters),
                              sum(len(s.occupants) for s in self.shelters),
-                             sum(s.admitted_tonight for s in self.shelters), refused))
+                             sum(s.admitted_tonight for s in self.shelters), self.refused_tonight))
             for shelter in self.shelters:
                 shelter.admitted_tonight = 0
-            sim.census(day)
+            self.refused_tonight = 0
+            if night >= 0:
+                sim.census(night)
             day += 1
 
     def _set_capacities(self, day: int) -> None:
