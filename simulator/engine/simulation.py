@@ -75,25 +75,26 @@ class Client:
     __slots__ = ("age_group", "assessed", "avoidant", "episode", "gender", "homeless_since", "id",
                  "indigenous", "location", "needs", "needs_at_entry", "pattern", "processes",
                  "refused_nights", "shelter_process", "source", "start")
+    source: str
+    start: float
+    homeless_since: float
+    needs_at_entry: int
+    avoidant: bool
+    refused_nights: int
+    assessed: bool
 
     def __init__(self, client_id: int, gender: str, age_group: str, indigenous: bool, pattern: str):
+        # the per-episode fields (needs, start, processes...) are set by ``Simulation.start_episode``
         self.id = client_id
         self.gender = gender
         self.age_group = age_group
         self.indigenous = indigenous
         self.pattern = pattern
         self.episode = 0
-        self.source = "inflow"
-        self.start = 0.0
-        self.homeless_since = 0.0
-        self.needs: dict[str, NeedState] = {}
-        self.needs_at_entry = 0
-        self.avoidant = False
         self.location: str | None = None
-        self.processes: list[simpy.Process] = []
         self.shelter_process: simpy.Process | None = None
-        self.refused_nights = 0
-        self.assessed = False
+        self.needs: dict[str, NeedState] = {}
+        self.processes: list[simpy.Process] = []
 
     def open_needs(self) -> int:
         return sum(1 for state in self.needs.values() if state.status != MET)
@@ -207,6 +208,7 @@ class Simulation:
             self._prevalence[pattern] = [(n, p) for n, p in merged.items() if p > 0]
         self._self_resolution: dict[str, float] = {str(k): v for k, v in population.exits.self_resolution_mean.items()}
         self._exit_when_met = population.exits.exit_when_needs_met
+        self._return_after_resolution = population.exits.return_after_resolution_mean
         self._walk_in_intake = scenario.handoffs.unilateral.intake
         self._service_times = {
             name: (spec.service_time, self.streams[f"service:{name}"])
@@ -362,16 +364,18 @@ class Simulation:
         for state in client.needs.values():
             if state.status != MET:
                 rows.append((client.id, client.episode, state.need, state.onset, now, "open_at_exit", ""))
-        self._record_episode(client, now, reason)
+        self._episodes.append((
+            client.id, client.episode, client.source, client.gender, client.age_group, client.indigenous,
+            client.pattern, client.avoidant, client.needs_at_entry, client.start, client.homeless_since,
+            now, reason, client.refused_nights))
         if self.shelters is not None:
             self.shelters.leave(client)
             self.set_location(client, None)
         if self.log_events:
             self.log(client, "episode_end", "", "", "", reason)
-        exits = self.scenario.population.exits
-        if reason == "self_resolved" and exits.return_after_resolution_mean:
+        if reason == "self_resolved" and self._return_after_resolution:
             stream = self.streams["returns"]
-            self.at(now + exits.return_after_resolution_mean * stream.std_exponential(), self._return, client)
+            self.at(now + self._return_after_resolution * stream.std_exponential(), self._return, client)
 
     def _record_episode(self, client: Client, end: float, reason: str) -> None:
         self._episodes.append((
