@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING, Any
 from simulator.config import ConfigError, Scenario, load_config, with_regime
 
 if TYPE_CHECKING:
-    from simulator.batch import BatchResult, Run, run_batch, simulate
+    from simulator.batch import BatchResult, Run, Sweep, load_sweep, run_batch, run_sweep, simulate
 
 try:
     __version__ = version("simulator")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
     __version__ = "0.0.0"
 
-_BATCH = ("BatchResult", "Run", "run_batch", "simulate")
+_BATCH = ("BatchResult", "Run", "Sweep", "load_sweep", "run_batch", "run_sweep", "simulate")
 
 
 def __getattr__(name: str) -> Any:
@@ -44,9 +44,12 @@ __all__ = [
     "ConfigError",
     "Run",
     "Scenario",
+    "Sweep",
     "__version__",
     "load_config",
+    "load_sweep",
     "run_batch",
+    "run_sweep",
     "simulate",
     "with_regime",
 ]

@@ -8,6 +8,7 @@ terminals, and prints the summary table.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import math
 import os
@@ -32,6 +33,7 @@ from rich.table import Table
 from simulator import __version__
 from simulator.config import ConfigError, Scenario, load_config
 from simulator.config.units import parse_duration
+from simulator.io.store import ResultsError
 
 EXIT_USER_ERROR = 2
 DEFAULT_NAME = "montreal_centre.yaml"
@@ -123,6 +125,25 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--event-log", action="store_true", help="keep the HMIS-shaped event log (large)")
     run.add_argument("--csv", type=Path, help="also write the summary table as CSV")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    sweep = commands.add_parser("sweep", help="run a sweep spec: many points x regimes x replications",
+                                description="Run every point, regime and replication of a sweep spec into a "
+                                "results folder; resumable, and the same tables whatever the executor.")
+    sweep.add_argument("spec", type=Path, help="sweep spec (YAML), e.g. configs/sweeps/example_small.yaml")
+    sweep.add_argument("--executor", choices=["serial", "processes", "dask"], default="processes")
+    sweep.add_argument("-w", "--workers", type=_parse_positive_int, default=None,
+                       help="worker processes or Dask workers (default: the number of CPUs)")
+    sweep.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler (with --executor dask)")
+    sweep.add_argument("--out", type=Path, help="results folder (default: results/<spec name>)")
+    sweep.add_argument("--resume", action="store_true", help="complete an interrupted sweep in --out")
+    sweep.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    summarize = commands.add_parser("summarize", help="summarise a results folder (run --out or sweep)")
+    summarize.add_argument("results", type=Path)
+    summarize.add_argument("--baseline", help="regime the others are compared with (default: the first)")
+    summarize.add_argument("--csv", type=Path, help="write the full summary per point to this CSV file")
+    summarize.add_argument("--paired-csv", type=Path, help="write the paired regime differences to this CSV")
+    summarize.add_argument("--salib", type=Path, help="write the design as a SALib problem (JSON)")
 
     validate = commands.add_parser("validate", help="check scenario files and list every problem")
     validate.add_argument("configs", nargs="+", type=Path)
@@ -217,7 +238,6 @@ def summary_table(summary: pd.DataFrame, regimes: list[str], title: str) -> Tabl
 
 def cmd_run(args: argparse.Namespace) -> int:
     from simulator.batch import run_batch
-    from simulator.io import write_batch
 
     overrides: dict[str, Any] = {}
     if args.horizon:
@@ -242,21 +262,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     workers = args.workers or os.cpu_count() or 1
     seed = scenario.seed if args.seed is None else args.seed
 
-    err = _console(stderr=True)
-    total = replications * len(regimes)
-    show = not args.quiet and err.is_terminal
     started = time.perf_counter()
-    if show:
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(), console=err,
-                      transient=True) as bar:
-            task = bar.add_task(f"{scenario.name}: replications", total=total)
-            batch = run_batch(scenario, replications, seed, regimes, workers,
-                              progress=lambda done, _total: bar.update(task, completed=done))
-    else:
-        batch = run_batch(scenario, replications, seed, regimes, workers)
+    with _progress(not args.quiet, f"{scenario.name}: replications") as progress:
+        if args.out:
+            from simulator.batch import run_sweep
+            from simulator.batch.sweep import single_point
+            from simulator.results import open as open_results
+
+            sweep = single_point(scenario, regimes, replications, seed)
+            run_sweep(sweep, args.out, "processes", workers, resume=False, command=_command(),
+                      progress=progress)
+            summary = open_results(args.out).summary()
+        else:
+            summary = run_batch(scenario, replications, seed, regimes, workers, progress=progress).summary()
     elapsed = time.perf_counter() - started
-    summary = batch.summary()
     console = _console()
     title = (f"{scenario.name}: {replications} replication{'s' if replications != 1 else ''} x "
              f"{len(regimes)} regime{'s' if len(regimes) != 1 else ''}, {scenario.horizon:g} days observed after "
@@ -267,8 +286,111 @@ def cmd_run(args: argparse.Namespace) -> int:
         args.csv.parent.mkdir(parents=True, exist_ok=True)
         summary.to_csv(args.csv, index=False)
     if args.out:
-        written = write_batch(args.out, batch, ["simulator", *sys.argv[1:]])
-        console.print(f"wrote {len(written)} files to {args.out}", markup=False)
+        console.print(f"results in {args.out} (read them with simulator summarize {args.out})", markup=False)
+    return 0
+
+
+def _command() -> list[str]:
+    return ["simulator", *sys.argv[1:]]
+
+
+class _progress:
+    """A progress bar on interactive terminals (replications done, elapsed, time left); silent otherwise."""
+
+    def __init__(self, enabled: bool, description: str):
+        self.console = _console(stderr=True)
+        self.enabled = enabled and self.console.is_terminal
+        self.description = description
+        self.bar: Progress | None = None
+
+    def __enter__(self) -> Any:
+        if not self.enabled:
+            return None
+        self.bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(), console=self.console,
+                            transient=True)
+        self.bar.__enter__()
+        task = self.bar.add_task(self.description, total=None)
+        bar = self.bar
+        return lambda done, total: bar.update(task, completed=done, total=total)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from simulator.batch import run_sweep
+    from simulator.batch.executors import ExecutorError
+    from simulator.batch.sweep import load_sweep
+
+    sweep = load_sweep(args.spec)
+    out = args.out or Path("results") / sweep.spec.name
+    workers = args.workers or os.cpu_count() or 1
+    if args.scheduler and args.executor != "dask":
+        raise UserError("--scheduler needs --executor dask")
+    tasks = len(sweep.points) * len(sweep.regimes)
+    console = _console()
+    console.print(f"{sweep.spec.name}: {len(sweep.points)} points x {len(sweep.regimes)} regimes x "
+                  f"{sweep.spec.replications} replications ({tasks * sweep.spec.replications} runs), "
+                  f"executor {args.executor}, {workers} workers -> {out}", markup=False)
+    started = time.perf_counter()
+    try:
+        with _progress(not args.quiet, f"{sweep.spec.name}: replications") as progress:
+            run_sweep(sweep, out, args.executor, workers, args.scheduler, args.resume, _command(), progress)
+    except ExecutorError as exc:
+        raise UserError(str(exc)) from None
+    except KeyboardInterrupt:
+        _error_line(f"interrupted: finished tasks are kept in {out}; complete them with the same command "
+                    "and --resume")
+        return 130
+    console.print(f"done in {time.perf_counter() - started:.1f} s; summarise with: simulator summarize {out}",
+                  markup=False)
+    return 0
+
+
+HEADLINE = [("wait_mean_days", "*"), ("unmet_need_days_per_client", "all"),
+            ("unsheltered_nights_per_client", "all"), ("referral_loss_share", "all"),
+            ("coordination_staff_hours", "all")]
+
+
+def cmd_summarize(args: argparse.Namespace) -> int:
+    from simulator.results import open as open_results
+
+    results = open_results(args.results)
+    summary = results.summary()
+    console = _console()
+    points = results.points
+    parameters = [c for c in points.columns if c not in ("point", "config_hash")]
+    for point, part in summary.groupby("point", sort=True):
+        values = points[points["point"] == point]
+        label = ", ".join(f"{name}={values[name].iloc[0]}" for name in parameters) if parameters else "base"
+        console.print(summary_table(part, results.regimes, f"point {point}: {label}; mean [95% interval]"))
+    baseline = args.baseline or results.regimes[0]
+    if len(results.regimes) > 1:
+        paired = results.paired(baseline)
+        wanted = paired["metric"].isin([m for m, d in HEADLINE if d == "*"]) | paired.set_index(
+            ["metric", "dimension"]).index.isin([(m, d) for m, d in HEADLINE if d != "*"])
+        rows = paired[wanted]
+        table = Table(title=f"paired differences vs {baseline} (common random numbers): mean [95% interval]; "
+                      "unpaired interval for comparison", title_justify="left")
+        for column in ("point", "regime", "metric", "dimension", "paired", "unpaired"):
+            table.add_column(column, justify="right" if column in ("paired", "unpaired") else "left")
+        for _, row in rows.iterrows():
+            if "ci_low" not in row or pd.isna(row.get("ci_low")):
+                continue
+            table.add_row(str(row["point"]), row["regime"], row["metric"], row["dimension"],
+                          f"{row['mean_difference']:,.3g} [{row['ci_low']:,.3g}, {row['ci_high']:,.3g}]",
+                          f"[{row['unpaired_ci_low']:,.3g}, {row['unpaired_ci_high']:,.3g}]")
+        console.print(table)
+        if args.paired_csv:
+            paired.to_csv(args.paired_csv, index=False)
+    if args.csv:
+        summary.to_csv(args.csv, index=False)
+        console.print(f"summary written to {args.csv}", markup=False)
+    if args.salib:
+        args.salib.write_text(json.dumps(results.salib_problem(), indent=2) + "\n", encoding="utf-8")
+        console.print(f"SALib problem written to {args.salib}", markup=False)
     return 0
 
 
@@ -277,12 +399,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    handlers = {"run": cmd_run, "validate": cmd_validate, "regimes": cmd_regimes}
+    handlers = {"run": cmd_run, "validate": cmd_validate, "regimes": cmd_regimes, "sweep": cmd_sweep,
+                "summarize": cmd_summarize}
     try:
         return handlers[args.command](args)
     except ConfigError as error:
         return _report_config_error(error)
-    except UserError as error:
+    except (UserError, ResultsError) as error:
         _error_line(f"error: {error}")
         return EXIT_USER_ERROR
     except KeyboardInterrupt:

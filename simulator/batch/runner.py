@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -96,24 +96,11 @@ def simulate(config: Scenario | str | os.PathLike[str], seed: int | None = None,
     return Run(scenario, seed, replication, tables, metrics)
 
 
-def _one(scenario: Scenario, seed: int, replication: int) -> tuple[pd.DataFrame, ...]:
-    """Worker: one replication reduced to what a batch keeps (metrics and nightly series)."""
-    records = simulate_records(scenario, seed, replication)
-    tables = tables_from_records(records)
-    metrics = replication_metrics(records, scenario.outputs.census_time, tables)
-    kept = []
-    for name in ("nights", "census", "events"):
-        frame = tables[name]
-        frame.insert(0, "replication", replication)
-        frame.insert(1, "regime", scenario.regime)
-        kept.append(frame)
-    return (metrics, *kept)
-
-
 def run_batch(config: Scenario | str | os.PathLike[str], replications: int | None = None,
               seed: int | None = None, regimes: Sequence[str] | None = None, workers: int = 1,
-              progress: Progress | None = None) -> BatchResult:
-    """Run ``replications`` replications of a scenario under each regime.
+              progress: Progress | None = None, executor: str | None = None,
+              scheduler: str | None = None) -> BatchResult:
+    """Run ``replications`` replications of a scenario under each regime, in memory.
 
     Parameters
     ----------
@@ -129,32 +116,87 @@ def run_batch(config: Scenario | str | os.PathLike[str], replications: int | Non
         Worker processes (1 runs in this process). The results do not depend on it.
     progress
         Called as ``progress(done, total)`` after each replication.
+    executor, scheduler
+        ``serial``, ``processes`` or ``dask`` (default: processes when ``workers`` > 1), and a Dask
+        scheduler address.
     """
+    from simulator.batch.executors import execute
+    from simulator.batch.tasks import make_tasks
+
     scenario = resolve(config)
     replications = scenario.replications if replications is None else replications
     seed = scenario.seed if seed is None else seed
     names = list(regimes) if regimes else [scenario.regime]
-    variants = {name: with_regime(scenario, name) for name in names}
-    tasks = [(name, i) for name in names for i in range(replications)]
-    results: dict[tuple[str, int], tuple[pd.DataFrame, ...]] = {}
+    for name in names:
+        with_regime(scenario, name)  # unknown names fail here, before anything runs
+    tasks = make_tasks(1, names, replications, 1)
+    results: dict[Any, dict[str, pd.DataFrame]] = {}
     total = len(tasks)
-    if workers <= 1 or total <= 1:
-        for done, (name, i) in enumerate(tasks, start=1):
-            results[(name, i)] = _one(variants[name], seed, i)
-            if progress is not None:
-                progress(done, total)
-    else:
-        with ProcessPoolExecutor(max_workers=min(workers, total)) as pool:
-            futures = {pool.submit(_one, variants[name], seed, i): (name, i) for name, i in tasks}
-            for done, future in enumerate(as_completed(futures), start=1):
-                results[futures[future]] = future.result()
-                if progress is not None:
-                    progress(done, total)
-    ordered = [results[task] for task in tasks]
 
-    def stack(index: int) -> pd.DataFrame:
-        frames = [r[index] for r in ordered if len(r[index])]
-        return pd.concat(frames, ignore_index=True) if frames else ordered[0][index].iloc[0:0]
+    def on_done(task: Any, frames: dict[str, pd.DataFrame]) -> None:
+        results[task] = frames
+        if progress is not None:
+            progress(len(results), total)
 
-    events = stack(3) if scenario.outputs.event_log else None
-    return BatchResult(scenario, seed, replications, names, stack(0), stack(1), stack(2), events)
+    chosen = executor or ("processes" if workers > 1 else "serial")
+    execute([scenario], seed, tasks, on_done, chosen, workers, scheduler)
+
+    def stack(name: str) -> pd.DataFrame:
+        frames = [results[task][name] for task in tasks if name in results[task]]
+        frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        return frame.drop(columns=["point"], errors="ignore")
+
+    events = stack("events") if scenario.outputs.event_log else None
+    return BatchResult(scenario, seed, replications, names, stack("metrics"), stack("nights"), stack("census"),
+                       events)
+
+
+def run_sweep(sweep: Any, out: str | os.PathLike[str], executor: str = "serial", workers: int = 1,
+              scheduler: str | None = None, resume: bool = False, command: list[str] | None = None,
+              progress: Progress | None = None) -> Path:
+    """Run every task of a sweep that the results folder ``out`` does not hold yet; return the folder.
+
+    Parameters
+    ----------
+    sweep
+        A :class:`simulator.batch.sweep.Sweep` (``load_sweep(path)``, or ``single_point(...)`` for one scenario).
+    out
+        The results folder. A folder holding another spec is refused; one holding part of this spec needs
+        ``resume=True`` and then only the missing tasks run.
+    executor, workers, scheduler
+        ``serial``, ``processes`` (``workers`` processes) or ``dask`` (a ``LocalCluster`` of ``workers``
+        workers, or the running scheduler at ``scheduler``). The tables do not depend on the choice.
+    progress
+        Called as ``progress(replications_done, replications_total)``.
+    """
+    from simulator.batch.executors import execute
+    from simulator.batch.tasks import make_tasks
+    from simulator.io import store
+
+    root = Path(out)
+    spec = sweep.spec
+    tasks = make_tasks(len(sweep.points), sweep.regimes, spec.replications, spec.replications_per_task)
+    done = store.prepare(root, sweep, tasks, command or [], resume)
+    todo = [task for task in tasks if task.key not in done]
+    total = sum(task.replications for task in tasks)
+    finished = sum(task.replications for task in tasks if task.key in done)
+    store.log(root, f"start: {len(todo)} of {len(tasks)} tasks to run, executor {executor}, workers {workers}")
+    if progress is not None:
+        progress(finished, total)
+
+    def on_done(task: Any, frames: dict[str, pd.DataFrame]) -> None:
+        nonlocal finished
+        store.write_task(root, task, frames)
+        finished += task.replications
+        store.log(root, f"done {task.key}")
+        if progress is not None:
+            progress(finished, total)
+
+    scenarios = [point.scenario for point in sweep.points]
+    try:
+        execute(scenarios, spec.seed, todo, on_done, executor, workers, scheduler)
+    except KeyboardInterrupt:
+        store.log(root, f"interrupted: {finished} of {total} replications written; rerun with --resume")
+        raise
+    store.log(root, "finished")
+    return root

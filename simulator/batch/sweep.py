@@ -1,0 +1,327 @@
+"""Sweep specifications: a base scenario, parameters to vary, a design, regimes and replications.
+
+A sweep spec is a YAML file::
+
+    name: winter_beds_x_bilateral
+    base: ../montreal_centre.yaml          # a scenario file, relative to the spec
+    overrides: {horizon: 180 days}         # fixed changes applied to every point (optional)
+    regimes: [organic, integrated]
+    replications: 50
+    seed: 7
+    replications_per_task: 5               # replications run together as one task
+    design: {sampler: grid}                # grid | random | latin_hypercube | sobol (+ points, seed)
+    parameters:
+      - path: services.winter_overflow.winter_capacity
+        values: [300, 580, 900]
+      - path: handoffs.unilateral.loss.base
+        range: {start: 0.1, stop: 0.4, num: 4}
+
+For ``random``, ``latin_hypercube`` and ``sobol`` every parameter gives ``bounds: [low, high]`` (with an
+optional ``unit``, e.g. ``days``, and ``integer: true``) and the design draws ``points`` points with
+``scipy.stats.qmc``. Paths are dotted keys into the scenario file (list items by index), as written in YAML.
+
+Every point uses the same seed, so replication ``i`` of every point and every regime sees the same random
+streams (common random numbers): differences between points and regimes are not drowned in sampling noise.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import itertools
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import Field, ValidationError, model_validator
+
+from simulator.config.loader import (
+    ConfigError,
+    Mark,
+    PathKey,
+    Problem,
+    _clean,
+    _display,
+    _dotted,
+    _locate,
+    load_data,
+    mark_for,
+    read_yaml,
+    validate_data,
+)
+from simulator.config.schema import Frozen, Scenario
+
+SAMPLERS = ("grid", "random", "latin_hypercube", "sobol")
+
+
+class Range(Frozen):
+    """Evenly spaced values from ``start`` to ``stop`` (both included)."""
+
+    start: float
+    stop: float
+    num: Annotated[int, Field(ge=2)]
+
+
+class Parameter(Frozen):
+    """One swept parameter: a dotted path into the scenario and its values, range or bounds."""
+
+    path: Annotated[str, Field(min_length=1)]
+    values: list[Any] | None = None
+    range: Range | None = None
+    bounds: tuple[float, float] | None = None
+    unit: str | None = Field(default=None, description="unit appended to sampled numbers, e.g. 'days'")
+    integer: bool = False
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Parameter:
+        given = [name for name in ("values", "range", "bounds") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of 'values', 'range' or 'bounds'")
+        if self.values is not None and not self.values:
+            raise ValueError("'values' is empty")
+        if self.bounds is not None and not self.bounds[0] < self.bounds[1]:
+            raise ValueError(f"bounds must be increasing, got [{self.bounds[0]:g}, {self.bounds[1]:g}]")
+        return self
+
+    def grid_values(self) -> list[Any]:
+        if self.values is not None:
+            return list(self.values)
+        assert self.range is not None
+        values = np.linspace(self.range.start, self.range.stop, self.range.num).tolist()
+        return [self._cast(v) for v in values]
+
+    def _cast(self, number: float) -> Any:
+        value: Any = round(number) if self.integer else float(number)
+        return f"{value} {self.unit}" if self.unit else value
+
+    def scaled(self, unit_value: float) -> Any:
+        assert self.bounds is not None
+        low, high = self.bounds
+        return self._cast(low + unit_value * (high - low))
+
+
+class Design(Frozen):
+    sampler: Literal["grid", "random", "latin_hypercube", "sobol"] = "grid"
+    points: Annotated[int, Field(ge=1)] | None = None
+    seed: Annotated[int, Field(ge=0)] | None = None
+
+
+class SweepSpec(Frozen):
+    """A validated sweep specification (see the module docstring)."""
+
+    name: str
+    description: str = ""
+    base: str
+    overrides: dict[str, Any] = {}
+    regimes: list[str] = Field(default=[], description="regimes to run at every point (default: the base's)")
+    replications: Annotated[int, Field(ge=1)]
+    seed: Annotated[int, Field(ge=0)] = 0
+    replications_per_task: Annotated[int, Field(ge=1)] = 1
+    design: Design = Design()
+    parameters: list[Parameter] = []
+
+    @model_validator(mode="after")
+    def _design_fits(self) -> SweepSpec:
+        sampler = self.design.sampler
+        for parameter in self.parameters:
+            if sampler == "grid" and parameter.bounds is not None:
+                raise ValueError(f"parameter {parameter.path!r}: the grid sampler needs 'values' or 'range', "
+                                 "not 'bounds'")
+            if sampler != "grid" and parameter.bounds is None:
+                raise ValueError(f"parameter {parameter.path!r}: the {sampler} sampler needs 'bounds'")
+        if sampler != "grid" and self.design.points is None:
+            raise ValueError(f"the {sampler} sampler needs 'design.points'")
+        if sampler == "sobol" and self.design.points is not None and self.design.points & (
+                self.design.points - 1):
+            raise ValueError(f"the sobol sampler needs a power of two points, got {self.design.points}")
+        if sampler != "grid" and not self.parameters:
+            raise ValueError(f"the {sampler} sampler needs at least one parameter")
+        paths = [p.path for p in self.parameters]
+        if len(set(paths)) != len(paths):
+            raise ValueError("a parameter path appears twice")
+        return self
+
+
+@dataclass(frozen=True)
+class Point:
+    """One design point: its index, the parameter values, and the resulting scenario."""
+
+    index: int
+    values: dict[str, Any]
+    scenario: Scenario
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A loaded sweep: the spec, its file, the base scenario and every design point."""
+
+    spec: SweepSpec
+    path: Path | None
+    base: Scenario
+    points: list[Point]
+
+    @property
+    def regimes(self) -> list[str]:
+        return list(self.spec.regimes) or [self.base.regime]
+
+    def spec_hash(self) -> str:
+        """SHA-256 of everything that determines the results: the spec and every point's scenario."""
+        payload = {
+            "spec": self.spec.model_dump(mode="json"),
+            "points": [json.loads(point.scenario.model_dump_json(by_alias=True)) for point in self.points],
+        }
+        text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def salib_problem(self) -> dict[str, Any]:
+        """The design as a SALib problem (names and bounds) for Sobol or Morris analysis of the outputs."""
+        names, bounds = [], []
+        for parameter in self.spec.parameters:
+            names.append(parameter.path)
+            if parameter.bounds is not None:
+                bounds.append(list(parameter.bounds))
+            else:
+                numbers = [float(str(v).split()[0]) for v in parameter.grid_values()]
+                bounds.append([min(numbers), max(numbers)])
+        return {"num_vars": len(names), "names": names, "bounds": bounds}
+
+
+def design_matrix(spec: SweepSpec) -> list[dict[str, Any]]:
+    """Parameter values of every point, in a fixed order."""
+    parameters = spec.parameters
+    if not parameters:
+        return [{}]
+    sampler = spec.design.sampler
+    if sampler == "grid":
+        grids = [p.grid_values() for p in parameters]
+        return [dict(zip([p.path for p in parameters], combo, strict=True)) for combo in itertools.product(*grids)]
+    from scipy.stats import qmc
+
+    n, d = spec.design.points or 0, len(parameters)
+    seed = spec.design.seed if spec.design.seed is not None else spec.seed
+    rng = np.random.default_rng(seed)
+    if sampler == "random":
+        unit = rng.random((n, d))
+    elif sampler == "latin_hypercube":
+        unit = qmc.LatinHypercube(d=d, rng=rng).random(n)
+    else:
+        unit = qmc.Sobol(d=d, scramble=True, rng=rng).random(n)
+    return [{p.path: p.scaled(float(u)) for p, u in zip(parameters, row, strict=True)} for row in unit]
+
+
+def _split(path: str) -> PathKey:
+    return tuple(int(part) if part.isdigit() else part for part in path.split("."))
+
+
+def apply_path(data: dict[str, Any], path: PathKey, value: Any) -> str | None:
+    """Set ``value`` at ``path`` in nested data; return a message if the path does not exist."""
+    node: Any = data
+    for depth, part in enumerate(path[:-1]):
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if in_dict or in_list:
+            node = node[part]
+        else:
+            where = ".".join(str(p) for p in path[: depth + 1])
+            return f"'{where}' is not in the base scenario"
+    last = path[-1]
+    if isinstance(node, dict):
+        node[last] = value
+        return None
+    if isinstance(node, list) and isinstance(last, int) and 0 <= last < len(node):
+        node[last] = value
+        return None
+    return f"'{'.'.join(str(p) for p in path)}' is not in the base scenario"
+
+
+def load_sweep(path: str | Path) -> Sweep:
+    """Read and validate a sweep spec and every scenario it implies; every problem is reported together.
+
+    Raises
+    ------
+    ConfigError
+        Listing each problem with the spec's file, line and field (or the base scenario's).
+    """
+    path = Path(path)
+    shown = _display(path)
+    raw, marks = read_yaml(path)
+    default = Mark(shown, 1, 1)
+    if not isinstance(raw, dict):
+        raise ConfigError([Problem(default, "", "a sweep spec must be a mapping of fields")])
+    problems: list[Problem] = []
+    try:
+        spec = SweepSpec.model_validate(raw)
+    except ValidationError as exc:
+        for err in exc.errors(include_url=False):
+            where = _locate(tuple(err["loc"]), raw)
+            message = _clean(err["msg"])
+            if err["type"] == "extra_forbidden":
+                message = "unknown field (check the spelling)"
+            elif err["type"] == "missing":
+                message = "required field is missing"
+            problems.append(Problem(mark_for(where, marks, default), _dotted(where), message))
+        raise ConfigError(problems) from None
+
+    base_path = (path.parent / spec.base).resolve()
+    if not base_path.exists():
+        raise ConfigError([Problem(mark_for(("base",), marks, default), "base", f"file {spec.base!r} not found")])
+    base_data, base_marks = load_data(base_path)
+    base_shown = _display(base_path)
+    for name, value in spec.overrides.items():
+        base_data[name] = value
+    base = validate_data(copy.deepcopy(base_data), base_marks, base_shown)
+    known = base.all_regimes()
+    for i, regime in enumerate(spec.regimes):
+        if regime not in known:
+            problems.append(Problem(mark_for(("regimes", i), marks, default), f"regimes[{i}]",
+                                    f"unknown regime {regime!r}; known regimes: {', '.join(sorted(known))}"))
+        elif known[regime].assignment == "integrated" and base.handoffs.integrated is None:
+            problems.append(Problem(mark_for(("regimes", i), marks, default), f"regimes[{i}]",
+                                    f"regime {regime!r} needs a 'handoffs.integrated' section in the base"))
+    for i, parameter in enumerate(spec.parameters):
+        missing = apply_path(copy.deepcopy(base_data), _split(parameter.path), 0)
+        if missing is not None:
+            problems.append(Problem(mark_for(("parameters", i, "path"), marks, default),
+                                    f"parameters[{i}].path", missing))
+    if problems:
+        raise ConfigError(problems)
+
+    points: list[Point] = []
+    for index, values in enumerate(design_matrix(spec)):
+        data = copy.deepcopy(base_data)
+        for parameter_path, value in values.items():
+            apply_path(data, _split(parameter_path), value)
+        try:
+            scenario = validate_data(data, base_marks, base_shown)
+        except ConfigError as error:
+            # a value of the design that the scenario refuses: name the parameter and the point
+            for problem in error.problems:
+                hit = next((i for i, p in enumerate(spec.parameters)
+                            if problem.field.startswith(_dotted(_split(p.path)))), None)
+                where = ("parameters", hit) if hit is not None else ("parameters",)
+                problems.append(Problem(mark_for(where, marks, default), problem.field,
+                                        f"at point {index} ({_describe(values)}): {problem.message}"))
+            if len(problems) > 20:
+                break
+            continue
+        points.append(Point(index, values, scenario))
+    if problems:
+        raise ConfigError(problems)
+    if not math.isfinite(len(points)) or not points:
+        raise ConfigError([Problem(default, "parameters", "the design has no points")])
+    return Sweep(spec, path, base, points)
+
+
+def _describe(values: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in values.items())
+
+
+def single_point(scenario: Scenario, regimes: list[str], replications: int, seed: int,
+                 replications_per_task: int = 1) -> Sweep:
+    """A scenario as a one-point sweep, so that ``simulator run --out`` writes the same layout as a sweep."""
+    spec = SweepSpec(name=scenario.name, base="(scenario)", regimes=regimes, replications=replications, seed=seed,
+                     replications_per_task=replications_per_task)
+    return Sweep(spec, None, scenario, [Point(0, {}, scenario)])

@@ -1,0 +1,63 @@
+"""Tasks: the unit of work of a batch or a sweep, and the function that runs one.
+
+A task is (point, regime, a block of consecutive replications). It returns plain DataFrames tagged with
+``point``, ``regime`` and ``replication``; it depends on nothing but its arguments, so any executor (this
+process, worker processes, a Dask cluster) gives the same tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from simulator.config import Scenario, with_regime
+from simulator.engine.simulation import simulate_records
+from simulator.metrics import replication_metrics, tables_from_records
+
+KEPT_TABLES = ("metrics", "nights", "census", "events")
+
+
+@dataclass(frozen=True, order=True)
+class Task:
+    point: int
+    regime: str
+    first: int
+    last: int  # exclusive
+
+    @property
+    def key(self) -> str:
+        return f"point={self.point:05d}/regime={self.regime}/r{self.first:05d}-{self.last - 1:05d}"
+
+    @property
+    def replications(self) -> int:
+        return self.last - self.first
+
+
+def make_tasks(points: int, regimes: list[str], replications: int, per_task: int) -> list[Task]:
+    """Every task of a design, in a fixed order (point, regime, replications)."""
+    return [Task(point, regime, first, min(first + per_task, replications))
+            for point in range(points) for regime in regimes for first in range(0, replications, per_task)]
+
+
+def run_task(scenario: Scenario, seed: int, task: Task) -> dict[str, pd.DataFrame]:
+    """Run the task's replications; return its tables (``events`` only when the scenario keeps them)."""
+    variant = with_regime(scenario, task.regime)
+    out: dict[str, list[pd.DataFrame]] = {name: [] for name in KEPT_TABLES}
+    for replication in range(task.first, task.last):
+        records = simulate_records(variant, seed, replication)
+        tables = tables_from_records(records)
+        out["metrics"].append(replication_metrics(records, variant.outputs.census_time, tables))
+        for name in ("nights", "census", "events"):
+            frame = tables[name]
+            frame.insert(0, "replication", replication)
+            frame.insert(1, "regime", task.regime)
+            out[name].append(frame)
+    frames = {}
+    for name, parts in out.items():
+        if name == "events" and not variant.outputs.event_log:
+            continue
+        frame = pd.concat(parts, ignore_index=True)
+        frame.insert(0, "point", task.point)
+        frames[name] = frame
+    return frames

@@ -1,0 +1,160 @@
+"""Reading a results folder written by ``simulator run --out`` or ``simulator sweep``.
+
+    from simulator import results
+    res = results.open("results/winter_beds")
+    res.metrics                 # per-replication metrics: point, replication, regime, metric, dimension, value
+    res.summary()               # per point and regime: mean, 95% interval, quantiles
+    res.paired("organic")       # each regime minus the baseline, replication by replication, with intervals
+    res.salib_problem()         # names and bounds for SALib (Sobol, Morris)
+
+Every problem with a folder (missing, incomplete, truncated files) raises :class:`ResultsError` naming what
+is wrong and how to complete it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simulator.io.store import ResultsError
+from simulator.metrics.summary import summarise
+
+__all__ = ["Results", "ResultsError", "open"]
+
+TABLES = ("metrics", "nights", "census", "events")
+
+
+@dataclass
+class Results:
+    root: Path
+    manifest: dict[str, Any]
+    points: pd.DataFrame
+    _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    def table(self, name: str) -> pd.DataFrame:
+        """One table over every task, sorted by point, regime and replication."""
+        if name not in self._cache:
+            folder = self.root / "tables" / name
+            files = sorted(folder.rglob("*.parquet")) if folder.exists() else []
+            frames = []
+            for path in files:
+                try:
+                    frames.append(pd.read_parquet(path))
+                except Exception as exc:  # pyarrow raises several types for damaged files
+                    raise ResultsError(f"{path}: cannot be read ({type(exc).__name__}: {exc}); delete it and "
+                                       "resume the sweep to recompute that task") from None
+            if not frames:
+                self._cache[name] = pd.DataFrame()
+            else:
+                frame = pd.concat(frames, ignore_index=True)
+                keys = [k for k in ("point", "regime", "replication") if k in frame.columns]
+                order = {regime: i for i, regime in enumerate(self.regimes)}
+                frame = frame.sort_values(keys, key=lambda col: col.map(order) if col.name == "regime" else col,
+                                          kind="stable").reset_index(drop=True)
+                self._cache[name] = frame
+        return self._cache[name]
+
+    @property
+    def regimes(self) -> list[str]:
+        return list(self.manifest["regimes"])
+
+    @property
+    def metrics(self) -> pd.DataFrame:
+        return self.table("metrics")
+
+    @property
+    def nights(self) -> pd.DataFrame:
+        return self.table("nights")
+
+    @property
+    def census(self) -> pd.DataFrame:
+        return self.table("census")
+
+    def summary(self, level: float = 0.95) -> pd.DataFrame:
+        """Mean, t-interval and quantiles over replications, per point, regime, metric and dimension."""
+        out = []
+        for point, part in self.metrics.groupby("point", sort=True):
+            table = summarise(part, level)
+            table.insert(0, "point", point)
+            out.append(table)
+        return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
+
+    def paired(self, baseline: str | None = None, level: float = 0.95) -> pd.DataFrame:
+        """Each regime minus ``baseline``, paired by replication (common random numbers).
+
+        Columns: point, regime, metric, dimension, n, mean_difference, ci_low, ci_high (paired t-interval),
+        and unpaired_ci_low / unpaired_ci_high (Welch interval ignoring the pairing), to show what the
+        common random numbers buy.
+        """
+        from scipy import stats
+
+        baseline = baseline or self.regimes[0]
+        if baseline not in self.regimes:
+            raise ResultsError(f"regime {baseline!r} is not in these results ({', '.join(self.regimes)})")
+        metrics = self.metrics
+        keys = ["point", "metric", "dimension", "replication"]
+        base = metrics[metrics["regime"] == baseline].set_index(keys)["value"]
+        rows = []
+        for regime in self.regimes:
+            if regime == baseline:
+                continue
+            other = metrics[metrics["regime"] == regime].set_index(keys)["value"]
+            joined = pd.concat({"base": base, "other": other}, axis=1, join="inner").dropna()
+            for (point, metric, dimension), part in joined.groupby(level=[0, 1, 2], sort=True):
+                diff = (part["other"] - part["base"]).to_numpy(dtype=float)
+                n = len(diff)
+                mean = float(diff.mean())
+                row = {"point": point, "regime": regime, "baseline": baseline, "metric": metric,
+                       "dimension": dimension, "n": n, "mean_difference": mean}
+                if n > 1:
+                    t = stats.t.ppf(0.5 + level / 2, n - 1)
+                    half = t * diff.std(ddof=1) / np.sqrt(n)
+                    a, b = part["other"].to_numpy(dtype=float), part["base"].to_numpy(dtype=float)
+                    va, vb = a.var(ddof=1) / n, b.var(ddof=1) / n
+                    se = np.sqrt(va + vb)
+                    dof = (va + vb) ** 2 / ((va**2 + vb**2) / (n - 1)) if va + vb > 0 else n - 1
+                    unpaired = stats.t.ppf(0.5 + level / 2, max(dof, 1)) * se
+                    row.update(ci_low=mean - half, ci_high=mean + half, unpaired_ci_low=mean - unpaired,
+                               unpaired_ci_high=mean + unpaired)
+                rows.append(row)
+        return pd.DataFrame(rows)
+
+    def salib_problem(self) -> dict[str, Any]:
+        problem: dict[str, Any] = self.manifest["salib_problem"]
+        return problem
+
+
+def open(root: str | Path) -> Results:  # the natural name: results.open(DIR)
+    """Open a results folder; raise :class:`ResultsError` if it is missing, incomplete or damaged."""
+    root = Path(root)
+    manifest_path = root / "manifest.json"
+    if not root.is_dir():
+        raise ResultsError(f"{root}: no such results folder")
+    if not manifest_path.exists():
+        raise ResultsError(f"{root}: not a results folder (manifest.json is missing)")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ResultsError(f"{manifest_path}: unreadable ({exc})") from None
+    for key in ("tasks", "regimes", "spec_hash"):
+        if key not in manifest:
+            raise ResultsError(f"{manifest_path}: field {key!r} is missing")
+    points_path = root / "points.parquet"
+    if not points_path.exists():
+        raise ResultsError(f"{root}: points.parquet is missing")
+    try:
+        points = pd.read_parquet(points_path)
+    except Exception as exc:
+        raise ResultsError(f"{points_path}: cannot be read ({type(exc).__name__})") from None
+    missing = [key for key in manifest["tasks"] if not (root / "tables" / "metrics" / f"{key}.parquet").exists()]
+    if missing:
+        shown = ", ".join(missing[:3]) + (" ..." if len(missing) > 3 else "")
+        raise ResultsError(f"{root}: incomplete, {len(missing)} of {len(manifest['tasks'])} tasks have no "
+                           f"metrics ({shown}); complete it with the same command and --resume")
+    return Results(root, manifest, points)
+
