@@ -80,5 +80,11 @@ def assert_ok(result: Result) -> None:
 
 
 def all_configs() -> list[Path]:
-    """Every scenario file shipped under ``configs/`` (found afresh, so new files are picked up)."""
-    return sorted(CONFIGS.rglob("*.yaml"))
+    """Every scenario file shipped under ``configs/`` (found afresh, so new files are picked up); sweep
+    specs live in ``configs/sweeps/`` and are checked by :func:`all_sweeps`."""
+    return sorted(p for p in CONFIGS.rglob("*.yaml") if "sweeps" not in p.relative_to(CONFIGS).parts)
+
+
+def all_sweeps() -> list[Path]:
+    """Every sweep spec shipped under ``configs/sweeps/``."""
+    return sorted((CONFIGS / "sweeps").rglob("*.yaml"))

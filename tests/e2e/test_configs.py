@@ -12,9 +12,10 @@ import pandas as pd
 import pytest
 
 from simulator import load_config, simulate
-from tests.e2e._helpers import CONFIGS, ROOT, all_configs, assert_ok, run_cli
+from tests.e2e._helpers import CONFIGS, ROOT, all_configs, all_sweeps, assert_ok, run_cli
 
 CONFIG_FILES = all_configs()
+SWEEP_FILES = all_sweeps()
 SHORT = {"horizon": "2 days", "warmup": "0 days"}
 
 
@@ -48,3 +49,17 @@ def test_config_runs_a_short_horizon(path):
     assert len(metrics) > 0
     assert {"metric", "dimension", "value"} <= set(metrics.columns)
     assert metrics["value"].notna().any()
+
+
+def test_sweep_specs_are_found():
+    assert CONFIGS / "sweeps" / "example_small.yaml" in SWEEP_FILES
+
+
+@pytest.mark.parametrize("path", SWEEP_FILES, ids=_id)
+def test_sweep_spec_loads_every_point(path):
+    from simulator.batch.sweep import design_matrix, load_sweep
+
+    sweep = load_sweep(path)
+    assert len(sweep.points) == len(design_matrix(sweep.spec)) > 0
+    assert sweep.regimes
+    assert sweep.spec.replications >= 1

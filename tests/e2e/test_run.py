@@ -25,8 +25,14 @@ from tests.e2e._helpers import DATA, MMC, PROBLEM, Result, assert_clean_user_err
 
 SHORT = ["--horizon", "6 days", "--warmup", "1 day", "-n", "3", "-q"]
 TWO_REGIMES = ["--regime", "organic", "--regime", "unilateral"]
-TABLES = {"metrics.parquet", "summary.parquet", "nights.parquet", "census.parquet", "scenario.json",
-          "manifest.json"}
+TOP_LEVEL = {"manifest.json", "spec.json", "points.parquet", "scenarios", "tables", "sweep.log"}
+
+
+def table(folder: Path, name: str) -> pd.DataFrame:
+    """A table of a results folder, read as a user reads it."""
+    from simulator import results
+
+    return results.open(folder).table(name)
 
 #: user errors of ``simulator run`` checked in a fresh process: (arguments after ``run``, words on stderr)
 RUN_ERRORS_PROCESS = ("broken_config",)
@@ -190,11 +196,11 @@ def test_run_prints_a_summary_per_regime(runs):
     cell = re.compile(r"^-?[\d,]+(\.\d+)? \[-?[\d,]+(\.\d+)?, -?[\d,]+(\.\d+)?\]$")
     wait = rows["mean wait (days): clinic"]
     assert all(cell.match(c) for c in wait), wait
-    assert "wrote 7 files to" in result.stdout
+    assert "results in" in result.stdout
 
 
 def test_summary_cells_are_the_mean_and_t_interval_of_the_metrics(runs, out_root):
-    metrics = pd.read_parquet(out_root / "a" / "metrics.parquet")
+    metrics = table(out_root / "a", "metrics")
     rows = _table_rows(runs["a"].stdout)
     for column, regime in enumerate(["organic", "unilateral"]):
         chosen = (metrics["metric"] == "wait_mean_days") & (metrics["dimension"] == "clinic") & (
@@ -220,31 +226,38 @@ def test_regime_all_runs_every_regime(runs):
 def test_results_folder_has_every_table(runs, out_root):
     for name in "abc":
         assert_ok(runs[name])
-        assert {p.name for p in (out_root / name).iterdir()} == TABLES | {"events.parquet"}
+        assert {p.name for p in (out_root / name).iterdir()} == TOP_LEVEL
+        assert {p.name for p in (out_root / name / "tables").iterdir()} == {"metrics", "nights", "census",
+                                                                             "events"}
     assert_ok(runs["d"])
-    assert {p.name for p in (out_root / "d").iterdir()} == TABLES
+    assert {p.name for p in (out_root / "d" / "tables").iterdir()} == {"metrics", "nights", "census"}
 
 
 def test_tables_have_their_columns(out_root):
+    from simulator import results
+
     folder = out_root / "a"
-    metrics = pd.read_parquet(folder / "metrics.parquet")
-    assert list(metrics.columns) == ["replication", "regime", "metric", "dimension", "value"]
+    metrics = table(folder, "metrics")
+    assert list(metrics.columns) == ["point", "replication", "regime", "metric", "dimension", "value"]
     assert sorted(metrics["replication"].unique()) == [0, 1, 2]
     assert sorted(metrics["regime"].unique()) == ["organic", "unilateral"]
-    summary = pd.read_parquet(folder / "summary.parquet")
-    assert {"regime", "metric", "dimension", "n", "mean", "std", "ci_low", "ci_high"} <= set(summary.columns)
+    summary = results.open(folder).summary()
+    assert {"point", "regime", "metric", "dimension", "n", "mean", "std", "ci_low", "ci_high"} <= set(
+        summary.columns)
     assert (summary["n"] <= 3).all()
     for name in ("nights", "census", "events"):
-        frame = pd.read_parquet(folder / f"{name}.parquet")
-        assert list(frame.columns[:2]) == ["replication", "regime"], name
-    events = pd.read_parquet(folder / "events.parquet")
+        frame = table(folder, name)
+        assert list(frame.columns[:3]) == ["point", "replication", "regime"], name
+    events = table(folder, "events")
     assert len(events) > 0
     assert set(events["regime"]) == {"organic", "unilateral"}
 
 
 def test_csv_is_the_summary_table(out_root):
+    from simulator import results
+
     csv = pd.read_csv(out_root / "a_summary.csv", keep_default_na=False, na_values=[""])
-    parquet = pd.read_parquet(out_root / "a" / "summary.parquet")
+    parquet = results.open(out_root / "a").summary()
     assert list(csv.columns) == list(parquet.columns)
     assert len(csv) == len(parquet)
     pd.testing.assert_series_equal(csv["mean"], parquet["mean"], check_exact=False, rtol=1e-12,
@@ -253,7 +266,8 @@ def test_csv_is_the_summary_table(out_root):
 
 def test_manifest_records_provenance(out_root):
     manifest = json.loads((out_root / "a" / "manifest.json").read_text(encoding="utf-8"))
-    assert re.fullmatch(r"[0-9a-f]{64}", manifest["config_hash"])
+    assert re.fullmatch(r"[0-9a-f]{64}", manifest["base_config_hash"])
+    assert re.fullmatch(r"[0-9a-f]{64}", manifest["spec_hash"])
     assert manifest["seed"] == 11
     assert manifest["replications"] == 3
     assert manifest["regimes"] == ["organic", "unilateral"]
@@ -273,45 +287,49 @@ def test_config_hash_is_the_hash_of_scenario_json(out_root):
     for name in "ad":
         folder = out_root / name
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        scenario = json.loads((folder / "scenario.json").read_text(encoding="utf-8"))
+        scenario = json.loads((folder / "scenarios" / "point=00000.json").read_text(encoding="utf-8"))
         canonical = json.dumps(scenario, sort_keys=True, separators=(",", ":"))
-        assert hashlib.sha256(canonical.encode("utf-8")).hexdigest() == manifest["config_hash"]
+        assert hashlib.sha256(canonical.encode("utf-8")).hexdigest() == manifest["base_config_hash"]
+        points = pd.read_parquet(folder / "points.parquet")
+        assert points["config_hash"].tolist() == [manifest["base_config_hash"]]
 
 
 def test_results_files_follow_the_umask(out_root):
     umask = os.umask(0)
     os.umask(umask)
-    for path in (out_root / "a").iterdir():
-        assert path.stat().st_mode & 0o777 == 0o666 & ~umask, path.name
+    for path in (out_root / "a").rglob("*"):
+        if path.is_file() and path.name != "sweep.log":
+            assert path.stat().st_mode & 0o777 == 0o666 & ~umask, path.name
 
 
 # ---------------------------------------------------------------------------------------------- determinism
 
 def test_same_seed_same_metrics(out_root):
     a, b = out_root / "a", out_root / "b"
-    for table in ("metrics", "summary", "nights", "census", "events"):
-        assert (a / f"{table}.parquet").read_bytes() == (b / f"{table}.parquet").read_bytes(), table
-    assert (a / "scenario.json").read_text() == (b / "scenario.json").read_text()
-    hashes = [json.loads((f / "manifest.json").read_text())["config_hash"] for f in (a, b)]
+    files = sorted(p.relative_to(a) for p in (a / "tables").rglob("*.parquet"))
+    assert files == sorted(p.relative_to(b) for p in (b / "tables").rglob("*.parquet"))
+    for path in files:
+        assert (a / path).read_bytes() == (b / path).read_bytes(), path
+    scenario = Path("scenarios") / "point=00000.json"
+    assert (a / scenario).read_text() == (b / scenario).read_text()
+    hashes = [json.loads((f / "manifest.json").read_text())["spec_hash"] for f in (a, b)]
     assert hashes[0] == hashes[1]
 
 
 def test_workers_do_not_change_results(out_root):
     a, c = out_root / "a", out_root / "c"
-    for table in ("metrics", "nights", "census", "events"):
-        pd.testing.assert_frame_equal(pd.read_parquet(a / f"{table}.parquet"),
-                                      pd.read_parquet(c / f"{table}.parquet"), check_exact=True, obj=table)
-    assert (a / "metrics.parquet").read_bytes() == (c / "metrics.parquet").read_bytes()
+    for name in ("metrics", "nights", "census", "events"):
+        pd.testing.assert_frame_equal(table(a, name), table(c, name), check_exact=True, obj=name)
 
 
 def test_another_seed_gives_other_draws(out_root):
     from simulator import load_config
 
     default = load_config(MMC).regime  # run d names no regime: the scenario's own
-    a = pd.read_parquet(out_root / "a" / "metrics.parquet").query("regime == @default")
-    d = pd.read_parquet(out_root / "d" / "metrics.parquet")
+    a = table(out_root / "a", "metrics").query("regime == @default")
+    d = table(out_root / "d", "metrics")
     assert set(d["regime"]) == {default}
-    merged = a.merge(d, on=["replication", "regime", "metric", "dimension"], suffixes=("_a", "_d"))
+    merged = a.merge(d, on=["point", "replication", "regime", "metric", "dimension"], suffixes=("_a", "_d"))
     assert len(merged) == len(a)
     assert not merged["value_a"].equals(merged["value_d"])
     visits = merged.query("metric == 'visits' and dimension == 'clinic'")
