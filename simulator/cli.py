@@ -73,24 +73,23 @@ def _console(stderr: bool = False) -> Console:
     return console
 
 
-def _parse_positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def _whole_number(minimum: int, words: str) -> Any:
+    """An argparse type: a whole number of at least ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{words}, got {value}")
+        return value
+
+    return parse
 
 
-def _parse_seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
-    return value
+_parse_positive_int = _whole_number(1, "must be at least 1")
+_parse_seed = _whole_number(0, "must not be negative")
 
 
 def _parse_duration(text: str) -> str:
@@ -336,7 +335,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                   f"executor {args.executor}, {workers} workers -> {out}", markup=False)
     started = time.perf_counter()
     try:
-        with _progress(not args.quiet, f"{sweep.spec.name}: replications") as progress:
+        with _progress(not args.quiet, f"{sweep.spec.name}: {len(sweep.points)} points, replications") as progress:
             run_sweep(sweep, out, args.executor, workers, args.scheduler, args.resume, _command(), progress)
     except ExecutorError as exc:
         raise UserError(str(exc)) from None

@@ -43,14 +43,13 @@ from simulator.config.loader import (
     Mark,
     PathKey,
     Problem,
-    _clean,
-    _display,
-    _dotted,
-    _locate,
+    display_path,
+    dotted,
     load_data,
     mark_for,
     read_yaml,
     validate_data,
+    validation_problems,
 )
 from simulator.config.schema import Frozen, Scenario
 
@@ -246,7 +245,7 @@ def load_sweep(path: str | Path) -> Sweep:
         Listing each problem with the spec's file, line and field (or the base scenario's).
     """
     path = Path(path)
-    shown = _display(path)
+    shown = display_path(path)
     raw, marks = read_yaml(path)
     default = Mark(shown, 1, 1)
     if not isinstance(raw, dict):
@@ -255,21 +254,13 @@ def load_sweep(path: str | Path) -> Sweep:
     try:
         spec = SweepSpec.model_validate(raw)
     except ValidationError as exc:
-        for err in exc.errors(include_url=False):
-            where = _locate(tuple(err["loc"]), raw)
-            message = _clean(err["msg"])
-            if err["type"] == "extra_forbidden":
-                message = "unknown field (check the spelling)"
-            elif err["type"] == "missing":
-                message = "required field is missing"
-            problems.append(Problem(mark_for(where, marks, default), _dotted(where), message))
-        raise ConfigError(problems) from None
+        raise ConfigError(validation_problems(exc, raw, marks, default)) from None
 
     base_path = (path.parent / spec.base).resolve()
     if not base_path.exists():
         raise ConfigError([Problem(mark_for(("base",), marks, default), "base", f"file {spec.base!r} not found")])
     base_data, base_marks = load_data(base_path)
-    base_shown = _display(base_path)
+    base_shown = display_path(base_path)
     for name, value in spec.overrides.items():
         base_data[name] = value
     base = validate_data(copy.deepcopy(base_data), base_marks, base_shown)
@@ -300,7 +291,7 @@ def load_sweep(path: str | Path) -> Sweep:
             # a value of the design that the scenario refuses: name the parameter and the point
             for problem in error.problems:
                 hit = next((i for i, p in enumerate(spec.parameters)
-                            if problem.field.startswith(_dotted(_split(p.path)))), None)
+                            if problem.field.startswith(dotted(_split(p.path)))), None)
                 where = ("parameters", hit) if hit is not None else ("parameters",)
                 problems.append(Problem(mark_for(where, marks, default), problem.field,
                                         f"at point {index} ({_describe(values)}): {problem.message}"))

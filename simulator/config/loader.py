@@ -75,7 +75,7 @@ _Loader.add_implicit_resolver(
 )
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
@@ -90,7 +90,7 @@ def read_yaml(path: Path) -> tuple[Any, dict[PathKey, Mark]]:
     ConfigError
         If the file is missing, is not valid YAML, or repeats a key.
     """
-    shown = _display(path)
+    shown = display_path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -133,7 +133,7 @@ def read_yaml(path: Path) -> tuple[Any, dict[PathKey, Mark]]:
         def _build(node: yaml.Node, key: PathKey, mark: Mark) -> Any:
             if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_TAGS:
                 # safe loading: a tag asking for an object (e.g. !!python/object) is refused, not ignored
-                raise ConfigError([Problem(mark, _dotted(key), f"tag {node.tag!r} is not allowed in a config")])
+                raise ConfigError([Problem(mark, dotted(key), f"tag {node.tag!r} is not allowed in a config")])
             if isinstance(node, yaml.MappingNode):
                 own = sum(1 for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge")
                 loader.flatten_mapping(node)
@@ -150,7 +150,7 @@ def read_yaml(path: Path) -> tuple[Any, dict[PathKey, Mark]]:
                     key_mark = Mark(shown, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                     if index >= first_own:
                         if name in own_names:
-                            problems.append(Problem(key_mark, _dotted(child), "key appears twice"))
+                            problems.append(Problem(key_mark, dotted(child), "key appears twice"))
                         own_names.add(name)
                     marks[child] = key_mark
                     out[name] = build(value_node, child)
@@ -180,7 +180,7 @@ MAX_VALUES = 100_000
 _PLAIN_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap"})
 
 
-def _dotted(path: PathKey) -> str:
+def dotted(path: PathKey) -> str:
     out = ""
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
@@ -212,7 +212,7 @@ def load_data(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any],
     """Read a config file and the files it ``extends``, merged, with the mark of every value."""
     path = Path(path)
     data, marks = read_yaml(path)
-    shown = _display(path)
+    shown = display_path(path)
     if not isinstance(data, dict):
         raise ConfigError([Problem(Mark(shown, 1, 1), "", "a config must be a mapping of fields")])
     parent = data.pop("extends", None)
@@ -273,6 +273,21 @@ def _clean(message: str) -> str:
     return message
 
 
+def validation_problems(exc: ValidationError, data: Any, marks: dict[PathKey, Mark],
+                        default: Mark) -> list[Problem]:
+    """pydantic's errors as located problems, in the words a config author understands."""
+    problems = []
+    for err in exc.errors(include_url=False):
+        path = _locate(tuple(err["loc"]), data)
+        message = _clean(err["msg"])
+        if err["type"] == "extra_forbidden":
+            message = "unknown field (check the spelling)"
+        elif err["type"] == "missing":
+            message = "required field is missing"
+        problems.append(Problem(mark_for(path, marks, default), dotted(path), message))
+    return problems
+
+
 def validate_data(data: dict[str, Any], marks: dict[PathKey, Mark], source: str) -> Scenario:
     """Validate merged config data; raise :class:`ConfigError` listing every problem."""
     default = Mark(source, 1, 1)
@@ -281,18 +296,9 @@ def validate_data(data: dict[str, Any], marks: dict[PathKey, Mark], source: str)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        for err in exc.errors(include_url=False):
-            path = _locate(tuple(err["loc"]), data)
-            message = _clean(err["msg"])
-            if err["type"] == "extra_forbidden":
-                message = "unknown field (check the spelling)"
-            elif err["type"] == "missing":
-                message = "required field is missing"
-            elif err["type"] == "union_tag_invalid":
-                message = _clean(err["msg"])
-            problems.append(Problem(mark_for(path, marks, default), _dotted(path), message))
+        problems.extend(validation_problems(exc, data, marks, default))
     for path, message in cross_check(data):
-        problems.append(Problem(mark_for(path, marks, default), _dotted(path), message))
+        problems.append(Problem(mark_for(path, marks, default), dotted(path), message))
     if problems:
         unique = list(dict.fromkeys(problems))
         unique.sort(key=lambda p: (p.mark.file, p.mark.line, p.mark.column))
@@ -324,4 +330,4 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Sc
         # a problem in an override points at the command line, not at the file's line it replaced
         marks = {key: mark for key, mark in marks.items() if not key or key[0] not in overrides}
         marks.update({(name,): Mark("command line", 0, 0) for name in overrides})
-    return validate_data(data, marks, _display(path))
+    return validate_data(data, marks, display_path(path))
