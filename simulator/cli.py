@@ -144,6 +144,13 @@ def build_parser() -> argparse.ArgumentParser:
     summarize.add_argument("--paired-csv", type=Path, help="write the paired regime differences to this CSV")
     summarize.add_argument("--salib", type=Path, help="write the design as a SALib problem (JSON)")
 
+    report = commands.add_parser("report", help="write the funders' report (HTML and PDF) of a results folder")
+    report.add_argument("results", type=Path)
+    report.add_argument("-o", "--out", type=Path, help="report folder (default: reports/<results name>)")
+    report.add_argument("--title", help="the report's title")
+    report.add_argument("--baseline", help="regime the others are compared with (default: organic)")
+    report.add_argument("--no-pdf", action="store_true", help="write the HTML only")
+
     validate = commands.add_parser("validate", help="check scenario files and list every problem")
     validate.add_argument("configs", nargs="+", type=Path)
 
@@ -348,6 +355,18 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from simulator.report import ReportError, build_report
+
+    out = args.out or Path("reports") / args.results.name
+    try:
+        written = build_report(args.results, out, args.title, pdf=not args.no_pdf, baseline=args.baseline)
+    except ReportError as exc:
+        raise UserError(str(exc)) from None
+    _console().print("wrote " + ", ".join(str(p) for p in written), markup=False)
+    return 0
+
+
 HEADLINE = [("wait_mean_days", "*"), ("unmet_need_days_per_client", "all"),
             ("unsheltered_nights_per_client", "all"), ("referral_loss_share", "all"),
             ("coordination_staff_hours", "all")]
@@ -399,7 +418,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     handlers = {"run": cmd_run, "validate": cmd_validate, "regimes": cmd_regimes, "sweep": cmd_sweep,
-                "summarize": cmd_summarize}
+                "summarize": cmd_summarize, "report": cmd_report}
     try:
         return handlers[args.command](args)
     except ConfigError as error:
