@@ -96,7 +96,7 @@ def headline_facts(results: Results) -> list[Fact]:
             decimals: int = 1) -> None:
         if (regime, metric, dimension) not in indexed.index:
             return
-        row = indexed.loc[(regime, metric, dimension)]  # type: ignore[index]
+        row = indexed.loc[(regime, metric, dimension)]
         if pd.isna(row["mean"]):
             return
         text = sentence.format(value=_fmt(row["mean"], scale, decimals), interval=_interval(row, scale, decimals))
@@ -153,7 +153,7 @@ def _measures_table(summary: pd.DataFrame, regimes: list[str],
     for metric, dimension, label, unit, scale, decimals in rows:
         cells = []
         for regime in regimes:
-            key = (regime, metric, dimension)
+            key: Any = (regime, metric, dimension)
             if key in indexed.index and pd.notna(indexed.loc[key]["mean"]):
                 row = indexed.loc[key]
                 interval = "" if pd.isna(row["ci_low"]) else (
