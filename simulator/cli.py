@@ -1,4 +1,4 @@
-"""The command line: ``simulator run``, ``simulator validate``, ``simulator regimes``.
+"""The command line: ``simulator run``, ``sweep``, ``summarize``, ``report``, ``validate``, ``regimes``.
 
 This module is the output layer: it turns user errors (a broken config, an unknown regime, a bad duration)
 into short messages on standard error with exit code 2 and no traceback, shows a progress bar on interactive
@@ -121,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-w", "--workers", type=_parse_positive_int, default=None,
                      help="worker processes (default: the number of CPUs)")
     run.add_argument("--out", type=Path, help="write Parquet tables and manifest.json to this folder")
+    run.add_argument("--resume", action="store_true", help="complete an interrupted run in --out")
     run.add_argument("--event-log", action="store_true", help="keep the HMIS-shaped event log (large)")
     run.add_argument("--csv", type=Path, help="also write the summary table as CSV")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -276,7 +277,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             from simulator.results import open as open_results
 
             sweep = single_point(scenario, regimes, replications, seed)
-            run_sweep(sweep, args.out, "processes", workers, resume=False, command=_command(),
+            run_sweep(sweep, args.out, "processes", workers, resume=args.resume, command=_command(),
                       progress=progress)
             summary = open_results(args.out).summary()
         else:

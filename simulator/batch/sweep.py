@@ -176,16 +176,25 @@ class Sweep:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def salib_problem(self) -> dict[str, Any]:
-        """The design as a SALib problem (names and bounds) for Sobol or Morris analysis of the outputs."""
-        names, bounds = [], []
+        """The design as a SALib problem (names and bounds) for Sobol or Morris analysis of the outputs.
+
+        Parameters whose values are not numbers (a discipline, a regime name) cannot be a SALib variable:
+        they are listed under ``categorical`` instead.
+        """
+        names, bounds, categorical = [], [], []
         for parameter in self.spec.parameters:
-            names.append(parameter.path)
             if parameter.bounds is not None:
+                names.append(parameter.path)
                 bounds.append(list(parameter.bounds))
-            else:
+                continue
+            try:
                 numbers = [float(str(v).split()[0]) for v in parameter.grid_values()]
-                bounds.append([min(numbers), max(numbers)])
-        return {"num_vars": len(names), "names": names, "bounds": bounds}
+            except ValueError:
+                categorical.append(parameter.path)
+                continue
+            names.append(parameter.path)
+            bounds.append([min(numbers), max(numbers)])
+        return {"num_vars": len(names), "names": names, "bounds": bounds, "categorical": categorical}
 
 
 def design_matrix(spec: SweepSpec) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""Servers with a queue: clinics, the coordinated access point, and the staff of shelters and outreach.
+"""Servers with a queue: clinics and the coordinated access point.
 
 A :class:`ServiceNode` is a pool of staff (SimPy resource) with a queue discipline (FIFO or priority), optional
 opening hours, optional patience (reneging) and an optional waitlist cap (balking). Staff time spent on

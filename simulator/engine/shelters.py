@@ -64,7 +64,7 @@ class ShelterSystem:
         self.shelters = [ShelterState(name, spec) for name, spec in specs.items()]
         self.line: dict[int, tuple[Client, simpy.Event]] = {}
         self.where: dict[int, ShelterState] = {}
-        self.refused_tonight = 0
+        self.refused_by_night: dict[int, int] = {}
         self.close_time = max(s.spec.intake.close for s in self.shelters)
         self._set_capacities(0)
         for shelter in self.shelters:
@@ -145,7 +145,7 @@ class ShelterSystem:
         day = 0
         while True:
             yield env.timeout(day + self.close_time - env.now)
-            self.refused_tonight += len(self.line)
+            self.refused_by_night[day] = len(self.line)
             if env.now >= sim.warmup:
                 for client, _ in self.line.values():
                     client.refused_nights += 1
@@ -160,6 +160,9 @@ class ShelterSystem:
         while True:
             yield env.timeout(day + SCHEDULE_HOUR - env.now)
             self._set_capacities(day)
+            for shelter in self.shelters:
+                if self.line and shelter.is_open(env.now):
+                    self._fill(shelter)  # beds opened during an intake window go to the line first
             day += 1
 
     def counts(self) -> Generator[Any, Any, None]:
@@ -179,10 +182,11 @@ class ShelterSystem:
                                  shelter.admitted_tonight, 0))
                 rows.append((night, "all", sum(s.capacity for s in self.shelters),
                              sum(len(s.occupants) for s in self.shelters),
-                             sum(s.admitted_tonight for s in self.shelters), self.refused_tonight))
+                             sum(s.admitted_tonight for s in self.shelters), self.refused_by_night.get(night, 0)))
             for shelter in self.shelters:
                 shelter.admitted_tonight = 0
-            self.refused_tonight = 0
+            for old in [n for n in self.refused_by_night if n <= night]:
+                del self.refused_by_night[old]
             if night >= 0:
                 sim.census(night)
             day += 1

@@ -1,5 +1,5 @@
-"""Results folders: Parquet tables and a provenance manifest, written atomically."""
+"""Results folders: provenance, atomic writes, and the layout shared by runs and sweeps."""
 
-from simulator.io.results import config_hash, write_batch
+from simulator.io.results import atomic_write, config_hash, versions
 
-__all__ = ["config_hash", "write_batch"]
+__all__ = ["atomic_write", "config_hash", "versions"]

@@ -1,17 +1,8 @@
-"""Writing a batch's results folder.
+"""Provenance and atomic writing: the hash of a scenario, package versions, files written atomically.
 
-Layout::
-
-    DIR/manifest.json        provenance: config hash, seed, replications, regimes, versions, command
-    DIR/scenario.json        the fully resolved scenario (every default made explicit)
-    DIR/metrics.parquet      per-replication metrics (replication, regime, metric, dimension, value)
-    DIR/summary.parquet      mean, 95% interval and quantiles over replications
-    DIR/nights.parquet       nightly shelter capacity, occupancy, admissions, refusals
-    DIR/census.parquet       nightly point-in-time counts
-    DIR/events.parquet       the HMIS-shaped event log (only when the scenario keeps it)
-
-Each file is written to a temporary name in the same folder and renamed into place, so a reader never sees a
-half-written file, and an interrupted run never corrupts a table already written.
+The layout of results folders is in :mod:`simulator.io.store`. Each file is written to a temporary name in
+the same folder and renamed into place, so a reader never sees a half-written file, and an interrupted run
+never corrupts a table already written.
 """
 
 from __future__ import annotations
@@ -22,7 +13,6 @@ import os
 import platform
 import tempfile
 from collections.abc import Callable
-from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -82,37 +72,3 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> None:
 def write_json(data: Any, path: Path) -> None:
     atomic_write(path, lambda tmp: tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n",
                                                   encoding="utf-8"))
-
-
-def write_batch(out: Path, batch: Any, command: list[str] | None = None) -> list[Path]:
-    """Write a :class:`simulator.batch.BatchResult` to ``out``; return the files written."""
-    out = Path(out)
-    written = []
-    tables = {"metrics": batch.metrics, "summary": batch.summary(), "nights": batch.nights,
-              "census": batch.census}
-    if batch.events is not None:
-        tables["events"] = batch.events
-    for name, frame in tables.items():
-        path = out / f"{name}.parquet"
-        write_parquet(frame, path)
-        written.append(path)
-    scenario_path = out / "scenario.json"
-    atomic_write(scenario_path, lambda tmp: tmp.write_text(
-        json.dumps(batch.scenario.model_dump(mode="json", by_alias=True), indent=2) + "\n", encoding="utf-8"))
-    written.append(scenario_path)
-    manifest = {
-        "scenario": batch.scenario.name,
-        "config_hash": config_hash(batch.scenario),
-        "seed": batch.seed,
-        "replications": batch.replications,
-        "regimes": batch.regimes,
-        "warmup_days": batch.scenario.warmup,
-        "horizon_days": batch.scenario.horizon,
-        "versions": versions(),
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": command or [],
-        "tables": sorted(p.name for p in written),
-    }
-    write_json(manifest, out / "manifest.json")
-    written.append(out / "manifest.json")
-    return written
