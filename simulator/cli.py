@@ -386,6 +386,12 @@ def cmd_summarize(args: argparse.Namespace) -> int:
         label = ", ".join(f"{name}={values[name].iloc[0]}" for name in parameters) if parameters else "base"
         console.print(summary_table(part, results.regimes, f"point {point}: {label}; mean [95% interval]"))
     baseline = args.baseline or results.regimes[0]
+    if args.paired_csv and len(results.regimes) < 2:
+        columns = ["point", "regime", "baseline", "metric", "dimension", "n", "mean_difference", "ci_low",
+                   "ci_high", "unpaired_ci_low", "unpaired_ci_high"]
+        pd.DataFrame(columns=columns).to_csv(args.paired_csv, index=False)
+        console.print(f"one regime ({results.regimes[0]}): no paired differences; wrote an empty table to "
+                      f"{args.paired_csv}", markup=False)
     if len(results.regimes) > 1:
         paired = results.paired(baseline)
         wanted = paired["metric"].isin([m for m, d in HEADLINE if d == "*"]) | paired.set_index(

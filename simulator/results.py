@@ -156,5 +156,12 @@ def open(root: str | Path) -> Results:  # the natural name: results.open(DIR)
         shown = ", ".join(missing[:3]) + (" ..." if len(missing) > 3 else "")
         raise ResultsError(f"{root}: incomplete, {len(missing)} of {len(manifest['tasks'])} tasks have no "
                            f"metrics ({shown}); complete it with the same command and --resume")
+    tables = ["nights", "census"] + (["events"] if manifest.get("event_log") else [])
+    lost = [f"tables/{name}/{key}.parquet" for key in manifest["tasks"] for name in tables
+            if not (root / "tables" / name / f"{key}.parquet").exists()]
+    if lost:
+        shown = ", ".join(lost[:3]) + (" ..." if len(lost) > 3 else "")
+        raise ResultsError(f"{root}: {len(lost)} table file(s) of finished tasks are missing ({shown}); delete "
+                           "the matching tables/metrics files and complete the folder with --resume")
     return Results(root, manifest, points)
 

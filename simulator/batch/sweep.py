@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, model_validator
 
 from simulator.config.loader import (
     ConfigError,
@@ -97,8 +97,12 @@ class Parameter(Frozen):
         return f"{value} {self.unit}" if self.unit else value
 
     def scaled(self, unit_value: float) -> Any:
+        """The value at ``unit_value`` in [0, 1) of the bounds; whole numbers equally likely if integer."""
         assert self.bounds is not None
         low, high = self.bounds
+        if self.integer:
+            first, last = math.ceil(low), math.floor(high)
+            return self._cast(first + min(math.floor(unit_value * (last - first + 1)), last - first))
         return self._cast(low + unit_value * (high - low))
 
 
@@ -123,25 +127,41 @@ class SweepSpec(Frozen):
     parameters: list[Parameter] = []
 
     @model_validator(mode="after")
-    def _design_fits(self) -> SweepSpec:
-        sampler = self.design.sampler
-        for parameter in self.parameters:
-            if sampler == "grid" and parameter.bounds is not None:
-                raise ValueError(f"parameter {parameter.path!r}: the grid sampler needs 'values' or 'range', "
-                                 "not 'bounds'")
-            if sampler != "grid" and parameter.bounds is None:
-                raise ValueError(f"parameter {parameter.path!r}: the {sampler} sampler needs 'bounds'")
-        if sampler != "grid" and self.design.points is None:
-            raise ValueError(f"the {sampler} sampler needs 'design.points'")
-        if sampler == "sobol" and self.design.points is not None and self.design.points & (
-                self.design.points - 1):
-            raise ValueError(f"the sobol sampler needs a power of two points, got {self.design.points}")
-        if sampler != "grid" and not self.parameters:
-            raise ValueError(f"the {sampler} sampler needs at least one parameter")
-        paths = [p.path for p in self.parameters]
-        if len(set(paths)) != len(paths):
-            raise ValueError("a parameter path appears twice")
+    def _design_fits(self, info: ValidationInfo) -> SweepSpec:
+        # a spec read from a file reports these problems at their own lines (see load_sweep)
+        if not (info.context or {}).get("located"):
+            problems = design_problems(self)
+            if problems:
+                raise ValueError(problems[0][1])
         return self
+
+
+def design_problems(spec: SweepSpec) -> list[tuple[PathKey, str]]:
+    """Problems of the design as a whole, each at the field where it is written."""
+    found: list[tuple[PathKey, str]] = []
+    sampler = spec.design.sampler
+    seen: dict[str, int] = {}
+    for i, parameter in enumerate(spec.parameters):
+        if sampler == "grid" and parameter.bounds is not None:
+            found.append((("parameters", i, "bounds"), f"parameter {parameter.path!r}: the grid sampler needs "
+                          "'values' or 'range', not 'bounds'"))
+        if sampler != "grid" and parameter.bounds is None:
+            found.append((("parameters", i), f"parameter {parameter.path!r}: the {sampler} sampler needs 'bounds'"))
+        if parameter.integer and parameter.bounds is not None and \
+                math.ceil(parameter.bounds[0]) > math.floor(parameter.bounds[1]):
+            found.append((("parameters", i, "bounds"), f"parameter {parameter.path!r}: no whole number lies "
+                          "within the bounds"))
+        if parameter.path in seen:
+            found.append((("parameters", i, "path"), f"parameter path {parameter.path!r} appears twice"))
+        seen[parameter.path] = i
+    if sampler != "grid" and spec.design.points is None:
+        found.append((("design",), f"the {sampler} sampler needs 'points'"))
+    points = spec.design.points
+    if sampler == "sobol" and points is not None and points & (points - 1):
+        found.append((("design", "points"), f"the sobol sampler needs a power of two points, got {points}"))
+    if sampler != "grid" and not spec.parameters:
+        found.append((("parameters",), f"the {sampler} sampler needs at least one parameter"))
+    return found
 
 
 @dataclass(frozen=True)
@@ -261,9 +281,13 @@ def load_sweep(path: str | Path) -> Sweep:
         raise ConfigError([Problem(default, "", "a sweep spec must be a mapping of fields")])
     problems: list[Problem] = []
     try:
-        spec = SweepSpec.model_validate(raw)
+        spec = SweepSpec.model_validate(raw, context={"located": True})
     except ValidationError as exc:
         raise ConfigError(validation_problems(exc, raw, marks, default)) from None
+    design = design_problems(spec)
+    if design:
+        raise ConfigError([Problem(mark_for(where, marks, default), dotted(where), message)
+                           for where, message in design])
 
     base_path = (path.parent / spec.base).resolve()
     if not base_path.exists():

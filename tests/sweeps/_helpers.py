@@ -23,6 +23,7 @@ TABLES = ("metrics", "nights", "census")
 
 #: a located problem, as the CLI prints it: ``FILE:LINE:COL: field: message``
 PROBLEM = re.compile(r"^(?P<file>[^\s:][^:]*):(?P<line>\d+):(?P<col>\d+): (?P<field>[^\s:]+): (?P<message>.+)$")
+SUMMARY_LINE = re.compile(r"^\d+ problems? found$")
 
 #: short runs: a small town observed for 15 days after 5 days of warm-up (about 0.15 s per replication)
 SHORT = {"horizon": "15 days", "warmup": "5 days"}

@@ -186,9 +186,6 @@ def test_reading_a_truncated_census_file_names_it(damaged: Path) -> None:
         _ = opened.census
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: results.open/Results.table check only the metrics files "
-                   "against the manifest; a deleted nights (or census, events) task file silently gives a shorter "
-                   "table")
 def test_reading_a_table_with_a_deleted_task_file_names_it(damaged: Path) -> None:
     folder = damaged / "tables" / "nights"
     victim = sorted(folder.rglob("*.parquet"))[2]
