@@ -46,8 +46,9 @@ class Results:
                 try:
                     frames.append(pd.read_parquet(path))
                 except Exception as exc:  # pyarrow raises several types for damaged files
-                    raise ResultsError(f"{path}: cannot be read ({type(exc).__name__}: {exc}); delete it and "
-                                       "resume the sweep to recompute that task") from None
+                    raise ResultsError(f"{path}: cannot be read ({type(exc).__name__}: {exc}); delete this "
+                                       "task's files under tables/ (its metrics file marks it done) and complete "
+                                       "the folder with --resume") from None
             if not frames:
                 self._cache[name] = pd.DataFrame()
             else:

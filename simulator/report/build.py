@@ -13,6 +13,7 @@ import html
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -75,7 +76,8 @@ FOREST_ROWS = [("unmet_need_days_per_client", "all", "unmet-need days per person
 def _fmt(value: float, scale: float = 1.0, decimals: int = 1) -> str:
     if pd.isna(value):
         return "n/a"
-    return f"{value * scale:,.{decimals}f}"
+    text = f"{value * scale:,.{decimals}f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text  # never "-0.0"
 
 
 def _interval(row: pd.Series, scale: float, decimals: int) -> str:
@@ -217,8 +219,11 @@ def build_html(results: Results, title: str, baseline: str | None = None) -> str
     facts = headline_facts(results)
     paired = paired_facts(results, baseline) if len(regimes) > 1 else []
     metrics = results.metrics
-    scenario_path = results.root / "scenarios" / "point=00000.json"
-    scenario = json.loads(scenario_path.read_text(encoding="utf-8")) if scenario_path.exists() else {}
+    first_point = int(results.points["point"].min())
+    scenario_path = results.root / "scenarios" / f"point={first_point:05d}.json"
+    if not scenario_path.exists():
+        raise ReportError(f"{scenario_path} is missing: the report needs the scenario of the results")
+    scenario = json.loads(scenario_path.read_text(encoding="utf-8"))
     start = scenario.get("start_date", "2022-01-01")
     parameters = [c for c in results.points.columns if c not in ("point", "config_hash")]
 
@@ -290,7 +295,7 @@ def _methods(results: Results, scenario: dict[str, Any], parameters: list[str]) 
     ]
     stress_rows = "".join(f"<tr><th scope='row'>{html.escape(a)}</th><td style='text-align:left'>"
                           f"{html.escape(b)}</td></tr>" for a, b in stress)
-    command = " ".join(manifest.get("command", [])) or "(not recorded)"
+    command = shlex.join(manifest.get("command", [])) or "(not recorded)"
     limitations = ("Parameters marked [A] were not measured and should be swept; figures mix years; the "
                    "network is modelled at city scale; clinic capacities are the staff serving this population, "
                    "not whole clinics; waits of people still waiting at the horizon are censored (counted, "

@@ -43,7 +43,8 @@ def waits(metrics: pd.DataFrame, regimes: list[str]) -> Figure | None:
                 linewidth=0.8)
     sns.stripplot(data=data, y="dimension", x="value", hue="regime", hue_order=regimes, ax=ax, dodge=True,
                   size=2.5, alpha=0.6, legend=False)
-    ax.set(xlabel="mean wait per replication (days)", ylabel="")
+    ax.set_xscale("symlog", linthresh=1.0)  # clinic waits of days and housing waits of months on one axis
+    ax.set(xlabel="mean wait per replication (days, logarithmic above 1 day)", ylabel="")
     ax.legend(title="regime", loc="lower right")
     alt = ("Box plots of the mean wait in days at each service, one box per coordination regime; "
            "each dot is one replication.")
@@ -120,8 +121,10 @@ def forest(paired: pd.DataFrame, rows: list[tuple[str, str, str]]) -> Figure | N
                       & (paired["point"] == paired["point"].min())]
         for _, row in part.iterrows():
             if pd.notna(row.get("ci_low")):
-                chosen.append((f"{label}: {row['regime']}", row["mean_difference"], row["ci_low"],
-                               row["ci_high"]))
+                scale = 100.0 if metric.endswith("share") else 1.0  # shares in percentage points, as in the text
+                unit = " (pp)" if scale == 100 else ""
+                chosen.append((f"{label}{unit}: {row['regime']}", scale * row["mean_difference"],
+                               scale * row["ci_low"], scale * row["ci_high"]))
     if not chosen:
         return None
     _style()

@@ -1,0 +1,48 @@
+"""The PDF opens (poppler reads it) and holds the report's sections and headline sentences."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from simulator import results
+from simulator.report import headline_facts
+from tests.report._helpers import PDF_SECTIONS, pdf_text, require_tool, squash
+from tests.report.conftest import HOSTILE_TITLE, Report
+
+
+@pytest.fixture(scope="module")
+def text(report: Report) -> str:
+    return pdf_text(report.pdf_path)
+
+
+def test_pdf_has_the_sections(text: str) -> None:
+    for section in PDF_SECTIONS:
+        assert section in text, f"{section!r} is not in the PDF text:\n{text[:3000]}"
+
+
+def test_pdf_sections_come_in_order(text: str) -> None:
+    lines = [line.strip() for line in text.splitlines()]
+    positions = [lines.index(section) for section in PDF_SECTIONS]
+    assert positions == sorted(positions), dict(zip(PDF_SECTIONS, positions, strict=True))
+
+
+def test_pdf_says_every_headline_fact(text: str, opened: results.Results) -> None:
+    flat = squash(text)
+    for fact in headline_facts(opened):
+        assert squash(fact.text) in flat, fact.text
+
+
+def test_pdf_title_is_the_users(run_report: Report) -> None:
+    first_lines = squash(pdf_text(run_report.pdf_path))[:200]
+    assert first_lines.startswith(squash(HOSTILE_TITLE)), first_lines
+
+
+def test_pdf_pages(report: Report) -> None:
+    pdfinfo = require_tool("pdfinfo", "poppler-utils", "the tests count the PDF's pages with pdfinfo")
+    info = subprocess.run([pdfinfo, str(report.pdf_path)],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert info.returncode == 0, info.stderr
+    pages = int(next(line.split()[-1] for line in info.stdout.splitlines() if line.startswith("Pages:")))
+    assert 2 <= pages <= 20, info.stdout
