@@ -7,6 +7,7 @@ process, worker processes, a Dask cluster) gives the same tables.
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 
 import pandas as pd
@@ -45,6 +46,9 @@ def run_task(scenario: Scenario, seed: int, task: Task) -> dict[str, pd.DataFram
     variant = with_regime(scenario, task.regime)
     out: dict[str, list[pd.DataFrame]] = {name: [] for name in KEPT_TABLES}
     for replication in range(task.first, task.last):
+        # a finished simulation is a web of reference cycles that the raised collector thresholds of a run
+        # leave behind: collect it so that memory stays flat across replications (about 60 ms)
+        gc.collect()
         records = simulate_records(variant, seed, replication)
         tables = tables_from_records(records)
         out["metrics"].append(replication_metrics(records, variant.outputs.census_time, tables))
