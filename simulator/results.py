@@ -6,6 +6,7 @@
     res.summary()               # per point and regime: mean, 95% interval, quantiles
     res.paired("organic")       # each regime minus the baseline, replication by replication, with intervals
     res.salib_problem()         # names and bounds for SALib (Sobol, Morris)
+    res.morris("unmet_need_days_per_client", pair=("organic", "integrated"))   # a morris sweep's screening
 
 Every problem with a folder (missing, incomplete, truncated files) raises :class:`ResultsError` naming what
 is wrong and how to complete it.
@@ -21,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulator.batch.sweep import MORRIS_COLUMNS
 from simulator.io.store import ResultsError
 from simulator.metrics.summary import summarise
 
@@ -31,9 +33,17 @@ TABLES = ("metrics", "nights", "census", "events")
 
 @dataclass
 class Results:
+    """An opened results folder.
+
+    ``points`` has one row per point: ``point``, ``config_hash`` and one column per parameter path. ``design``
+    has, for a morris sweep, the columns that place each point in its trajectory (``point`` and
+    :data:`~simulator.batch.sweep.MORRIS_COLUMNS`); for other designs only ``point``.
+    """
+
     root: Path
     manifest: dict[str, Any]
     points: pd.DataFrame
+    design: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"point": []}))
     _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def table(self, name: str) -> pd.DataFrame:
@@ -129,6 +139,19 @@ class Results:
         problem: dict[str, Any] = self.manifest["salib_problem"]
         return problem
 
+    def morris(self, metric: str, dimension: str = "all", *, regime: str | None = None,
+               pair: tuple[str, str] | None = None, level: float = 0.95, resamples: int = 1000,
+               seed: int = 0) -> pd.DataFrame:
+        """Morris screening of a morris sweep: mu, mu_star, sigma per parameter for one output.
+
+        The output is ``metric`` (``dimension``) under ``regime`` (default: the first), or the paired difference
+        ``pair[1] - pair[0]``; see :func:`simulator.analysis.sensitivity.morris`.
+        """
+        from simulator.analysis.sensitivity import morris
+
+        return morris(self, metric, dimension, regime=regime, pair=pair, level=level, resamples=resamples,
+                      seed=seed)
+
 
 def open(root: str | Path) -> Results:  # the natural name: results.open(DIR)
     """Open a results folder; raise :class:`ResultsError` if it is missing, incomplete or damaged."""
@@ -164,5 +187,8 @@ def open(root: str | Path) -> Results:  # the natural name: results.open(DIR)
         shown = ", ".join(lost[:3]) + (" ..." if len(lost) > 3 else "")
         raise ResultsError(f"{root}: {len(lost)} table file(s) of finished tasks are missing ({shown}); delete "
                            "the matching tables/metrics files and complete the folder with --resume")
-    return Results(root, manifest, points)
+    # the design's own columns (a morris trajectory and step) are not parameters: keep them apart
+    design_columns = [column for column in points.columns if column in MORRIS_COLUMNS]
+    design = points[["point", *design_columns]].copy()
+    return Results(root, manifest, points.drop(columns=design_columns), design)
 

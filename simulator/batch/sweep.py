@@ -9,7 +9,7 @@ A sweep spec is a YAML file::
     replications: 50
     seed: 7
     replications_per_task: 5               # replications run together as one task
-    design: {sampler: grid}                # grid | random | latin_hypercube | sobol (+ points, seed)
+    design: {sampler: grid}                # grid | random | latin_hypercube | sobol (+ points, seed) | morris
     parameters:
       - path: services.winter_overflow.winter_capacity
         values: [300, 580, 900]
@@ -19,6 +19,23 @@ A sweep spec is a YAML file::
 For ``random``, ``latin_hypercube`` and ``sobol`` every parameter gives ``bounds: [low, high]`` (with an
 optional ``unit``, e.g. ``days``, and ``integer: true``) and the design draws ``points`` points with
 ``scipy.stats.qmc``. Paths are dotted keys into the scenario file (list items by index), as written in YAML.
+
+``morris`` screens which parameters matter with Morris's elementary effects (Morris 1991; Campolongo,
+Cariboni & Saltelli 2007)::
+
+    design: {sampler: morris, trajectories: 10, levels: 4, seed: 5}   # defaults r = 10, p = 4
+
+It draws ``trajectories`` (r) random one-at-a-time paths on a grid of ``levels`` (p, even) levels in
+[0, 1]^k, each of k + 1 points: a random start, then every parameter moved once, in random order, by
+Δ = p / (2 (p - 1)) of its range (up or down). The design has r (k + 1) points, in trajectory order. A
+parameter with ``bounds`` takes ``low + u (high - low)`` at level ``u`` (rounded to evenly spaced whole
+numbers from the first to the last whole number within the bounds if ``integer``); one with ``values`` (or
+``range``) takes the value at position ``round(u (m - 1))`` of its m values (m >= 2), so a discrete setting,
+even a word, is read as evenly spaced levels in the order written. Each point records its trajectory
+(``morris_trajectory``), its position in it (``morris_step``, 0 at the start), the parameter moved to reach
+it (``morris_parameter``) and the signed move as a share of the parameter's range (``morris_delta``), in the
+points table of the results folder; :mod:`simulator.analysis.sensitivity` turns them into elementary effects.
+The trajectories come from ``numpy.random.default_rng(seed)``: the same spec and seed give the same design.
 
 Every point uses the same seed, so replication ``i`` of every point and every regime sees the same random
 streams (common random numbers): differences between points and regimes are not drowned in sampling noise.
@@ -31,7 +48,7 @@ import hashlib
 import itertools
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -53,7 +70,15 @@ from simulator.config.loader import (
 )
 from simulator.config.schema import Frozen, Scenario
 
-SAMPLERS = ("grid", "random", "latin_hypercube", "sobol")
+SAMPLERS = ("grid", "random", "latin_hypercube", "sobol", "morris")
+
+# the defaults of the morris sampler, r = 10 trajectories on p = 4 levels (Δ = 2/3): the values that Saltelli et
+# al., Global Sensitivity Analysis: The Primer (2008), report as working well for screening
+MORRIS_TRAJECTORIES = 10
+MORRIS_LEVELS = 4
+
+#: columns of the points table that describe a morris design rather than a parameter
+MORRIS_COLUMNS = ("morris_trajectory", "morris_step", "morris_parameter", "morris_delta")
 
 
 class Range(Frozen):
@@ -107,9 +132,25 @@ class Parameter(Frozen):
 
 
 class Design(Frozen):
-    sampler: Literal["grid", "random", "latin_hypercube", "sobol"] = "grid"
+    sampler: Literal["grid", "random", "latin_hypercube", "sobol", "morris"] = "grid"
     points: Annotated[int, Field(ge=1)] | None = None
     seed: Annotated[int, Field(ge=0)] | None = None
+    trajectories: Annotated[int, Field(ge=1, description="morris: number of trajectories (r, default 10)")] | None \
+        = None
+    levels: Annotated[int, Field(ge=2, description="morris: levels of the grid (p, even, default 4)")] | None = None
+
+    @property
+    def morris_trajectories(self) -> int:
+        return self.trajectories if self.trajectories is not None else MORRIS_TRAJECTORIES
+
+    @property
+    def morris_levels(self) -> int:
+        return self.levels if self.levels is not None else MORRIS_LEVELS
+
+    @property
+    def morris_step(self) -> float:
+        """Δ = p / (2 (p - 1)): the move of one morris step, as a share of a parameter's range."""
+        return self.morris_levels / (2 * (self.morris_levels - 1))
 
 
 class SweepSpec(Frozen):
@@ -145,17 +186,35 @@ def design_problems(spec: SweepSpec) -> list[tuple[PathKey, str]]:
         if sampler == "grid" and parameter.bounds is not None:
             found.append((("parameters", i, "bounds"), f"parameter {parameter.path!r}: the grid sampler needs "
                           "'values' or 'range', not 'bounds'"))
-        if sampler != "grid" and parameter.bounds is None:
+        if sampler not in ("grid", "morris") and parameter.bounds is None:
             found.append((("parameters", i), f"parameter {parameter.path!r}: the {sampler} sampler needs 'bounds'"))
         if parameter.integer and parameter.bounds is not None and \
                 math.ceil(parameter.bounds[0]) > math.floor(parameter.bounds[1]):
             found.append((("parameters", i, "bounds"), f"parameter {parameter.path!r}: no whole number lies "
                           "within the bounds"))
+        elif sampler == "morris" and parameter.integer and parameter.bounds is not None and \
+                math.ceil(parameter.bounds[0]) == math.floor(parameter.bounds[1]):
+            found.append((("parameters", i, "bounds"), f"parameter {parameter.path!r}: the morris sampler needs "
+                          "at least two whole numbers within the bounds, to move the parameter"))
+        if sampler == "morris" and parameter.values is not None and len(parameter.values) < 2:
+            found.append((("parameters", i, "values"), f"parameter {parameter.path!r}: the morris sampler needs "
+                          "at least two values, to move the parameter"))
         if parameter.path in seen:
             found.append((("parameters", i, "path"), f"parameter path {parameter.path!r} appears twice"))
         seen[parameter.path] = i
-    if sampler != "grid" and spec.design.points is None:
+    if sampler not in ("grid", "morris") and spec.design.points is None:
         found.append((("design",), f"the {sampler} sampler needs 'points'"))
+    if sampler == "morris":
+        if spec.design.points is not None:
+            found.append((("design", "points"), "the morris sampler draws trajectories x (parameters + 1) points: "
+                          "give 'trajectories', not 'points'"))
+        if spec.design.morris_levels % 2:
+            found.append((("design", "levels"), f"the morris sampler needs an even number of levels (so that a "
+                          f"step of p / (2 (p - 1)) lands on the grid), got {spec.design.morris_levels}"))
+    else:
+        for name in ("trajectories", "levels"):
+            if getattr(spec.design, name) is not None:
+                found.append((("design", name), f"'{name}' belongs to the morris sampler, not {sampler}"))
     points = spec.design.points
     if sampler == "sobol" and points is not None and points & (points - 1):
         found.append((("design", "points"), f"the sobol sampler needs a power of two points, got {points}"))
@@ -171,6 +230,7 @@ class Point:
     index: int
     values: dict[str, Any]
     scenario: Scenario
+    design: dict[str, Any] = field(default_factory=dict)  # morris: trajectory, step, moved parameter, move
 
 
 @dataclass(frozen=True)
@@ -188,8 +248,13 @@ class Sweep:
 
     def spec_hash(self) -> str:
         """SHA-256 of everything that determines the results: the spec and every point's scenario."""
+        spec = self.spec.model_dump(mode="json")
+        if self.spec.design.sampler != "morris":
+            # settings of the morris sampler only: other specs keep the hash they had before it existed
+            for name in ("trajectories", "levels"):
+                spec["design"].pop(name)
         payload = {
-            "spec": self.spec.model_dump(mode="json"),
+            "spec": spec,
             "points": [json.loads(point.scenario.model_dump_json(by_alias=True)) for point in self.points],
         }
         text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
@@ -226,6 +291,8 @@ def design_matrix(spec: SweepSpec) -> list[dict[str, Any]]:
     if sampler == "grid":
         grids = [p.grid_values() for p in parameters]
         return [dict(zip([p.path for p in parameters], combo, strict=True)) for combo in itertools.product(*grids)]
+    if sampler == "morris":
+        return [row for row, _ in _morris_points(spec)]
     from scipy.stats import qmc
 
     n, d = spec.design.points or 0, len(parameters)
@@ -238,6 +305,83 @@ def design_matrix(spec: SweepSpec) -> list[dict[str, Any]]:
     else:
         unit = qmc.Sobol(d=d, scramble=True, rng=rng).random(n)
     return [{p.path: p.scaled(float(u)) for p, u in zip(parameters, row, strict=True)} for row in unit]
+
+
+def design_columns(spec: SweepSpec) -> list[dict[str, Any]]:
+    """What the design records about each point beside its values (the morris columns; empty otherwise)."""
+    if spec.design.sampler != "morris" or not spec.parameters:
+        return [{} for _ in design_matrix(spec)]
+    return [columns for _, columns in _morris_points(spec)]
+
+
+def morris_levels(parameters: int, trajectories: int, levels: int, rng: np.random.Generator) -> np.ndarray:
+    """Morris trajectories as grid levels: an integer array of shape (trajectories, parameters + 1, parameters).
+
+    Level ``i`` stands for ``i / (levels - 1)`` in [0, 1]. Each trajectory starts at a random base point whose
+    levels lie in the lower half of the grid, flipped to the upper half in the parameters that will move
+    down; then each parameter, in a random order, moves once by ``levels / 2`` levels (Δ = p / (2 (p - 1)) in
+    [0, 1]), up or down. This is Morris's (1991) orientation matrix B* = (J x* + Δ/2 ((2B - J) D* + J)) P*,
+    built row by row. ``levels`` must be even.
+    """
+    half = levels // 2
+    out = np.empty((trajectories, parameters + 1, parameters), dtype=np.int64)
+    for t in range(trajectories):
+        base = rng.integers(0, half, size=parameters)       # x* on {0, ..., 1 - Δ}
+        up = rng.integers(0, 2, size=parameters) == 1       # D*: the direction of each parameter's move
+        order = rng.permutation(parameters)                 # P*: the order of the moves
+        point = np.where(up, base, base + half)
+        out[t, 0] = point
+        for step, moved in enumerate(order, start=1):
+            point = point.copy()
+            point[moved] += half if up[moved] else -half
+            out[t, step] = point
+    return out
+
+
+def _morris_points(spec: SweepSpec) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Each point of a morris design: its parameter values, and its trajectory, step, moved parameter and move."""
+    parameters = spec.parameters
+    design = spec.design
+    seed = design.seed if design.seed is not None else spec.seed
+    grid = morris_levels(len(parameters), design.morris_trajectories, design.morris_levels,
+                         np.random.default_rng(seed))
+    unit = grid / (design.morris_levels - 1)
+    out: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for t in range(grid.shape[0]):
+        previous: list[float] | None = None
+        for step in range(grid.shape[1]):
+            values, positions = {}, []
+            for parameter, u in zip(parameters, unit[t, step], strict=True):
+                value, position = _morris_value(parameter, float(u))
+                values[parameter.path] = value
+                positions.append(position)
+            columns: dict[str, Any] = {"morris_trajectory": t, "morris_step": step,
+                                       "morris_parameter": None, "morris_delta": math.nan}
+            if previous is not None:
+                moved = int(np.flatnonzero(grid[t, step] != grid[t, step - 1])[0])
+                columns["morris_parameter"] = parameters[moved].path
+                columns["morris_delta"] = positions[moved] - previous[moved]
+            previous = positions
+            out.append((values, columns))
+    return out
+
+
+def _morris_value(parameter: Parameter, unit_value: float) -> tuple[Any, float]:
+    """The value of a parameter at a grid level in [0, 1], and where that value lies in its range (0 to 1).
+
+    The position is the value actually used: a rounded whole number, or the index of a discrete value over the
+    number of gaps between values, so elementary effects divide by the move the model really saw.
+    """
+    if parameter.bounds is None:
+        choices = parameter.grid_values()
+        index = math.floor(unit_value * (len(choices) - 1) + 0.5)
+        return choices[index], index / (len(choices) - 1)
+    low, high = parameter.bounds
+    if parameter.integer:
+        first, last = math.ceil(low), math.floor(high)
+        number = math.floor(first + unit_value * (last - first) + 0.5)
+        return parameter._cast(number), (number - low) / (high - low)
+    return parameter._cast(low + unit_value * (high - low)), unit_value
 
 
 def _split(path: str) -> PathKey:
@@ -314,6 +458,7 @@ def load_sweep(path: str | Path) -> Sweep:
         raise ConfigError(problems)
 
     points: list[Point] = []
+    extra = design_columns(spec)
     for index, values in enumerate(design_matrix(spec)):
         data = copy.deepcopy(base_data)
         for parameter_path, value in values.items():
@@ -331,7 +476,7 @@ def load_sweep(path: str | Path) -> Sweep:
             if len(problems) > 20:
                 break
             continue
-        points.append(Point(index, values, scenario))
+        points.append(Point(index, values, scenario, extra[index]))
     if problems:
         raise ConfigError(problems)
     if not math.isfinite(len(points)) or not points:

@@ -5,6 +5,7 @@
     DIR/manifest.json                      spec hash, seed, regimes, replications, tasks, versions, command
     DIR/spec.json                          the sweep spec (a run is a one-point sweep)
     DIR/points.parquet                     one row per point: its index, parameter values, scenario hash
+                                           (and, for a morris design, the columns MORRIS_COLUMNS of sweep.py)
     DIR/scenarios/point=00000.json         the resolved scenario of each point
     DIR/tables/metrics/point=.../regime=.../rNNNNN-MMMMM.parquet    per-replication metrics of one task
     DIR/tables/nights/...  DIR/tables/census/...  (DIR/tables/events/...)   the same partitioning
@@ -65,6 +66,7 @@ def prepare(root: Path, sweep: Sweep, tasks: list[Task], command: list[str], res
     for point in sweep.points:
         row: dict[str, Any] = {"point": point.index, "config_hash": config_hash(point.scenario)}
         row.update({name: str(value) for name, value in point.values.items()})
+        row.update(point.design)  # a morris design's trajectory, step, moved parameter and move, as they are
         rows.append(row)
         _write_text(root / "scenarios" / f"point={point.index:05d}.json",
                     point.scenario.model_dump_json(by_alias=True, indent=2) + "\n")
