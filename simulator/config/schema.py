@@ -433,6 +433,8 @@ BUILTIN_REGIMES: dict[str, Regime] = {
 class Outputs(Frozen):
     event_log: bool = Field(default=False, description="keep the HMIS-shaped event log (can be large)")
     census_time: TimeOfDay = Field(default=3 / 24, description="hour of the nightly point-in-time count")
+    count_date: Annotated[str, Field(pattern=r"^\d{2}-\d{2}$")] | None = Field(
+        default=None, description="month and day (MM-DD) of the one-night count; default: that of start_date")
 
 
 class Scenario(Frozen):

@@ -52,6 +52,9 @@ class RunRecords:
     warmup: float
     end_time: float
     tables: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
+    #: calendar of the run, for seasonal and one-night-count metrics: ``start_date`` (ISO), ``winter_start``,
+    #: ``winter_end`` and ``count_date`` (MM-DD)
+    calendar: dict[str, str] = field(default_factory=dict)
     counters: dict[str, float] = field(default_factory=dict)
 
 

@@ -853,7 +853,13 @@ class Simulation:
         return RunRecords(
             scenario=self.scenario.name, regime=self.scenario.regime, replication=self.replication,
             seed=self.seed, warmup=self.warmup, end_time=end, tables=self.rec.columns(),
-            counters=dict(self.counters))
+            counters=dict(self.counters), calendar=self._calendar())
+
+    def _calendar(self) -> dict[str, str]:
+        start = self.scenario.start_date
+        return {"start_date": start.isoformat(), "winter_start": self.scenario.winter.start,
+                "winter_end": self.scenario.winter.end,
+                "count_date": self.scenario.outputs.count_date or f"{start.month:02d}-{start.day:02d}"}
 
 
 def simulate_records(scenario: Scenario, seed: int, replication: int = 0) -> RunRecords:

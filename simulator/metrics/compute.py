@@ -11,13 +11,15 @@ The result is one long, tidy table: ``metric``, ``dimension`` (a service, need, 
 from __future__ import annotations
 
 import math
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from simulator.config.schema import SERVICE_NEEDS
+from simulator.config.schema import SERVICE_NEEDS, Season
 from simulator.engine.records import COLUMNS, RunRecords
+from simulator.engine.shelters import in_season
 
 COMPLETED = ("served", "housed")
 LOST = ("lost_handoff", "lost_waiting", "reneged", "balked", "ineligible")
@@ -67,6 +69,25 @@ def location_nights(tables: dict[str, pd.DataFrame], lo: float, hi: float, censu
         if col not in wide:
             wide[col] = 0.0
     return wide.reset_index()
+
+
+def _winter_days(days: np.ndarray, calendar: dict[str, str]) -> np.ndarray:
+    """Whether each simulated day (0 = ``start_date``) lies in the scenario's winter season."""
+    start = date.fromisoformat(calendar["start_date"])
+    season = Season(start=calendar["winter_start"], end=calendar["winter_end"])
+    flags = {int(day): in_season(start + timedelta(days=int(day)), season) for day in np.unique(days)}
+    return np.array([flags[int(day)] for day in days], dtype=bool)
+
+
+def _count_night(days: np.ndarray, calendar: dict[str, str]) -> int | None:
+    """Row index of the first census night falling on the count date (``MM-DD``), if the window has one."""
+    start = date.fromisoformat(calendar["start_date"])
+    month, day = (int(x) for x in calendar["count_date"].split("-"))
+    for index, offset in enumerate(days):
+        when = start + timedelta(days=int(offset))
+        if (when.month, when.day) == (month, day):
+            return index
+    return None
 
 
 def replication_metrics(records: RunRecords, census_time: float = 3 / 24,
@@ -146,18 +167,39 @@ def replication_metrics(records: RunRecords, census_time: float = 3 / 24,
         add("turnaway_rate", "all", refused / (occupied + refused) if occupied + refused else math.nan)
         add("occupancy_rate", "all", occupied / system["capacity"].sum() if system["capacity"].sum() else math.nan)
         add("nights_at_capacity_share", "all", (system["occupancy"] >= system["capacity"]).mean())
+        if records.calendar:
+            winter = _winter_days(system["day"].to_numpy(), records.calendar)
+            for season, mask in (("winter", winter), ("rest", ~winter)):
+                part = system[mask]
+                asked = part["occupancy"].sum() + part["refused"].sum()
+                if len(part):
+                    add("turnaway_rate", season, part["refused"].sum() / asked if asked else math.nan)
     if len(census):
         add("count_sheltered", "all", census["sheltered"].mean())
         add("count_outdoors", "all", census["outdoors"].mean())
         add("count_other", "all", census["other"].mean())
         add("count_total", "all", (census["sheltered"] + census["outdoors"] + census["other"]).mean())
         add("unsheltered_nights", "all", census["outdoors"].sum())
+    counted = 0.0  # the one-night count on the count date, when the window holds one
+    if len(census) and records.calendar:
+        night = _count_night(census["day"].to_numpy(), records.calendar)
+        if night is not None:
+            row = census.iloc[night]
+            counted = float(row["sheltered"] + row["outdoors"] + row["other"])
+            add("count_on_date", "total", counted)
+            for place in ("sheltered", "outdoors", "other"):
+                add("count_on_date", place, row[place])
+                add("count_on_date_share", place, row[place] / counted if counted else math.nan)
 
     # ---- episodes: flows, length of time homeless, subgroups ------------------------------------
     episodes = t["episodes"]
     in_window = episodes[(episodes["end"] >= lo) & (episodes["start"] < hi)]
     exits = in_window[(in_window["end"] < hi) & (in_window["exit_reason"] != "censored")]
     add("clients_served", "all", len(in_window))
+    people = in_window["client"].nunique()
+    add("people_homeless", "all", people)
+    if counted:
+        add("people_to_count_ratio", "all", people / counted)
     add("new_inflow", "all", ((episodes["source"] == "inflow") & (episodes["start"] >= lo)).sum())
     add("returns", "all", ((episodes["source"] == "return") & (episodes["start"] >= lo)).sum())
     for reason in ("housed", "self_resolved", "needs_met"):

@@ -81,8 +81,10 @@ def assert_ok(result: Result) -> None:
 
 def all_configs() -> list[Path]:
     """Every scenario file shipped under ``configs/`` (found afresh, so new files are picked up); sweep
-    specs live in ``configs/sweeps/`` and are checked by :func:`all_sweeps`."""
-    return sorted(p for p in CONFIGS.rglob("*.yaml") if "sweeps" not in p.relative_to(CONFIGS).parts)
+    specs live in ``configs/sweeps/`` (checked by :func:`all_sweeps`), calibration specs in
+    ``configs/calibration/`` (checked by the calibration tests)."""
+    specs = {"sweeps", "calibration"}
+    return sorted(p for p in CONFIGS.rglob("*.yaml") if not specs & set(p.relative_to(CONFIGS).parts))
 
 
 def all_sweeps() -> list[Path]:
