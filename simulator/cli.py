@@ -144,6 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
     summarize.add_argument("--csv", type=Path, help="write the full summary per point to this CSV file")
     summarize.add_argument("--paired-csv", type=Path, help="write the paired regime differences to this CSV")
     summarize.add_argument("--salib", type=Path, help="write the design as a SALib problem (JSON)")
+    summarize.add_argument("--morris", metavar="METRIC[:DIMENSION]",
+                           help="Morris screening of a morris sweep for this output (dimension: all): mu*, sigma "
+                           "per parameter, instead of the tables per point")
+    summarize.add_argument("--pair", metavar="A,B", help="with --morris: screen the paired difference B - A of two "
+                           "regimes, and say where it is positive or negative")
 
     report = commands.add_parser("report", help="write the funders' report (HTML and PDF) of a results folder")
     report.add_argument("results", type=Path)
@@ -373,15 +378,59 @@ HEADLINE = [("wait_mean_days", "*"), ("unmet_need_days_per_client", "all"),
             ("coordination_staff_hours", "all")]
 
 
+def _morris_tables(results: Any, output: str, pair_text: str | None) -> list[Any]:
+    """``--morris METRIC[:DIMENSION] [--pair A,B]``: the screening table(s), and where a pair's sign flips."""
+    from rich.text import Text
+
+    from simulator.analysis.sensitivity import paired_signs
+
+    metric, _, dimension = output.partition(":")
+    if not metric:
+        raise UserError(f"--morris {output!r}: give METRIC or METRIC:DIMENSION")
+    dimension = dimension or "all"
+    pair: tuple[str, str] | None = None
+    if pair_text is not None:
+        names = [name.strip() for name in pair_text.split(",")]
+        if len(names) != 2 or not all(names):
+            raise UserError(f"--pair {pair_text!r}: give two regimes as A,B (the difference is B - A)")
+        pair = (names[0], names[1])
+    cases = [(f"{pair[1]} - {pair[0]}", {"pair": pair})] if pair else \
+        [(regime, {"regime": regime}) for regime in results.regimes]
+    out: list[Any] = []
+    for label, how in cases:
+        indices = results.morris(metric, dimension, **how)
+        table = Table(title=f"Morris screening of {metric} ({dimension}), {label} ({int(indices['n'].max())} "
+                      "effects per parameter): effect of moving a parameter across its whole range",
+                      title_justify="left")
+        for column in ("parameter", "mu*", "mu* 95% bootstrap", "mu", "sigma", "n"):
+            table.add_column(column, justify="left" if column == "parameter" else "right")
+        def number(x: float) -> str:
+            return "-" if math.isnan(x) else f"{x:,.3g}"
+
+        for row in indices.itertuples(index=False):
+            interval = "-" if math.isnan(row.mu_star_ci_low) else \
+                f"[{number(row.mu_star_ci_low)}, {number(row.mu_star_ci_high)}]"
+            table.add_row(Text(str(row.parameter)), number(row.mu_star), Text(interval), number(row.mu),
+                          number(row.sigma), str(row.n))
+        out.append(table)
+    if pair:
+        out.append(paired_signs(results, metric, dimension, pair=pair).describe())
+    return out
+
+
 def cmd_summarize(args: argparse.Namespace) -> int:
     from simulator.results import open as open_results
 
     results = open_results(args.results)
-    summary = results.summary()
+    if args.pair and not args.morris:
+        raise UserError("--pair goes with --morris METRIC[:DIMENSION]")
+    screening = _morris_tables(results, args.morris, args.pair) if args.morris else []
+    summary = results.summary() if not screening or args.csv else pd.DataFrame()  # --morris: only for --csv
     console = _console()
     points = results.points
     parameters = [c for c in points.columns if c not in ("point", "config_hash")]
-    for point, part in summary.groupby("point", sort=True):
+    # with --morris the screening replaces the tables per point (a morris design has many points)
+    for point, part in summary.groupby("point", sort=True) if not screening else []:
         values = points[points["point"] == point]
         label = ", ".join(f"{name}={values[name].iloc[0]}" for name in parameters) if parameters else "base"
         console.print(summary_table(part, results.regimes, f"point {point}: {label}; mean [95% interval]"))
@@ -392,7 +441,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
         pd.DataFrame(columns=columns).to_csv(args.paired_csv, index=False)
         console.print(f"one regime ({results.regimes[0]}): no paired differences; wrote an empty table to "
                       f"{args.paired_csv}", markup=False)
-    if len(results.regimes) > 1:
+    if len(results.regimes) > 1 and (not screening or args.paired_csv):
         paired = results.paired(baseline)
         wanted = paired["metric"].isin([m for m, d in HEADLINE if d == "*"]) | paired.set_index(
             ["metric", "dimension"]).index.isin([(m, d) for m, d in HEADLINE if d != "*"])
@@ -407,9 +456,12 @@ def cmd_summarize(args: argparse.Namespace) -> int:
             table.add_row(str(row["point"]), row["regime"], row["metric"], row["dimension"],
                           f"{row['mean_difference']:,.3g} [{row['ci_low']:,.3g}, {row['ci_high']:,.3g}]",
                           f"[{row['unpaired_ci_low']:,.3g}, {row['unpaired_ci_high']:,.3g}]")
-        console.print(table)
+        if not screening:
+            console.print(table)
         if args.paired_csv:
             paired.to_csv(args.paired_csv, index=False)
+    for renderable in screening:
+        console.print(renderable, markup=False)
     if args.csv:
         summary.to_csv(args.csv, index=False)
         console.print(f"summary written to {args.csv}", markup=False)
