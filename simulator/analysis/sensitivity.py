@@ -294,9 +294,14 @@ class PairedSigns:
         count = len(self.points)
         if not count:
             return f"{what}: no point has a paired difference"
-        text = (f"{what}: positive at {round(self.positive * count)} of {count} points ({self.positive:.0%}; "
-                f"interval above 0 at {self.clearly_positive:.0%}), negative at {round(self.negative * count)} "
-                f"({self.negative:.0%}; interval below 0 at {self.clearly_negative:.0%})")
+        positive, negative = round(self.positive * count), round(self.negative * count)
+        if self.points["ci_low"].notna().any():
+            text = (f"{what}: positive at {positive} of {count} points ({self.positive:.0%}; interval above 0 at "
+                    f"{self.clearly_positive:.0%}), negative at {negative} ({self.negative:.0%}; interval below 0 "
+                    f"at {self.clearly_negative:.0%})")
+        else:  # one replication per point: no intervals
+            text = (f"{what}: positive at {positive} of {count} points ({self.positive:.0%}), negative at "
+                    f"{negative} ({self.negative:.0%}); one replication, no intervals")
         verdicts = {"holds": "the comparison holds across the range", "flips": "the comparison flips",
                     "none": "no difference anywhere"}
         return f"{text}: {verdicts[self.verdict]}"

@@ -369,3 +369,12 @@ def test_analysis_errors_name_what_is_wrong(tmp_path: Path) -> None:
     grid.design = grid.design[["point"]]
     with pytest.raises(ResultsError, match=r"no morris design .*sampler: morris"):
         grid.morris("y")
+
+
+def test_paired_signs_of_one_replication_claim_no_interval(tmp_path: Path) -> None:
+    spec = morris_spec(unit_parameters(2), 1, trajectories=2)
+    res = results.open(write_results(tmp_path / "r", spec, {"a": lambda x, r: 0.0, "b": lambda x, r: x["x1"] - 0.5}))
+    signs = paired_signs(res, "y", pair=("a", "b"))
+    assert signs.points["ci_low"].isna().all()
+    assert "one replication, no intervals" in signs.describe()
+    assert "interval above" not in signs.describe()
