@@ -350,7 +350,9 @@ class Search:
         evaluation = Evaluation(len(self.history), phase, dict(values), means, replicates, residuals)
         self.history.append(evaluation)
         self._memo[key] = evaluation
-        log.info("evaluation %d (%s): objective %.3f", evaluation.index, phase, evaluation.objective)
+        log.info("evaluation %d (%s): objective %.3f at %s: %s", evaluation.index, phase, evaluation.objective,
+                 ", ".join(f"{k.rsplit('.', 1)[-1]}={v:.4g}" for k, v in values.items()),
+                 ", ".join(f"{k}={v:.4g}" for k, v in means.items()))
         if self.progress is not None:
             self.progress(evaluation)
         return evaluation
@@ -510,16 +512,21 @@ def check(calibration: Calibration, replications: int | None = None, seed: int |
 
     A target is met when the mean over the replications lies within its tolerance of the published value.
     """
-    from scipy import stats
-
     spec = calibration.spec
     scenario = calibration.scenario(dict(calibration.start))
     replications = replications or spec.check.replications
     seed = scenario.seed if seed is None else seed
     metrics = (run or _run_batch(workers))(scenario, replications, seed)
-    values = target_values(metrics, spec.targets)
+    return check_table(metrics, spec.targets, level)
+
+
+def check_table(metrics: pd.DataFrame, targets: list[Target], level: float = 0.95) -> pd.DataFrame:
+    """Each target's published value beside the model's mean and t-interval over the replications."""
+    from scipy import stats
+
+    values = target_values(metrics, targets)
     rows = []
-    for target in spec.targets:
+    for target in targets:
         sample = np.array(values[target.name], dtype=float)
         mean = float(sample.mean()) if len(sample) else math.nan
         half = (float(stats.t.ppf(0.5 + level / 2, len(sample) - 1) * sample.std(ddof=1) / math.sqrt(len(sample)))

@@ -157,6 +157,43 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--baseline", help="regime the others are compared with (default: organic)")
     report.add_argument("--no-pdf", action="store_true", help="write the HTML only")
 
+    calibrate = commands.add_parser(
+        "calibrate", help="fit a scenario's unobserved parameters to published figures",
+        description="Fit the parameters a calibration spec names to its published targets (Little's law first "
+        "guess, then a bounded least-squares search with common random numbers), or --check the scenario as "
+        "written against the targets.")
+    calibrate.add_argument("spec", type=Path, help="calibration spec, e.g. configs/calibration/montreal_centre.yaml")
+    calibrate.add_argument("--budget", type=_parse_positive_int, help="simulations at most (default: the spec's)")
+    calibrate.add_argument("-n", "--replications", type=_parse_positive_int,
+                           help="replications per simulation (default: the spec's; with --check, the check's)")
+    calibrate.add_argument("-w", "--workers", type=_parse_positive_int, default=None,
+                           help="worker processes (default: the number of CPUs)")
+    calibrate.add_argument("--out", type=Path, help="write targets.csv, history.csv and calibration.json here")
+    calibrate.add_argument("--write", action="store_true",
+                           help="write the calibrated values back into the base scenario file, marked [C]")
+    calibrate.add_argument("--check", action="store_true",
+                           help="run the scenario as written with its own seed; exit 1 if a target is missed")
+    calibrate.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    validation = commands.add_parser(
+        "validation-report", help="write docs/validation.md: published figures, calibration, theory, sensitivity",
+        description="Generate the validation document of a calibrated scenario: each published figure beside "
+        "the model's value, the calibration, what was not calibrated, the engine against queueing theory, and "
+        "(with a Morris sweep's results) which regime comparisons hold or flip.")
+    validation.add_argument("--spec", type=Path, default=Path("configs/calibration/montreal_centre.yaml"),
+                            help="calibration spec (default: configs/calibration/montreal_centre.yaml)")
+    validation.add_argument("--calibration", type=Path, metavar="DIR",
+                            help="output folder of `simulator calibrate --out` (adds the search's history)")
+    validation.add_argument("--sensitivity", type=Path, metavar="DIR",
+                            help="results folder of a Morris sweep (adds the sensitivity section)")
+    validation.add_argument("--textbook", type=Path, default=Path("configs/textbook"), metavar="DIR",
+                            help="textbook scenarios checked against queueing theory ('none' to skip)")
+    validation.add_argument("-n", "--replications", type=_parse_positive_int,
+                            help="replications of the scenario (default: the spec's check replications)")
+    validation.add_argument("-w", "--workers", type=_parse_positive_int, default=None,
+                            help="worker processes (default: the number of CPUs)")
+    validation.add_argument("-o", "--out", type=Path, default=Path("docs/validation.md"))
+
     validate = commands.add_parser("validate", help="check scenario files and list every problem")
     validate.add_argument("configs", nargs="+", type=Path)
 
@@ -361,6 +398,88 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from simulator import calibration as cal
+    from simulator.config.loader import display_path
+
+    loaded = cal.load_calibration(args.spec)
+    spec = loaded.spec
+    workers = args.workers or os.cpu_count() or 1
+    console = _console()
+    if args.check:
+        table = cal.check(loaded, args.replications, workers=workers)
+        shown = Table(title=f"{spec.name}: the scenario as written, {int(table['replications'].iloc[0])} "
+                      f"replications, regime {spec.regime}")
+        for column in ("target", "published", "model mean [95% CI]", "tolerance", "met"):
+            shown.add_column(column, justify="left" if column == "target" else "right")
+        for row in table.itertuples():
+            shown.add_row(str(row.target), f"{row.published:.4g}", f"{row.mean:.4g} [{row.low:.4g}, {row.high:.4g}]",
+                          f"±{row.tolerance:.3g}", "yes" if row.met else "NO")
+        console.print(shown)
+        return 0 if bool(table["met"].all()) else 1
+
+    budget = args.budget or spec.method.budget
+    console.print(f"{spec.name}: {len(spec.parameters)} parameters, {len(spec.targets)} targets, regime "
+                  f"{spec.regime}, budget {budget} simulations of {args.replications or spec.replications} "
+                  f"replications, {workers} workers", markup=False)
+    started = time.perf_counter()
+    with _progress(not args.quiet, f"{spec.name}: simulations") as progress:
+        def seen(evaluation: cal.Evaluation) -> None:
+            if progress is not None:
+                progress(evaluation.index + 1, budget)
+
+        result = cal.calibrate(loaded, budget=args.budget, replications=args.replications, workers=workers,
+                               progress=seen)
+    table = result.table()
+    shown = Table(title=f"{spec.name}: best of {len(result.history)} simulations ({result.stopped}), objective "
+                  f"{result.start.objective:.2f} -> {result.best.objective:.2f}")
+    for column in ("target", "published", "tolerance", "before", "after", "met"):
+        shown.add_column(column, justify="left" if column == "target" else "right")
+    for row in table.itertuples():
+        shown.add_row(str(row.target), f"{row.published:.4g}", f"±{row.tolerance:.3g}", f"{row.before:.4g}",
+                      f"{row.after:.4g}", "yes" if row.met else "NO")
+    console.print(shown)
+    values = Table(title="parameters")
+    for column in ("path", "start", "calibrated", "bounds"):
+        values.add_column(column)
+    for parameter in spec.parameters:
+        unit = loaded.units[parameter.path]
+        values.add_row(parameter.path, f"{result.start.values[parameter.path]:.4g} {unit}",
+                       f"{result.best.values[parameter.path]:.4g} {unit}",
+                       f"[{parameter.bounds[0]:g}, {parameter.bounds[1]:g}]")
+    console.print(values)
+    if args.out:
+        cal.save(result, args.out, _command())
+        console.print(f"wrote {args.out}/targets.csv, history.csv, calibration.json", markup=False)
+    if args.write:
+        from simulator.io.results import atomic_write
+
+        text = cal.write_back(loaded, result.best.values, display_path(args.spec))
+        atomic_write(loaded.base_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        console.print(f"wrote the calibrated values into {display_path(loaded.base_path)}", markup=False)
+    console.print(f"done in {time.perf_counter() - started:.0f} s", markup=False)
+    return 0
+
+
+def cmd_validation_report(args: argparse.Namespace) -> int:
+    from simulator.io.results import atomic_write
+    from simulator.validation import build_validation
+
+    for given, what in ((args.calibration, "--calibration"), (args.sensitivity, "--sensitivity")):
+        if given is not None and not given.is_dir():
+            raise UserError(f"{what} {given}: no such folder")
+    textbook = None if str(args.textbook) == "none" else args.textbook
+    if textbook is not None and not textbook.is_dir():
+        raise UserError(f"--textbook {textbook}: no such folder")
+    console = _console(stderr=True)
+    text = build_validation(args.spec, _command(), args.calibration, args.sensitivity, textbook,
+                            args.replications, workers=args.workers or os.cpu_count() or 1,
+                            progress=lambda message: console.print(message, markup=False))
+    atomic_write(args.out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    _console().print(f"wrote {args.out}", markup=False)
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from simulator.report import ReportError, build_report
 
@@ -477,7 +596,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     handlers = {"run": cmd_run, "validate": cmd_validate, "regimes": cmd_regimes, "sweep": cmd_sweep,
-                "summarize": cmd_summarize, "report": cmd_report}
+                "summarize": cmd_summarize, "report": cmd_report, "calibrate": cmd_calibrate,
+                "validation-report": cmd_validation_report}
     try:
         return handlers[args.command](args)
     except ConfigError as error:
