@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SMALL_TOWN = ROOT / "configs" / "small_town.yaml"
 
 #: the sections every report has, in order (h2 headings)
-SECTIONS = ["Headline", "Measures funders track", "For whom", "Figures", "Methods and assumptions"]
+SECTIONS = ["Headline", "Measures funders track", "For whom", "Figures", "All measures, sentence by sentence",
+            "Methods and assumptions"]
 #: what the PDF text must hold (h2 and h3 headings)
 PDF_SECTIONS = ["Headline", "Measures funders track", "Methods and assumptions", "Reproducibility"]
 

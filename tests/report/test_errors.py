@@ -18,10 +18,6 @@ from tests.report._helpers import Result, run_cli
 
 TASK = "point=00000/regime=organic/r00001-00001"
 
-# the cases run in this process draw figures; seaborn 0.13.2 passes boxplot(vert=...), which Matplotlib 3.11
-# deprecates (removed in 3.13): not what these tests are about, so it is kept out of their warnings summary
-pytestmark = pytest.mark.filterwarnings("ignore:vert. bool was deprecated:DeprecationWarning")
-
 
 def truncate(path: Path) -> None:
     path.write_bytes(path.read_bytes()[:8])

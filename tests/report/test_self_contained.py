@@ -9,6 +9,7 @@ import re
 
 import matplotlib.image
 
+from simulator.report import figures
 from tests.report._helpers import Page
 from tests.report.conftest import HOSTILE_TITLE, Report
 
@@ -69,3 +70,23 @@ def test_hostile_title_is_escaped(run_report: Report) -> None:
     assert "alert(1)</script>" not in document
     page = Page(document)
     assert page.heading("h1") == [HOSTILE_TITLE], "the title should read, once unescaped, as the user typed it"
+
+
+def test_figures_print_at_their_own_size(report: Report) -> None:
+    # drawn at most figures.WIDTH inches wide (the text width of an A4 page), shown at 96 CSS pixels an inch:
+    # the PDF prints them at their own size instead of shrinking a wide figure and its text
+    for attrs in Page(report.html).all("img"):
+        data = base64.b64decode((attrs.get("src") or "")[len(PNG_DATA):])
+        height, width = matplotlib.image.imread(io.BytesIO(data), format="png").shape[:2]
+        assert width <= (figures.WIDTH + 0.3) * figures.DPI, f"a figure {width / figures.DPI:.1f} inches wide"
+        assert attrs.get("width") == str(round(width * 96 / figures.DPI)), attrs.get("width")
+        assert attrs.get("height") == str(round(height * 96 / figures.DPI)), attrs.get("height")
+
+
+def test_long_tables_may_break_across_pages(report: Report) -> None:
+    style = "".join(Page(report.html).styles)
+    assert "thead{display:table-header-group}" in style, "the header row should repeat on every page"
+    # only tables marked short (class "keep") and figures are kept in one piece
+    for rule in re.findall(r"([^{}]+)\{([^{}]*break-inside:avoid[^{}]*)\}", style):
+        selector = rule[0].strip().split("}")[-1]
+        assert selector in ("tr", "figure", "table.keep", "pre"), selector
