@@ -36,8 +36,8 @@ import numpy as np
 from scipy import stats
 
 from simulator import Scenario, simulate
+from simulator.analysis.textbook import BIAS_ALLOWANCE
 from simulator.batch import Run
-from simulator.config.distributions import Exponential
 from simulator.config.schema import Clinic
 
 Summary = dict[str, float]
@@ -223,7 +223,7 @@ class Verdict:
                 + ("" if self.agrees else "; OUTSIDE TOLERANCE"))
 
 
-def compare(name: str, sample: Sequence[float] | np.ndarray, theory: float, *, bias: float = 0.01,
+def compare(name: str, sample: Sequence[float] | np.ndarray, theory: float, *, bias: float = BIAS_ALLOWANCE,
             max_half_width: float = 0.10, level: float = 0.999) -> Verdict:
     """Judge the mean of per-replication estimates against ``theory`` (see the module docstring)."""
     x = np.asarray(sample, dtype=float)
@@ -240,63 +240,3 @@ def check(verdicts: Sequence[Verdict]) -> None:
     failed = [str(v) for v in verdicts if not v.ok]
     assert not failed, "simulation disagrees with theory:\n" + "\n".join(failed)
 
-
-# ---------------------------------------------------------------------------------------------- theory inputs
-@dataclass(frozen=True)
-class Network:
-    """A scenario's clinics read as an open Jackson network for one need (rates per day)."""
-
-    names: list[str]
-    external: list[float]
-    routing: list[list[float]]
-    mu: list[float]
-    c: list[int]
-    theta: list[float]
-    """abandonment rate of each clinic (0 without patience)"""
-    cap: list[int | None]
-
-
-def network_of(scenario: Scenario, need: str = "primary_care") -> Network:
-    """Read the queueing model the scenario encodes, with the engine's routing rule.
-
-    After a visit at S the need is met with probability ``treats[S]``, else referral edge k is followed with
-    its own probability q_k (the engine draws one uniform u: met if u < p, edge k if u - p falls in edge k's
-    cumulative band), so the routing probability S -> T is q_k itself. Refuses anything that is not M/M/c:
-    non-exponential service or patience, opening hours, priority discipline, lossy or slow handoffs.
-    """
-    clinics = {n: s for n, s in scenario.services.items() if isinstance(s, Clinic)}
-    names = list(clinics)
-    index = {n: i for i, n in enumerate(names)}
-    rate = scenario.population.inflow.rate
-    if scenario.population.inflow.seasonal is not None:
-        raise ValueError("seasonal inflow is not a Poisson process of constant rate")
-    p_need = scenario.population.needs.base.get(need, 0.0)
-    external = [0.0] * len(names)
-    for walk in scenario.entry:
-        if walk.need == need:
-            if walk.delay.mean != 0:
-                raise ValueError("walk-in delays shift arrival times: keep them at 0")
-            external[index[walk.service]] += rate * p_need * walk.probability
-    routing = [[0.0] * len(names) for _ in names]
-    for edge in scenario.referrals:
-        if need in edge.needs:
-            for sender in edge.senders:
-                routing[index[sender]][index[edge.to]] += edge.probability
-    handoff = scenario.handoffs.unilateral
-    if scenario.referrals and (handoff.latency.mean != 0 or handoff.loss.base != 0 or handoff.loss.hazard != 0
-                               or handoff.intake != 0):
-        raise ValueError("handoffs must be instantaneous and lossless for a Jackson network")
-    if scenario.active_regime.assignment != "unilateral":
-        raise ValueError("use the unilateral regime so that every handoff has the unilateral defaults")
-    mu, c, theta, cap = [], [], [], []
-    for name in names:
-        spec = clinics[name]
-        if not isinstance(spec.service_time, Exponential) or spec.hours is not None or spec.discipline != "fifo":
-            raise ValueError(f"{name}: not an M/M/c node (exponential service, always open, FIFO)")
-        if spec.patience is not None and not isinstance(spec.patience, Exponential):
-            raise ValueError(f"{name}: patience must be exponential (Erlang A)")
-        mu.append(1.0 / spec.service_time.mean)
-        c.append(spec.staff)
-        theta.append(1.0 / spec.patience.mean if spec.patience is not None else 0.0)
-        cap.append(spec.waitlist_cap)
-    return Network(names, external, routing, mu, c, theta, cap)

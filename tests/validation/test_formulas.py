@@ -1,4 +1,4 @@
-"""The analytic oracles of :mod:`tests.validation.queueing` against textbook numbers and known identities.
+"""The analytic oracles of :mod:`simulator.analysis.queueing` against textbook numbers and known identities.
 
 If an oracle were wrong the simulation tests would compare the engine with the wrong thing, so the formulas
 are pinned here first: published values (Erlang tables, Gross & Harris examples), closed forms (M/M/1,
@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pytest
 
-from tests.validation.queueing import (
+from simulator.analysis.queueing import (
     birth_death,
     erlang_a,
     erlang_b,

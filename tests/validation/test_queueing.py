@@ -35,13 +35,12 @@ import numpy as np
 import pytest
 
 from simulator import Scenario, load_config
-from tests.validation.queueing import erlang_a, jackson, mmc, mmck
+from simulator.analysis.queueing import erlang_a, jackson, mmc, mmck, network_of
 from tests.validation.replications import (
     Summary,
     Verdict,
     check,
     compare,
-    network_of,
     replicate,
     shortened,
     values,
