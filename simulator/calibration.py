@@ -90,6 +90,7 @@ class CalibratedParameter(Frozen):
     path: Annotated[str, Field(min_length=1)]
     bounds: tuple[float, float]
     unit: str | None = Field(default=None, description="unit of the value, e.g. 'days'; default: the base's")
+    note: str = Field(default="", description="what is known of it, to set the fitted value against")
 
     @model_validator(mode="after")
     def _increasing(self) -> CalibratedParameter:

@@ -180,9 +180,9 @@ def calibration_section(calibration: Calibration, output: Path | None) -> Sectio
         started = info.get("start", {}).get("values", {}).get(parameter.path)
         rows.append([f"`{parameter.path}`", f"{_fmt(value, 4)} {unit}".strip(),
                      f"{_fmt(started, 4)} {unit}".strip() if started is not None else "see the file's comment",
-                     f"[{low:g}, {high:g}]", "**at a bound**" if edge else ""])
+                     f"[{low:g}, {high:g}]", "**at a bound**" if edge else "", parameter.note])
     lines += ["", _table(["parameter", "calibrated value (in the file)", "start of the search", "range searched",
-                          ""], rows), ""]
+                          "", "what is known of it"], rows), ""]
     if info:
         lines.append(f"The search ({info.get('command') and ' '.join(info['command'])}) ran "
                      f"{info['evaluations']} simulations ({info['stopped']}); objective "
