@@ -30,8 +30,8 @@ import pandas as pd
 
 from simulator.io.store import ResultsError
 from simulator.report import figures
-from simulator.report.labels import NEEDS, Labels, words
-from simulator.report.sources import ScenarioSources, find
+from simulator.report.labels import NEEDS, Labels, capitalise, words
+from simulator.report.sources import LABELS, ScenarioSources, find
 from simulator.results import Results
 from simulator.results import open as open_results
 
@@ -46,7 +46,8 @@ class Fact:
 
     ``mean``, ``ci_low`` and ``ci_high`` are the results API's numbers, unrounded and unclipped; the sentence
     rounds them and clips the interval to the measure's natural bounds (:func:`bounds`). A fact that states
-    the absence of a clear difference (key ``no_clear_difference``) has no numbers (NaN).
+    the absence of a clear difference (key ``no_clear_difference``) has no numbers (NaN) and names in
+    ``measures`` every ``(metric, dimension)`` it speaks of.
     """
 
     key: str
@@ -57,6 +58,7 @@ class Fact:
     ci_low: float
     ci_high: float
     text: str
+    measures: tuple[tuple[str, str], ...] = ()
 
 
 #: measures funders track: (metric, dimension, label, unit, scale, decimals)
@@ -231,8 +233,8 @@ def headline_summary(results: Results, baseline: str | None = None, labels: Labe
 
     First the baseline regime's four measures with their 95% intervals; then, among the paired differences
     whose interval excludes zero, the largest relative to the baseline's mean for each measure, the largest
-    first (at most :data:`HEADLINE_PAIRED_MAX`); then, for a measure on which no regime differs clearly from
-    the baseline, a sentence that says so (key ``no_clear_difference``), while the headline has room
+    first (at most :data:`HEADLINE_PAIRED_MAX`); then one sentence naming the measures on which no regime
+    differs clearly from the baseline (key ``no_clear_difference``), if the headline has room
     (:data:`HEADLINE_MAX` sentences in all).
     """
     labels = labels or Labels.from_scenario(scenario_of(results))
@@ -262,14 +264,17 @@ def headline_summary(results: Results, baseline: str | None = None, labels: Labe
             quiet.append((metric, dimension))
     strongest.sort(key=relative, reverse=True)
     chosen += strongest[:HEADLINE_PAIRED_MAX]
-    labels_of = {(m, d): label for m, d, label, _ in FOREST_ROWS}
-    for metric, dimension in quiet:
-        if len(chosen) >= HEADLINE_MAX:
-            break
-        text = (f"No other regime changes {labels_of[(metric, dimension)]} by an amount these replications can "
-                f"tell from zero: every paired 95% interval against the {labels.regime_prose(baseline)} regime "
-                "includes zero.")
-        chosen.append(Fact("no_clear_difference", "", metric, dimension, math.nan, math.nan, math.nan, text))
+    if quiet and len(chosen) < HEADLINE_MAX:
+        names = {(m, d): label for m, d, label, _ in FOREST_ROWS}
+        said = [names[q] for q in quiet]
+        listed = said[0] if len(said) == 1 else f"{', '.join(said[:-1])} or {said[-1]}"
+        others = [r for r in results.regimes if r != baseline]
+        who = (f"The {labels.regime_prose(others[0])} regime does not differ" if len(others) == 1
+               else "No other regime differs")
+        text = (f"{who} from the {labels.regime_prose(baseline)} regime in {listed} by an amount these "
+                "replications can tell from zero: every paired 95% interval includes zero.")
+        chosen.append(Fact("no_clear_difference", "", quiet[0][0], quiet[0][1], math.nan, math.nan, math.nan, text,
+                           tuple(quiet)))
     return chosen[:HEADLINE_MAX]
 
 
@@ -329,7 +334,7 @@ table{border-collapse:collapse;width:100%;margin:1rem 0;font-size:.9rem}
 caption{text-align:left;font-weight:bold;padding:.3rem 0}
 th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:right;vertical-align:top}
 thead th{background:#eef4fa}thead th:first-child{text-align:left}
-tbody th{text-align:left;font-weight:normal}table.text td{text-align:left}
+tbody th{text-align:left;font-weight:normal}table.text td,table.text th{text-align:left}
 thead{display:table-header-group}tr{break-inside:avoid;page-break-inside:avoid}
 table.parameters{font-size:.75rem;table-layout:fixed;line-height:1.3}
 table.parameters td,table.parameters th{padding:.15rem .35rem;text-align:left}
@@ -474,6 +479,7 @@ def _data_row(scenario: dict[str, Any], sources: ScenarioSources) -> str:
                 "so where its numbers come from cannot be shown: treat each one as an assumption until checked.")
     shown = _shown_path(sources.files[-1])
     sourced, derived, assumed = sources.count("S"), sources.count("D"), sources.count("A")
+    calibrated = sources.count("C")
     if sourced + derived == 0:
         return (f"{intro} Its file ({shown}) cites no sources: the parameters are illustrative, not measured, "
                 "so no number in this report describes a real city.")
@@ -483,8 +489,9 @@ def _data_row(scenario: dict[str, Any], sources: ScenarioSources) -> str:
         span = (f" The notes of the sourced and derived figures cite {years[0]}" if years[0] == years[1]
                 else f" The notes of the sourced and derived figures cite years from {years[0]} to {years[1]}, "
                 "so the data mix years.")
+    fitted = f", {calibrated} as calibrated to targets [C]" if calibrated else ""
     return (f"{intro} The comments of {shown} label {sourced} parameters as sourced [S], {derived} as derived "
-            f"from sourced figures [D] and {assumed} as assumptions [A] (the table above).{span}")
+            f"from sourced figures [D]{fitted} and {assumed} as assumptions [A] (the table above).{span}")
 
 
 def _value_text(value: str, labels: Labels) -> str:
@@ -522,10 +529,19 @@ def _parameter_table(sources: ScenarioSources, labels: Labels) -> str:
             value = html.escape(_value_text(row.value, labels)) if row.value else "(the lines below)"
             body.append(f"<tr><th scope='row'>{html.escape(labels.parameter(row.path))}</th>"
                         f"<td class='value'>{value}</td><td class='note'>{html.escape(row.note)}</td></tr>")
+    legend = ", ".join(f"[{k}] {v}" for k, v in LABELS.items() if k != "C" or sources.count("C"))
     return ("<table class='parameters'><colgroup><col class='name'><col class='value'><col class='note'>"
             "</colgroup><thead><tr><th scope='col'>parameter</th><th scope='col'>value</th><th scope='col'>source "
-            "and note ([S] sourced, [D] derived from sourced figures, [A] assumption)"
-            f"</th></tr></thead><tbody>{''.join(body)}</tbody></table>")
+            f"and note ({html.escape(legend)})</th></tr></thead><tbody>{''.join(body)}</tbody></table>")
+
+
+def _regimes_table(regimes: Sequence[str], labels: Labels) -> str:
+    rows = "".join(f"<tr><th scope='row'>{html.escape(labels.regime(r))}</th>"
+                   f"<td>{html.escape(capitalise(labels.describe_regime(r)) or '(no description)')}</td></tr>"
+                   for r in regimes)
+    short = " keep" if len(regimes) <= SHORT_TABLE_ROWS else ""
+    return (f"<table class='text{short}'><caption>The regimes compared</caption><thead><tr><th scope='col'>regime"
+            f"</th><th scope='col'>how referrals are coordinated</th></tr></thead><tbody>{rows}</tbody></table>")
 
 
 def _methods(results: Results, scenario: dict[str, Any], labels: Labels) -> str:
@@ -571,6 +587,9 @@ def _methods(results: Results, scenario: dict[str, Any], labels: Labels) -> str:
         limitations.append("The parameters are illustrative: sweep them before drawing conclusions")
     else:
         limitations.append("Parameters marked [A] were not measured and should be swept")
+        if sources.count("C"):
+            limitations.append("values marked [C] were fitted to published figures by simulator calibrate, not "
+                               "measured, and hold only as far as those targets identify them")
         years = sources.years()
         if years and years[0] != years[1]:
             limitations.append(f"the sourced figures mix years ({years[0]}-{years[1]})")
@@ -588,6 +607,7 @@ def _methods(results: Results, scenario: dict[str, Any], labels: Labels) -> str:
         "carried, staff time and priority follow its adjustment type: unilateral, bilateral or multilateral "
         "mutual adjustment, or the integrated (bureaucratic) access point. The full specification is "
         "docs/model.md.</p>"
+        + _regimes_table(results.regimes, labels) +
         "<p>Intervals are 95% Student t intervals over replications; where one crosses a natural bound (a share "
         "below 0% or above 100%, a count, duration or rate below zero) the tables, sentences and figures show it "
         "clipped at that bound, while the results folder and the results API keep the unclipped numbers.</p>"

@@ -177,7 +177,8 @@ def occupancy(nights: pd.DataFrame, regimes: list[str], start: str,
     for ax in axes:
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     to_date = cast(Callable[[float], datetime], num2date)  # Matplotlib's date numbers (untyped there)
-    axes[1].xaxis.set_major_formatter(FuncFormatter(lambda v, _: to_date(v).strftime("%b %Y")))
+    short = (data["date"].max() - data["date"].min()).days <= 120  # a few weeks: days; a year: months
+    axes[1].xaxis.set_major_formatter(FuncFormatter(lambda v, _: to_date(v).strftime("%d %b" if short else "%b %Y")))
     handles = [Line2D([], [], color=colours[r], label=labels.regime(r)) for r in shown]
     handles.append(Line2D([], [], color="black", linestyle="--", linewidth=1, label="capacity"))
     _legend_below(fig, handles)

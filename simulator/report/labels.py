@@ -109,6 +109,15 @@ class Labels:
         """A need as a sentence says it ("income and documents")."""
         return NEEDS.get(identifier, words(identifier))
 
+    def describe_regime(self, name: str) -> str:
+        """What a regime does: the scenario's own description, else the built-in regime's."""
+        from simulator.config.schema import BUILTIN_REGIMES
+
+        if self.regime_descriptions.get(name):
+            return self.regime_descriptions[name]
+        builtin = BUILTIN_REGIMES.get(name)
+        return builtin.description if builtin is not None and builtin.description else ""
+
     @staticmethod
     def regime(name: str) -> str:
         """A regime's name for headers, axes and legends ("Organic")."""

@@ -1,12 +1,13 @@
 """Where a scenario's numbers come from: the source labels in the comments of its YAML file.
 
 The packaged scenarios label each parameter in a comment: ``[S]`` sourced, ``[D]`` derived from sourced
-figures, ``[A]`` assumption (sweep it). The resolved scenario stored in a results folder has lost its comments,
-so the report reads the scenario's file again (the one named in the command, ``configs/NAME.yaml``, or the
-files it ``extends``) and keeps, for every labelled line, the parameter's full path in the file, its value as
-written and its note. A comment on the lines just above a key belongs to that key; a comment that opens a
-block belongs to the block's parent (it describes the section); a ``# ---- title ----`` line starts a
-subsection (the kinds of services in ``montreal_centre.yaml``).
+figures, ``[A]`` assumption (sweep it), ``[C]`` calibrated (written back by ``simulator calibrate --write``).
+The resolved scenario stored in a results folder has lost its comments, so the report reads the scenario's
+file again (the one named in the command, ``configs/NAME.yaml``, or the files it ``extends``) and keeps, for
+every labelled line, the parameter's full path in the file, its value as written and its note. A comment on
+the lines just above a key belongs to that key; a comment that opens a block belongs to the block's parent
+(it describes the section); a ``# ---- title ----`` line starts a subsection (the kinds of services in
+``montreal_centre.yaml``).
 
 Nothing here validates the file: :func:`simulator.config.load_config` does that. This is a reader of comments,
 and when it finds no file it says so rather than guessing.
@@ -21,8 +22,10 @@ from pathlib import Path
 
 from simulator.report.labels import capitalise
 
-#: a source label: [S], [D], [A], or with a qualifier as in [S 2023] or [S Calgary]
-LABEL = re.compile(r"\[(S|D|A)(?:\s[^\]]*)?\]")
+#: a source label: [S], [D], [A], [C], or with a qualifier as in [S 2023] or [S Calgary]
+LABEL = re.compile(r"\[(S|D|A|C)(?:\s[^\]]*)?\]")
+#: what each label means, in the order a table's legend lists them
+LABELS = {"S": "sourced", "D": "derived from sourced figures", "C": "calibrated", "A": "assumption"}
 YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
 KEY = re.compile(r"^(?P<indent>\s*)(?P<item>-\s+)?(?P<key>[A-Za-z_][\w]*):(?:\s+(?P<rest>.*))?$")
 DIVIDER = re.compile(r"^-{3,}\s*(?P<title>.*?)\s*-*$")
@@ -46,7 +49,7 @@ class SourcedParameter:
 
     @property
     def label(self) -> str:
-        """The parameter's first source label: "S", "D" or "A"."""
+        """The parameter's first source label: "S", "D", "C" or "A"."""
         found = LABEL.search(self.note)
         return found.group(1) if found else ""
 
@@ -61,7 +64,7 @@ class ScenarioSources:
     tried: tuple[str, ...] = field(default=(), compare=False)
 
     def count(self, label: str) -> int:
-        """How many parameters carry ``label`` ("S", "D" or "A") as their first label."""
+        """How many parameters carry ``label`` ("S", "D", "C" or "A") as their first label."""
         return sum(1 for p in self.parameters if p.label == label)
 
     def years(self) -> tuple[int, int] | None:

@@ -86,3 +86,9 @@ def test_service_ids_are_not_shown_raw(run_report: Report) -> None:
     for raw in ("mental_health", "men_shelter", "income_documents", "housing_first"):
         assert not any(raw in cell for cell in cells), raw
         assert raw not in text.split("Reproducibility")[0], raw
+
+
+def test_methods_say_what_each_regime_does(run_report: Report) -> None:
+    page = Page(run_report.html)
+    assert page.row("Organic")[0].startswith("The observed mix: bilateral where a tie exists")
+    assert page.row("Integrated")[0].startswith("Formally integrated: one coordinated access point")

@@ -124,7 +124,8 @@ def test_headline_is_short_and_made_of_facts(report: Report, opened: results.Res
     for fact in summary:
         if fact.key == "no_clear_difference":
             # says no regime differs clearly: true of every paired interval of that measure, and holds no number
-            measured = [f for f in paired if (f.metric, f.dimension) == (fact.metric, fact.dimension)]
+            assert fact.measures, fact
+            measured = [f for f in paired if (f.metric, f.dimension) in fact.measures]
             assert measured, fact.text
             assert all(f.ci_low <= 0 <= f.ci_high for f in measured), fact.text
             assert not re.search(r"\d", fact.text.replace("95% interval", "")), fact.text
@@ -237,8 +238,9 @@ def test_summary_picks_the_largest_clear_difference_per_measure(tmp_path: Path) 
     paired = chosen[2]
     assert (paired.regime, paired.metric) == ("c", "unsheltered_nights_per_client")
     assert paired.ci_high < 0
-    assert chosen[3].metric == "unmet_need_days_per_client"
-    assert chosen[3].text.startswith("No other regime changes unmet-need days per person")
+    assert chosen[3].measures == (("unmet_need_days_per_client", "all"),)
+    assert chosen[3].text.startswith("No other regime differs from the organic regime in unmet-need days per person "
+                                     "by an amount")
 
 
 def test_headline_of_one_regime_has_no_comparison(tmp_path: Path) -> None:

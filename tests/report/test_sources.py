@@ -107,3 +107,8 @@ def test_data_row_follows_the_scenario() -> None:
     missing = _data_row({"name": "elsewhere"}, find("elsewhere", []))
     assert "was not found" in missing
     assert "Montreal" not in missing
+
+
+def test_calibrated_values_are_labelled() -> None:
+    _, rows, _ = parse("population:\n  inflow:\n    rate: 31.6 per day  # [C] calibrated 2026-11-26 (was 38 per day)\n")
+    assert [(r.path, r.label) for r in rows] == [("population.inflow.rate", "C")]
