@@ -298,9 +298,9 @@ def textbook_checks(configs_dir: Path, replications: int | None = None, workers:
         queue takes to forget its empty start, not by the precision wanted). The textbook configs observe
         2000 days, some 34,000 to 140,000 clients per replication; at 1 the whole folder (70 replications)
         takes some seven minutes of CPU time, four to ten minutes of wall time with ``workers=2``
-        depending on what else the cores run. A scale of 0.25 takes about a quarter of that and doubles
-        the interval widths; below about 0.05 the start-up bias of the heavily loaded queues is no longer
-        small against the bias allowance.
+        depending on what else the cores run. A scale of 0.25 takes about a third of that (the warm-ups
+        are kept) and doubles the interval widths; below about 0.05 the start-up bias of the heavily
+        loaded queues is no longer small against the bias allowance.
     level
         Confidence level of the interval ``[low, high]``.
     bias
