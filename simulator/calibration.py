@@ -169,6 +169,18 @@ def parse_quantity(value: Any) -> tuple[float, str] | None:
     return None
 
 
+def _convert(number: float, unit: str, to: str) -> float | None:
+    """``number`` in ``unit`` expressed in ``to`` (durations or rates), or None if they do not convert."""
+    from simulator.config.units import parse_duration, parse_rate
+
+    for parse in (parse_duration, parse_rate):
+        try:
+            return parse(f"{number} {unit}") / parse(f"1 {to}")
+        except (ValueError, TypeError):
+            continue
+    return None
+
+
 def format_quantity(number: float, unit: str) -> Any:
     """A value as the scenario file writes it: a plain number, or a number and its unit."""
     shown = float(f"{number:.4g}")
@@ -244,8 +256,16 @@ def load_calibration(path: str | Path) -> Calibration:
             problems.append(problem(("parameters", i, "path"),
                                     f"'{parameter.path}' is {current!r} in the base scenario, not a number"))
             continue
-        start[parameter.path] = quantity[0]
-        units[parameter.path] = parameter.unit if parameter.unit is not None else quantity[1]
+        number, unit = quantity
+        if parameter.unit is not None and parameter.unit != unit:
+            converted = _convert(number, unit, parameter.unit)
+            if converted is None:
+                problems.append(problem(("parameters", i, "unit"), f"the base scenario writes {current!r}, which "
+                                        f"cannot be expressed in {parameter.unit!r}"))
+                continue
+            number, unit = converted, parameter.unit
+        start[parameter.path] = number
+        units[parameter.path] = unit
     paths = [p.path for p in spec.parameters]
     for i, name in enumerate(paths):
         if name in paths[:i]:

@@ -207,3 +207,18 @@ def test_quantities_round_trip() -> None:
     assert cal.format_quantity(41.23456, "per day") == "41.23 per day"
     assert cal.format_quantity(2400.0, "") == 2400
     assert np.isclose(cal.format_quantity(0.081234, ""), 0.08123)
+
+
+def test_start_values_are_converted_to_the_spec_unit(tmp_path: Path) -> None:
+    # small_town writes 'episodic: 120 days'; a spec in weeks reads it as 120/7 weeks, and a unit that is not
+    # a duration is refused at the parameter's unit field
+    rate = "  - {path: population.inflow.rate, bounds: [1, 8]}\n"
+    spec = _spec_with(tmp_path, f"parameters:\n{rate}  - {{path: population.exits.self_resolution_mean.episodic, "
+                      "bounds: [1, 52], unit: weeks}")
+    loaded = cal.load_calibration(spec)
+    assert loaded.start["population.exits.self_resolution_mean.episodic"] == pytest.approx(120 / 7)
+    broken = _spec_with(tmp_path, f"parameters:\n{rate}  - {{path: population.exits.self_resolution_mean.episodic, "
+                        "bounds: [1, 52], unit: per day}")
+    with pytest.raises(ConfigError) as caught:
+        cal.load_calibration(broken)
+    assert "parameters[1].unit" in str(caught.value.problems[0])
