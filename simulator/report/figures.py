@@ -30,7 +30,7 @@ import seaborn as sns
 from matplotlib.dates import num2date
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from simulator.report.labels import ADJUSTMENT_TYPES, Labels, capitalise
 
@@ -73,6 +73,12 @@ def _legend_below(fig: Any, handles: list[Any], title: str | None = None) -> Non
     figure, so that neither the legend nor the tick labels widen the figure beyond :data:`WIDTH`."""
     fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 6), frameon=False, title=title,
                fontsize=8, title_fontsize=8)
+
+
+def _whole(value: float, _position: float | None = None) -> str:
+    """A tick label as a whole number with thousands separators, never "-0"."""
+    text = f"{value:,.0f}"
+    return "0" if text == "-0" else text
 
 
 def _first_point(frame: pd.DataFrame) -> pd.DataFrame:
@@ -118,7 +124,7 @@ def waits(metrics: pd.DataFrame, regimes: list[str], labels: Labels | None = Non
     ax.set_ylim(-0.6, len(services) - 0.4)
     ax.set_xscale("symlog", linthresh=1.0)  # clinic waits of days and housing waits of months on one axis
     ax.set_xlim(0, max(float(data["value"].max()) * 1.5, 2.0))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.xaxis.set_major_formatter(FuncFormatter(_whole))
     ax.set(xlabel="mean wait per replication (days; logarithmic above 1 day)", ylabel="")
     ax.grid(axis="y", visible=False)
     _legend_below(fig, [Patch(facecolor=colours[r], alpha=0.55, label=labels.regime(r)) for r in shown],
@@ -143,7 +149,7 @@ def unmet_needs(metrics: pd.DataFrame, regimes: list[str], labels: Labels | None
                 hue_order=[labels.regime(r) for r in regimes if r in set(data["regime"])],
                 errorbar=("ci", 95), ax=ax, legend=False)
     ax.set(xlabel="", ylabel="unmet-need days (observed period)")
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.yaxis.set_major_formatter(FuncFormatter(_whole))
     shown = [r for r in regimes if r in set(data["regime"])]
     colours = _colours(shown)
     _legend_below(fig, [Patch(facecolor=colours[r], label=labels.regime(r)) for r in shown], "regime")
@@ -174,8 +180,14 @@ def occupancy(nights: pd.DataFrame, regimes: list[str], start: str,
     sns.lineplot(data=data, x="date", y="refused", hue="regime", hue_order=shown, palette=colours,
                  errorbar=("pi", 90), ax=axes[1], legend=False, linewidth=1)
     axes[1].set(ylabel="requests refused", xlabel="")
+    top = max(float(data["refused"].max()) * 1.05, 1.0)
+    axes[1].set_ylim(-0.04 * top, top)
+    axes[1].yaxis.set_major_locator(MaxNLocator(integer=True))
+    if float(data["refused"].max()) == 0:
+        axes[1].text(0.5, 0.5, "no shelter request refused on any night, under any regime", ha="center",
+                     va="center", transform=axes[1].transAxes, fontsize=9, color="#444444")
     for ax in axes:
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.yaxis.set_major_formatter(FuncFormatter(_whole))
     to_date = cast(Callable[[float], datetime], num2date)  # Matplotlib's date numbers (untyped there)
     short = (data["date"].max() - data["date"].min()).days <= 120  # a few weeks: days; a year: months
     axes[1].xaxis.set_major_formatter(FuncFormatter(lambda v, _: to_date(v).strftime("%d %b" if short else "%b %Y")))
@@ -241,7 +253,7 @@ def funnel(metrics: pd.DataFrame, regimes: list[str], labels: Labels | None = No
                 fontsize=7.5)
     ax.set_yticks(positions, [f"{labels.regime(r)}: {labels.adjustment(k)}" for r, k, *_ in rows])
     ax.set_xlim(0, widest * 1.28)
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.xaxis.set_major_formatter(FuncFormatter(_whole))
     ax.set(xlabel="referrals in the observed period (mean over replications)", ylabel="")
     ax.grid(axis="y", visible=False)
     _legend_below(fig, [Patch(facecolor=colour, label=name) for name, colour in parts])
