@@ -188,6 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
                             help="results folder of a Morris sweep (adds the sensitivity section)")
     validation.add_argument("--textbook", type=Path, default=Path("configs/textbook"), metavar="DIR",
                             help="textbook scenarios checked against queueing theory ('none' to skip)")
+    validation.add_argument("--textbook-scale", type=float, default=0.5, metavar="X",
+                            help="share of each textbook scenario's horizon to run (default: 0.5)")
     validation.add_argument("-n", "--replications", type=_parse_positive_int,
                             help="replications of the scenario (default: the spec's check replications)")
     validation.add_argument("-w", "--workers", type=_parse_positive_int, default=None,
@@ -472,8 +474,11 @@ def cmd_validation_report(args: argparse.Namespace) -> int:
     if textbook is not None and not textbook.is_dir():
         raise UserError(f"--textbook {textbook}: no such folder")
     console = _console(stderr=True)
+    if not 0 < args.textbook_scale <= 10:
+        raise UserError(f"--textbook-scale {args.textbook_scale}: give a number in (0, 10]")
     text = build_validation(args.spec, _command(), args.calibration, args.sensitivity, textbook,
-                            args.replications, workers=args.workers or os.cpu_count() or 1,
+                            args.replications, textbook_scale=args.textbook_scale,
+                            workers=args.workers or os.cpu_count() or 1,
                             progress=lambda message: console.print(message, markup=False))
     atomic_write(args.out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     _console().print(f"wrote {args.out}", markup=False)

@@ -89,3 +89,20 @@ def test_missing_folder_is_a_user_error(tmp_path: Path) -> None:
     assert_clean_user_error(done)
     assert "nowhere" in done.stderr
     assert not (tmp_path / "v.md").exists()
+
+
+def test_queueing_section_shows_every_check(tmp_path: Path) -> None:
+    import shutil
+
+    from simulator.analysis.textbook import textbook_checks
+    from simulator.validation import queueing_section
+
+    folder = tmp_path / "textbook"
+    folder.mkdir()
+    shutil.copy(ROOT / "configs" / "textbook" / "mm1.yaml", folder)
+    table = textbook_checks(folder, replications=3, horizon_scale=0.02, level=0.99)
+    section = queueing_section(table, 0.99, 0.02)
+    rows = [line for line in section.body.splitlines() if line.startswith("| `mm1`")]
+    assert len(rows) == len(table)
+    assert f"**{int(table['ok'].sum())} of {len(table)} checks agree.**" in section.body
+    assert "99% t-interval" in section.body
