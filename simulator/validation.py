@@ -163,7 +163,10 @@ def calibration_section(calibration: Calibration, output: Path | None) -> Sectio
     search = {"least_squares": "a bounded least-squares search (trust-region Gauss-Newton, scipy) with a "
                                f"forward-difference Jacobian of step {method.step:g} of each range",
               "nelder_mead": "a bounded Nelder-Mead search"}[method.search]
-    lines.append(f"\nThen {search}, at most {method.budget} simulations; the best point seen is kept.")
+    lines.append(f"\nThen {search}, at most `budget` simulations ({method.budget} in the spec; `--budget` may set "
+                 "another); the best point seen is kept. A calibration may run in stages: with `--write`, each "
+                 "stage's fitted values are the next stage's start. 'Before calibration' is the file's value "
+                 "before the first stage (the `was` of its `[C]` comment).")
     info: dict[str, Any] = {}
     if output is not None:
         import json
@@ -172,17 +175,18 @@ def calibration_section(calibration: Calibration, output: Path | None) -> Sectio
         if path.exists():
             info = json.loads(path.read_text(encoding="utf-8"))
     rows = []
+    before = _before(calibration)
     for parameter in spec.parameters:
         value = calibration.start[parameter.path]
         unit = calibration.units[parameter.path]
         low, high = parameter.bounds
         edge = abs(value - low) <= 0.01 * (high - low) or abs(value - high) <= 0.01 * (high - low)
         started = info.get("start", {}).get("values", {}).get(parameter.path)
-        rows.append([f"`{parameter.path}`", f"{_fmt(value, 4)} {unit}".strip(),
-                     f"{_fmt(started, 4)} {unit}".strip() if started is not None else "see the file's comment",
+        rows.append([f"`{parameter.path}`", before.get(parameter.path, ""), f"{_fmt(value, 4)} {unit}".strip(),
+                     f"{_fmt(started, 4)} {unit}".strip() if started is not None else "",
                      f"[{low:g}, {high:g}]", "**at a bound**" if edge else "", parameter.note])
-    lines += ["", _table(["parameter", "calibrated value (in the file)", "start of the search", "range searched",
-                          "", "what is known of it"], rows), ""]
+    lines += ["", _table(["parameter", "before calibration", "calibrated (in the file)", "start of the last search",
+                          "range searched", "", "what is known of it"], rows), ""]
     if info:
         lines.append(f"The search ({info.get('command') and ' '.join(info['command'])}) ran "
                      f"{info['evaluations']} simulations ({info['stopped']}); objective "
@@ -270,8 +274,8 @@ def sensitivity_section(folder: Path, baseline: str = "organic") -> Section:
             if not len(frame):
                 continue
             mean = float(frame["mean_difference"].mean())
-            top = [f"`{p.rsplit('.', 2)[-2] + '.' + p.rsplit('.', 1)[-1] if p.count('.') > 1 else p}` "
-                   f"({_fmt(m, 2)})" for p, m in zip(screen["parameter"][:3], screen["mu_star"][:3], strict=False)]
+            top = [f"`{_short(p)}` ({_fmt(m, 2)})"
+                   for p, m in zip(screen["parameter"][:3], screen["mu_star"][:3], strict=False)]
             rows.append([f"{regime} vs {baseline}", words, f"{signs.negative:.0%}", f"{signs.positive:.0%}",
                          f"{mean:+.3g}", f"**{signs.verdict}**", ", ".join(top)])
             if signs.verdict == "flips":
@@ -288,6 +292,30 @@ def sensitivity_section(folder: Path, baseline: str = "organic") -> Section:
               "with care, and rerun the sweep with more trajectories and replications before ranking weak "
               "effects (see the sweep spec)."]
     return Section("5. Sensitivity of the conclusions", "\n".join(lines))
+
+
+def _short(path: str) -> str:
+    """A parameter path without its top-level section: ``handoffs.unilateral.loss.base`` -> ``unilateral.loss.base``."""
+    head, _, rest = path.partition(".")
+    return rest if head in ("handoffs", "services", "population") and rest else path
+
+
+def _before(calibration: Calibration) -> dict[str, str]:
+    """Each calibrated value as the file had it before its first calibration (the ``was`` of its comment)."""
+    import re
+
+    from simulator.calibration import split_path
+    from simulator.config.loader import read_yaml
+
+    lines = calibration.base_path.read_text(encoding="utf-8").split("\n")
+    _, marks = read_yaml(calibration.base_path)
+    out = {}
+    for parameter in calibration.spec.parameters:
+        mark = marks.get(split_path(parameter.path))
+        found = re.search(r"\[C\] calibrated [^;]*; was (.*?)\)", lines[mark.line - 1]) if mark else None
+        if found:
+            out[parameter.path] = found.group(1)
+    return out
 
 
 def _shown(path: Path) -> str:
