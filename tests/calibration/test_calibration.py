@@ -222,3 +222,12 @@ def test_start_values_are_converted_to_the_spec_unit(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         cal.load_calibration(broken)
     assert "parameters[1].unit" in str(caught.value.problems[0])
+
+
+@pytest.mark.parametrize("spec", sorted((ROOT / "configs" / "calibration").glob("*.yaml")), ids=lambda p: p.name)
+def test_shipped_specs_load(spec: Path) -> None:
+    # every shipped calibration spec names parameters that exist in its base, with values in the spec's units
+    loaded = cal.load_calibration(spec)
+    for parameter in loaded.spec.parameters:
+        low, high = parameter.bounds
+        assert low <= loaded.start[parameter.path] <= high, parameter.path
