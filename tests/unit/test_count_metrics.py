@@ -1,0 +1,72 @@
+"""Metrics of the count night and of the seasons, checked against the census and nights tables they read."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from simulator import load_config
+from simulator.batch.runner import Run, simulate
+
+ROOT = Path(__file__).resolve().parents[2]
+SMALL = ROOT / "tests" / "data" / "small_network.yaml"
+
+
+def _value(run: Run, metric: str, dimension: str) -> float:
+    rows = run.metrics[(run.metrics["metric"] == metric) & (run.metrics["dimension"] == dimension)]
+    assert len(rows) == 1, (metric, dimension)
+    return float(rows["value"].iloc[0])
+
+
+@pytest.fixture(scope="module")
+def run() -> Run:
+    # small_network starts on 1 November; the count night 20 November lies in its window (days 10-50)
+    scenario = load_config(SMALL, {"outputs": {"count_date": "11-20"}})
+    return simulate(scenario, seed=5)
+
+
+def test_count_on_date_is_that_nights_census(run: Run) -> None:
+    census = run.tables["census"]
+    start = run.scenario.start_date
+    day = next(d for d in census["day"] if start + timedelta(days=int(d)) == date(2022, 11, 20))
+    row = census[census["day"] == day].iloc[0]
+    total = row["sheltered"] + row["outdoors"] + row["other"]
+    assert _value(run, "count_on_date", "total") == total
+    for place in ("sheltered", "outdoors", "other"):
+        assert _value(run, "count_on_date", place) == row[place]
+        assert _value(run, "count_on_date_share", place) == pytest.approx(row[place] / total)
+
+
+def test_people_to_count_ratio(run: Run) -> None:
+    assert _value(run, "people_to_count_ratio", "all") == pytest.approx(
+        _value(run, "people_homeless", "all") / _value(run, "count_on_date", "total"))
+    episodes = run.tables["episodes"]
+    lo, hi = run.scenario.warmup, run.scenario.warmup + run.scenario.horizon
+    in_window = episodes[(episodes["end"] >= lo) & (episodes["start"] < hi)]
+    assert _value(run, "people_homeless", "all") == in_window["client"].nunique()
+    assert _value(run, "people_homeless", "all") <= _value(run, "clients_served", "all")
+
+
+def test_seasonal_turnaway_rates_recombine_to_the_year(run: Run) -> None:
+    # winter (11-12 to 11-30 in small_network) and the rest split the observed nights: their refusals and
+    # requests add up to the year's, so the annual rate lies between the two seasonal ones
+    nights = run.tables["nights"]
+    system = nights[nights["shelter"] == "all"]
+    start = run.scenario.start_date
+    in_winter = [date(2022, 11, 12) <= start + timedelta(days=int(d)) <= date(2022, 11, 30) for d in system["day"]]
+    winter = system[in_winter]
+    rest = system[[not w for w in in_winter]]
+    for part, name in ((winter, "winter"), (rest, "rest")):
+        asked = part["occupancy"].sum() + part["refused"].sum()
+        assert _value(run, "turnaway_rate", name) == pytest.approx(part["refused"].sum() / asked)
+    low, high = sorted((_value(run, "turnaway_rate", "winter"), _value(run, "turnaway_rate", "rest")))
+    assert low <= _value(run, "turnaway_rate", "all") <= high
+
+
+def test_no_count_metrics_when_the_window_misses_the_date() -> None:
+    scenario = load_config(SMALL, {"outputs": {"count_date": "06-01"}})
+    metrics = simulate(scenario, seed=5).metrics
+    assert not metrics["metric"].isin(["count_on_date", "count_on_date_share", "people_to_count_ratio"]).any()
+    assert (metrics["metric"] == "people_homeless").any()
