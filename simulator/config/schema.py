@@ -110,13 +110,17 @@ class ShelterUse(Frozen):
     A client alternates shelter stays and gaps. During a gap they stay in other accommodation (friends,
     institutions) with probability ``gap_other_share`` and sleep outdoors otherwise; after the gap they ask
     for a bed every night until admitted. A share ``avoidance`` of clients never ask a shelter and sleep
-    outdoors (or elsewhere) for the whole episode: the people outreach teams exist to meet.
+    outdoors (or elsewhere) for the whole episode: the people outreach teams exist to meet. In the winter
+    season a gap spent outdoors lasts ``winter_outdoor_gap`` times its drawn length: cold nights bring people
+    to ask for a bed sooner (1 = no seasonal effect).
     """
 
     stay: Distribution
     gap: Distribution
     gap_other_share: Probability = 0.5
     avoidance: Probability = 0.0
+    winter_outdoor_gap: Annotated[float, Field(gt=0, le=1)] = Field(
+        default=1.0, description="share of its length an outdoor gap lasts when it starts in winter")
 
 
 class Exits(Frozen):

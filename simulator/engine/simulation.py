@@ -50,7 +50,7 @@ from simulator.engine.nodes import (
     ServiceNode,
 )
 from simulator.engine.records import Recorder, RunRecords
-from simulator.engine.shelters import CHECKOUT_HOUR, ShelterSystem
+from simulator.engine.shelters import CHECKOUT_HOUR, ShelterSystem, in_season
 from simulator.engine.streams import Stream, Streams
 
 OPEN, PENDING, MET = 0, 1, 2
@@ -224,6 +224,7 @@ class Simulation:
 
         # calendar
         self._month_of_day: list[int] = []
+        self._winter_of_day: dict[int, bool] = {}
         self.conference_pending: list[list[Any]] = []  # [event, still waiting]
 
     # ---------------------------------------------------------------------------------------- calendar
@@ -232,6 +233,14 @@ class Simulation:
 
     def date(self, day: int) -> date:
         return self.scenario.start_date + timedelta(days=day)
+
+    def in_winter(self, t: float) -> bool:
+        """Whether time ``t`` falls in the scenario's winter season (memoised by day)."""
+        day = int(t)
+        known = self._winter_of_day.get(day)
+        if known is None:
+            known = self._winter_of_day[day] = in_season(self.date(day), self.scenario.winter)
+        return known
 
     def month(self, t: float) -> int:
         day = int(t)
@@ -490,7 +499,10 @@ class Simulation:
     def _gap(self, client: Client, use: ShelterUse, draws: Stream,
              fraction: float = 1.0) -> Generator[Any, Any, None]:
         gap = use.gap.sample(draws) * fraction
-        self.set_location(client, "other" if draws.uniform() < use.gap_other_share else "outdoors")
+        outdoors = draws.uniform() >= use.gap_other_share
+        self.set_location(client, "outdoors" if outdoors else "other")
+        if outdoors and use.winter_outdoor_gap < 1.0 and self.in_winter(self.env.now):
+            gap *= use.winter_outdoor_gap
         try:
             yield self.env.timeout(gap)
         except simpy.Interrupt as interrupt:

@@ -107,7 +107,14 @@ def _staff(data: dict[str, Any], staff: int) -> None:
     clinic.pop("patience", None)
 
 
-VARIANTS: dict[str, Callable[[dict[str, Any], Any], None]] = {"beds": _beds, "loss": _loss, "staff": _staff}
+def _winter_gap(data: dict[str, Any], factor: float) -> None:
+    """Outdoor gaps that start in winter last ``factor`` of their length, for every shelter-use pattern."""
+    for use in data["population"]["shelter_use"].values():
+        use["winter_outdoor_gap"] = factor
+
+
+VARIANTS: dict[str, Callable[[dict[str, Any], Any], None]] = {"beds": _beds, "loss": _loss, "staff": _staff,
+                                                              "winter": _winter_gap}
 
 
 # ---------------------------------------------------------------------------------------------- tests
@@ -130,6 +137,17 @@ def test_extra_beds_are_used() -> None:
     assert full[0].mean() >= full[1].mean() > full[2].mean()
     sheltered = [outcomes("beds", f, lambda run: value(run, "count_sheltered")) for f in BED_FACTORS]
     assert sheltered[0].mean() < sheltered[1].mean() < sheltered[2].mean()
+
+
+def test_shorter_winter_gaps_more_winter_refusals() -> None:
+    """Cold nights that bring people in sooner (outdoor gaps at a fifth of their length in winter) raise the
+    winter refusal rate of full shelters, not that of the rest of the season by as much."""
+    usual = outcomes("winter", 1.0, lambda run: value(run, "turnaway_rate", "winter"))
+    cold = outcomes("winter", 0.2, lambda run: value(run, "turnaway_rate", "winter"))
+    assert_decreases(cold, usual, "winter refusal rate: winter_outdoor_gap 0.2 -> 1")
+    rest_usual = outcomes("winter", 1.0, lambda run: value(run, "turnaway_rate", "rest"))
+    rest_cold = outcomes("winter", 0.2, lambda run: value(run, "turnaway_rate", "rest"))
+    assert (cold - usual).mean() > (rest_cold - rest_usual).mean()
 
 
 LOSSES = (0.0, 0.35, 0.7)
