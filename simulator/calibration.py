@@ -63,6 +63,7 @@ from simulator.config.loader import (
     load_data,
     mark_for,
     read_yaml,
+    split_path,
     validate_data,
     validation_problems,
 )
@@ -136,10 +137,6 @@ class CalibrationSpec(Frozen):
     check: Check = Check()
 
 
-def split_path(path: str) -> PathKey:
-    return tuple(int(part) if part.isdigit() else part for part in path.split("."))
-
-
 def _get(data: Any, path: PathKey) -> Any:
     node = data
     for part in path:
@@ -153,7 +150,11 @@ def _get(data: Any, path: PathKey) -> Any:
 
 
 def _set(data: Any, path: PathKey, value: Any) -> None:
-    _get(data, path[:-1])[path[-1]] = value
+    from simulator.batch.sweep import apply_path
+
+    missing = apply_path(data, path, value)
+    if missing is not None:
+        raise KeyError(missing)
 
 
 def parse_quantity(value: Any) -> tuple[float, str] | None:

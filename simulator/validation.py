@@ -304,8 +304,7 @@ def _before(calibration: Calibration) -> dict[str, str]:
     """Each calibrated value as the file had it before its first calibration (the ``was`` of its comment)."""
     import re
 
-    from simulator.calibration import split_path
-    from simulator.config.loader import read_yaml
+    from simulator.config.loader import read_yaml, split_path
 
     lines = calibration.base_path.read_text(encoding="utf-8").split("\n")
     _, marks = read_yaml(calibration.base_path)

@@ -65,6 +65,7 @@ from simulator.config.loader import (
     load_data,
     mark_for,
     read_yaml,
+    split_path,
     validate_data,
     validation_problems,
 )
@@ -384,9 +385,6 @@ def _morris_value(parameter: Parameter, unit_value: float) -> tuple[Any, float]:
     return parameter._cast(low + unit_value * (high - low)), unit_value
 
 
-def _split(path: str) -> PathKey:
-    return tuple(int(part) if part.isdigit() else part for part in path.split("."))
-
 
 def apply_path(data: dict[str, Any], path: PathKey, value: Any) -> str | None:
     """Set ``value`` at ``path`` in nested data; return a message if the path does not exist."""
@@ -450,7 +448,7 @@ def load_sweep(path: str | Path) -> Sweep:
             problems.append(Problem(mark_for(("regimes", i), marks, default), f"regimes[{i}]",
                                     f"regime {regime!r} needs a 'handoffs.integrated' section in the base"))
     for i, parameter in enumerate(spec.parameters):
-        missing = apply_path(copy.deepcopy(base_data), _split(parameter.path), 0)
+        missing = apply_path(copy.deepcopy(base_data), split_path(parameter.path), 0)
         if missing is not None:
             problems.append(Problem(mark_for(("parameters", i, "path"), marks, default),
                                     f"parameters[{i}].path", missing))
@@ -462,14 +460,14 @@ def load_sweep(path: str | Path) -> Sweep:
     for index, values in enumerate(design_matrix(spec)):
         data = copy.deepcopy(base_data)
         for parameter_path, value in values.items():
-            apply_path(data, _split(parameter_path), value)
+            apply_path(data, split_path(parameter_path), value)
         try:
             scenario = validate_data(data, base_marks, base_shown)
         except ConfigError as error:
             # a value of the design that the scenario refuses: name the parameter and the point
             for problem in error.problems:
                 hit = next((i for i, p in enumerate(spec.parameters)
-                            if problem.field.startswith(dotted(_split(p.path)))), None)
+                            if problem.field.startswith(dotted(split_path(p.path)))), None)
                 where = ("parameters", hit) if hit is not None else ("parameters",)
                 problems.append(Problem(mark_for(where, marks, default), problem.field,
                                         f"at point {index} ({_describe(values)}): {problem.message}"))

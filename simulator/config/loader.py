@@ -180,6 +180,11 @@ MAX_VALUES = 100_000
 _PLAIN_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap"})
 
 
+def split_path(path: str) -> PathKey:
+    """A dotted path as written in specs (``referrals.0.tie``) as a path key (``("referrals", 0, "tie")``)."""
+    return tuple(int(part) if part.isdigit() else part for part in path.split("."))
+
+
 def dotted(path: PathKey) -> str:
     out = ""
     for part in path:
