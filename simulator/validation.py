@@ -123,7 +123,11 @@ def published_section(calibration: Calibration, metrics: pd.DataFrame, replicati
     extra = []
     winter = _interval(_sample(metrics, "turnaway_rate", "winter"), share=True)
     rest = _interval(_sample(metrics, "turnaway_rate", "rest"), share=True)
-    if math.isfinite(winter[0]) and math.isfinite(rest[0]):
+    seasons_fitted = any(t.metric == "turnaway_winter_excess" for t in calibration.spec.targets)
+    if seasons_fitted and math.isfinite(winter[0]) and math.isfinite(rest[0]):
+        body += [f"Refusal rates by season: winter {winter[0]:.1%} [{winter[1]:.1%}, {winter[2]:.1%}], rest of "
+                 f"the year {rest[0]:.1%} [{rest[1]:.1%}, {rest[2]:.1%}].", ""]
+    elif math.isfinite(winter[0]) and math.isfinite(rest[0]):
         holds = "yes" if winter[0] > rest[0] else "**no**"
         extra.append(["refusals higher in winter", "[S] CBC 2022: winter peaks of 20+ a night at one shelter",
                       "winter > rest of year",

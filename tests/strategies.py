@@ -140,6 +140,8 @@ def scenario_data(draw: st.DrawFn, regime: str | None = None) -> dict[str, Any]:
     use = population["shelter_use"]
     for pattern in use.values():
         pattern["avoidance"] = draw(st.floats(min_value=0.0, max_value=0.5).map(_round))
+        pattern["winter_seek"] = draw(st.sampled_from((0.0, 0.5, 1.0)))
+        pattern["winter_outdoor_gap"] = draw(st.sampled_from((1.0, 0.3)))
         pattern["gap_other_share"] = draw(probabilities)
     exits = population["exits"]
     exits["exit_when_needs_met"] = draw(st.booleans())

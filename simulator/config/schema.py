@@ -112,7 +112,10 @@ class ShelterUse(Frozen):
     for a bed every night until admitted. A share ``avoidance`` of clients never ask a shelter and sleep
     outdoors (or elsewhere) for the whole episode: the people outreach teams exist to meet. In the winter
     season a gap spent outdoors lasts ``winter_outdoor_gap`` times its drawn length: cold nights bring people
-    to ask for a bed sooner (1 = no seasonal effect).
+    to ask for a bed sooner (1 = no seasonal effect). Each winter, an avoidant client asks for a bed after
+    all with probability ``winter_seek`` (drawn at the start of each winter, or of the episode if it starts
+    in winter); such a client uses shelters like the others until the winter ends (a stay ends on the first
+    morning after the season at the latest), then avoids them again.
     """
 
     stay: Distribution
@@ -121,6 +124,8 @@ class ShelterUse(Frozen):
     avoidance: Probability = 0.0
     winter_outdoor_gap: Annotated[float, Field(gt=0, le=1)] = Field(
         default=1.0, description="share of its length an outdoor gap lasts when it starts in winter")
+    winter_seek: Probability = Field(
+        default=0.0, description="share of avoidant clients who ask for a bed during a winter (drawn each winter)")
 
 
 class Exits(Frozen):

@@ -225,6 +225,7 @@ class Simulation:
         # calendar
         self._month_of_day: list[int] = []
         self._winter_of_day: dict[int, bool] = {}
+        self._season_change: dict[int, float] = {}
         self.conference_pending: list[list[Any]] = []  # [event, still waiting]
 
     # ---------------------------------------------------------------------------------------- calendar
@@ -240,6 +241,20 @@ class Simulation:
         known = self._winter_of_day.get(day)
         if known is None:
             known = self._winter_of_day[day] = in_season(self.date(day), self.scenario.winter)
+        return known
+
+    def season_change(self, t: float) -> float:
+        """The first midnight after ``t`` at which the winter season begins or ends (inf if it never does)."""
+        day = int(t)
+        known = self._season_change.get(day)
+        if known is None:
+            winter = self.in_winter(day)
+            known = math.inf
+            for later in range(day + 1, day + 368):
+                if self.in_winter(later) != winter:
+                    known = float(later)
+                    break
+            self._season_change[day] = known
         return known
 
     def month(self, t: float) -> int:
@@ -459,14 +474,10 @@ class Simulation:
         shelters = self.shelters
         assert shelters is not None
         draws = self.streams[f"shelter:{client.pattern}"]
+        winter_only = False  # an avoidant client asking for beds this winter only
         try:
             if client.avoidant:
-                self.set_location(client, "outdoors")
-                try:
-                    yield env.event()  # until an outreach worker convinces them, or the episode ends
-                except simpy.Interrupt as interrupt:
-                    if interrupt.cause != "seek":
-                        raise
+                winter_only = yield from self._avoid(client, use, draws)
             elif stock:
                 # a client of the initial stock is mid-stay or mid-gap, in proportion to their lengths
                 stay_mean, gap_mean = use.stay.mean, use.gap.mean
@@ -477,13 +488,48 @@ class Simulation:
                     yield from self._gap(client, use, draws, draws.uniform())
             while True:
                 self.set_location(client, "outdoors")
-                yield shelters.request(client)
+                request = shelters.request(client)
+                if winter_only and not request.triggered:
+                    # the cold brought them: they stop asking when the season ends
+                    yield request | env.timeout(self.season_change(env.now) - env.now)
+                    if not request.triggered:
+                        shelters.leave(client)
+                        winter_only = yield from self._avoid(client, use, draws)
+                        continue
+                else:
+                    yield request
                 self._contact(client, shelters.where[client.id].name)
                 nights = max(1, round(use.stay.sample(draws)))
+                if winter_only and self.in_winter(env.now):
+                    nights = max(1, min(nights, self.season_change(env.now) - math.floor(env.now)))
                 yield from self._stay(client, nights)
                 yield from self._gap(client, use, draws)
+                if winter_only and not self.in_winter(env.now):
+                    winter_only = yield from self._avoid(client, use, draws)
         except simpy.Interrupt:
             shelters.leave(client)
+
+    def _avoid(self, client: Client, use: ShelterUse, draws: Stream) -> Generator[Any, Any, bool]:
+        """An avoidant client stays outdoors until an outreach worker convinces them (False: from then on they
+        use shelters) or, with probability ``winter_seek`` each winter, the cold does (True: for this winter)."""
+        env = self.env
+        self.set_location(client, "outdoors")
+        seasonal = use.winter_seek > 0
+        while True:
+            wake = math.inf
+            if seasonal:
+                if self.in_winter(env.now):
+                    if draws.uniform() < use.winter_seek:
+                        return True
+                    wake = self.season_change(self.season_change(env.now))  # the start of the next winter
+                else:
+                    wake = self.season_change(env.now)
+            try:
+                yield env.event() if math.isinf(wake) else env.timeout(wake - env.now)
+            except simpy.Interrupt as interrupt:
+                if interrupt.cause != "seek":
+                    raise
+                return False
 
     def _stay(self, client: Client, nights: float) -> Generator[Any, Any, None]:
         env = self.env

@@ -169,11 +169,15 @@ def replication_metrics(records: RunRecords, census_time: float = 3 / 24,
         add("nights_at_capacity_share", "all", (system["occupancy"] >= system["capacity"]).mean())
         if records.calendar:
             winter = _winter_days(system["day"].to_numpy(), records.calendar)
+            rates = {}
             for season, mask in (("winter", winter), ("rest", ~winter)):
                 part = system[mask]
                 asked = part["occupancy"].sum() + part["refused"].sum()
                 if len(part):
-                    add("turnaway_rate", season, part["refused"].sum() / asked if asked else math.nan)
+                    rates[season] = part["refused"].sum() / asked if asked else math.nan
+                    add("turnaway_rate", season, rates[season])
+            if len(rates) == 2:
+                add("turnaway_winter_excess", "all", rates["winter"] - rates["rest"])
     if len(census):
         add("count_sheltered", "all", census["sheltered"].mean())
         add("count_outdoors", "all", census["outdoors"].mean())

@@ -113,8 +113,15 @@ def _winter_gap(data: dict[str, Any], factor: float) -> None:
         use["winter_outdoor_gap"] = factor
 
 
+def _winter_seek(data: dict[str, Any], share: float) -> None:
+    """A share ``share`` of avoidant clients asks for beds each winter; a third of every pattern avoids."""
+    for use in data["population"]["shelter_use"].values():
+        use["avoidance"] = 1 / 3
+        use["winter_seek"] = share
+
+
 VARIANTS: dict[str, Callable[[dict[str, Any], Any], None]] = {"beds": _beds, "loss": _loss, "staff": _staff,
-                                                              "winter": _winter_gap}
+                                                              "winter": _winter_gap, "seek": _winter_seek}
 
 
 # ---------------------------------------------------------------------------------------------- tests
@@ -148,6 +155,17 @@ def test_shorter_winter_gaps_more_winter_refusals() -> None:
     rest_usual = outcomes("winter", 1.0, lambda run: value(run, "turnaway_rate", "rest"))
     rest_cold = outcomes("winter", 0.2, lambda run: value(run, "turnaway_rate", "rest"))
     assert (cold - usual).mean() > (rest_cold - rest_usual).mean()
+
+
+def test_avoidant_clients_seeking_beds_in_winter_raise_winter_refusals() -> None:
+    """When the cold brings avoidant clients to ask for beds (winter_seek 1 against 0), the shelters refuse
+    more people in winter; the rest of the season changes less (those clients stay out then)."""
+    usual = outcomes("seek", 0.0, lambda run: value(run, "turnaway_rate", "winter"))
+    cold = outcomes("seek", 1.0, lambda run: value(run, "turnaway_rate", "winter"))
+    assert_decreases(cold, usual, "winter refusal rate: winter_seek 1 -> 0")
+    excess_usual = outcomes("seek", 0.0, lambda run: value(run, "turnaway_winter_excess"))
+    excess_cold = outcomes("seek", 1.0, lambda run: value(run, "turnaway_winter_excess"))
+    assert_decreases(excess_cold, excess_usual, "winter excess of refusals: winter_seek 1 -> 0")
 
 
 LOSSES = (0.0, 0.35, 0.7)

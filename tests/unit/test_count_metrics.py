@@ -63,10 +63,14 @@ def test_seasonal_turnaway_rates_recombine_to_the_year(run: Run) -> None:
         assert _value(run, "turnaway_rate", name) == pytest.approx(part["refused"].sum() / asked)
     low, high = sorted((_value(run, "turnaway_rate", "winter"), _value(run, "turnaway_rate", "rest")))
     assert low <= _value(run, "turnaway_rate", "all") <= high
+    assert _value(run, "turnaway_winter_excess", "all") == pytest.approx(
+        _value(run, "turnaway_rate", "winter") - _value(run, "turnaway_rate", "rest"))
 
 
 def test_no_count_metrics_when_the_window_misses_the_date() -> None:
     scenario = load_config(SMALL, {"outputs": {"count_date": "06-01"}})
     metrics = simulate(scenario, seed=5).metrics
     assert not metrics["metric"].isin(["count_on_date", "count_on_date_share", "people_to_count_ratio"]).any()
+    # the window (11 November to 21 December) holds nights of both seasons
+    assert (metrics["metric"] == "turnaway_winter_excess").any()
     assert (metrics["metric"] == "people_homeless").any()
