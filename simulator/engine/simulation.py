@@ -245,6 +245,8 @@ class Simulation:
 
     def season_change(self, t: float) -> float:
         """The first midnight after ``t`` at which the winter season begins or ends (inf if it never does)."""
+        if math.isinf(t):
+            return t
         day = int(t)
         known = self._season_change.get(day)
         if known is None:
@@ -491,7 +493,8 @@ class Simulation:
                 request = shelters.request(client)
                 if winter_only and not request.triggered:
                     # the cold brought them: they stop asking when the season ends
-                    yield request | env.timeout(self.season_change(env.now) - env.now)
+                    season_end = self.season_change(env.now)
+                    yield request if math.isinf(season_end) else request | env.timeout(season_end - env.now)
                     if not request.triggered:
                         shelters.leave(client)
                         winter_only = yield from self._avoid(client, use, draws)
@@ -501,7 +504,9 @@ class Simulation:
                 self._contact(client, shelters.where[client.id].name)
                 nights = max(1, round(use.stay.sample(draws)))
                 if winter_only and self.in_winter(env.now):
-                    nights = max(1, min(nights, self.season_change(env.now) - math.floor(env.now)))
+                    season_end = self.season_change(env.now)
+                    if season_end < math.inf:
+                        nights = max(1, min(nights, int(season_end) - math.floor(env.now)))
                 yield from self._stay(client, nights)
                 yield from self._gap(client, use, draws)
                 if winter_only and not self.in_winter(env.now):

@@ -71,3 +71,22 @@ def test_winter_seek_is_drawn_once_a_winter() -> None:
     share = len(admitted & present) / len(present)
     # binomial with n > 50 and p = 0.5: a share outside 0.25-0.75 is over 3.5 standard errors away
     assert 0.25 < share < 0.75, share
+
+
+@pytest.mark.parametrize("season", [{"start": "01-01", "end": "12-31"}, {"start": "11-20", "end": "11-20"}])
+def test_a_season_of_the_whole_year_or_one_day(season: dict[str, str]) -> None:
+    """A winter that never ends (no season change to wait for) or lasts one day runs, and keeps clients in
+    beds only in winter."""
+    data = base_data()
+    data["winter"] = season
+    for use in data["population"]["shelter_use"].values():
+        use["avoidance"] = 1.0
+        use["winter_seek"] = 0.5
+    data["services"]["outreach"]["offers_shelter"] = 0.0
+    run = simulate(build(data), seed=2)
+    census = run.tables["census"]
+    sheltered = dict(zip(_dates(run, census["day"]), census["sheltered"], strict=True))
+    if season["start"] == "01-01":
+        assert sum(sheltered.values()) > 0
+    else:
+        assert all(n == 0 for d, n in sheltered.items() if d != date(2022, 11, 20))
