@@ -92,6 +92,7 @@ class CalibratedParameter(Frozen):
     bounds: tuple[float, float]
     unit: str | None = Field(default=None, description="unit of the value, e.g. 'days'; default: the base's")
     note: str = Field(default="", description="what is known of it, to set the fitted value against")
+    integer: bool = Field(default=False, description="whole numbers only (beds, staff): values are rounded")
 
     @model_validator(mode="after")
     def _increasing(self) -> CalibratedParameter:
@@ -101,7 +102,8 @@ class CalibratedParameter(Frozen):
 
     def at(self, unit_value: float) -> float:
         low, high = self.bounds
-        return low + float(np.clip(unit_value, 0.0, 1.0)) * (high - low)
+        value = low + float(np.clip(unit_value, 0.0, 1.0)) * (high - low)
+        return float(round(value)) if self.integer else value
 
     def unit_of(self, value: float) -> float:
         low, high = self.bounds

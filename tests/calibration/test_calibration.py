@@ -231,3 +231,19 @@ def test_shipped_specs_load(spec: Path) -> None:
     for parameter in loaded.spec.parameters:
         low, high = parameter.bounds
         assert low <= loaded.start[parameter.path] <= high, parameter.path
+
+
+def test_integer_parameters_take_whole_numbers(tmp_path: Path) -> None:
+    # beds are whole: every value tried for an integer parameter is rounded, so the scenario validates and
+    # the search's values are whole numbers (a fractional capacity would be refused by the schema)
+    spec = _spec_with(tmp_path, "parameters:\n  - {path: population.inflow.rate, bounds: [1, 8]}\n"
+                      "  - {path: services.men_shelter.capacity, bounds: [10, 60], integer: true}")
+    loaded = cal.load_calibration(spec)
+    unit = np.array([0.5, 0.123])
+    values = loaded.values_at(unit)
+    assert values["services.men_shelter.capacity"] == 16.0  # 10 + 0.123 * 50 = 16.15
+    assert values["population.inflow.rate"] == pytest.approx(4.5)
+    assert loaded.scenario(values).services["men_shelter"].capacity == 16
+    search = cal.Search(loaded, cal._run_batch(1), replications=1, budget=2)
+    evaluation = search.at_unit(np.array([0.5, 0.77]), "test")
+    assert evaluation.values["services.men_shelter.capacity"] == 48.0
