@@ -48,7 +48,10 @@ REASONS: dict[str, str] = {
     "Population": "Shares and prevalences are taken from counts and the meta-analysis where sourced; the "
                   "assumed ones (age groups, needs by pattern, episodic and chronic stays and gaps, exits "
                   "of episodic and chronic users, returns) have no Montreal figure to be fitted to: no "
-                  "published series of returns or of time homeless by shelter-use pattern.",
+                  "published series of returns or of time homeless by shelter-use pattern. How the cold "
+                  "changes shelter seeking (`winter_outdoor_gap`, `winter_seek`) is assumed: only the fact that "
+                  "refusals peak in winter is published, and one parameter (the winter overflow beds) is "
+                  "fitted to it.",
     "Services": "Capacities are sourced or derived. Staff numbers, service times, opening hours and patience "
                 "of clinics are assumptions: the full-time equivalents serving homeless people are not "
                 "published, and two published waits (first-line and specialised mental health) cannot pin "

@@ -149,15 +149,17 @@ def parse(text: str) -> tuple[str, list[SourcedParameter], str | None]:
         if indent == 0 and key == "extends":
             extends = value.strip("'\"")
         section = _section(path, subsection)
+        above = ""
         if pending:
-            block_opens = not value and indent > previous_indent and stack
-            target = [k for _, k in stack] if block_opens else path
-            above = " ".join(pending)
-            if LABEL.search(above):
-                rows.append(SourcedParameter(_section(target, subsection), ".".join(target),
-                                             "" if block_opens else value, above))
+            if not value and indent > previous_indent and stack:  # the comment opens the parent's block
+                parent = [k for _, k in stack]
+                block_note = " ".join(pending)
+                if LABEL.search(block_note):
+                    rows.append(SourcedParameter(_section(parent, subsection), ".".join(parent), "", block_note))
+            else:
+                above = " ".join(pending)
             pending = []
-        joined = " ".join(notes)
+        joined = "; ".join(part for part in (" ".join(notes), above) if part)  # one row a key: its line first
         if LABEL.search(joined):
             rows.append(SourcedParameter(section, ".".join(path), value, joined))
         stack.append((indent, key))

@@ -112,3 +112,12 @@ def test_data_row_follows_the_scenario() -> None:
 def test_calibrated_values_are_labelled() -> None:
     _, rows, _ = parse("population:\n  inflow:\n    rate: 31.6 per day  # [C] calibrated 2026-11-26 (was 38 per day)\n")
     assert [(r.path, r.label) for r in rows] == [("population.inflow.rate", "C")]
+
+
+def test_a_key_with_notes_above_and_on_its_line_has_one_row() -> None:
+    # a calibrated value whose derivation sits in the comment above: one row, the line's [C] first
+    text = ("services:\n  overflow:\n    # [D] 1,623 places less the permanent beds: 580 at most\n"
+            "    winter_capacity: 290  # [C] calibrated 2026-11-26 (was 580)\n")
+    _, rows, _ = parse(text)
+    assert [(r.path, r.value, r.label) for r in rows] == [("services.overflow.winter_capacity", "290", "C")]
+    assert rows[0].note == "[C] calibrated 2026-11-26 (was 580); [D] 1,623 places less the permanent beds: 580 at most"
