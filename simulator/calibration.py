@@ -93,6 +93,8 @@ class CalibratedParameter(Frozen):
     unit: str | None = Field(default=None, description="unit of the value, e.g. 'days'; default: the base's")
     note: str = Field(default="", description="what is known of it, to set the fitted value against")
     integer: bool = Field(default=False, description="whole numbers only (beds, staff): values are rounded")
+    step: Annotated[float, Field(gt=0, le=0.5)] | None = Field(
+        default=None, description="finite-difference step, share of the range (default: the method's step)")
 
     @model_validator(mode="after")
     def _increasing(self) -> CalibratedParameter:
@@ -429,6 +431,18 @@ def littles_law_guess(calibration: Calibration, pilot: Evaluation) -> dict[str, 
     return values
 
 
+def parameter_steps(spec: CalibrationSpec) -> list[float]:
+    """Each parameter's finite-difference step, as a share of its range: its own ``step`` or the method's,
+    and at least one whole unit for an integer parameter (a smaller step would round to no move at all)."""
+    steps = []
+    for parameter in spec.parameters:
+        step = parameter.step or spec.method.step
+        if parameter.integer:
+            step = max(step, 1.0 / (parameter.bounds[1] - parameter.bounds[0]))
+        steps.append(min(step, 0.5))
+    return steps
+
+
 def calibrate(calibration: Calibration, budget: int | None = None, replications: int | None = None,
               workers: int = 1, progress: Callable[[Evaluation], None] | None = None,
               run: Runner | None = None) -> CalibrationResult:
@@ -444,7 +458,7 @@ def calibrate(calibration: Calibration, budget: int | None = None, replications:
         if spec.method.first_guess == "littles_law":
             search.evaluate(littles_law_guess(calibration, start), "littles_law")
         origin = calibration.unit_of(search.best.values)
-        step = spec.method.step
+        steps = parameter_steps(spec)
 
         def residuals(unit: np.ndarray) -> np.ndarray:
             return search.at_unit(unit, "search").residuals
@@ -453,7 +467,7 @@ def calibrate(calibration: Calibration, budget: int | None = None, replications:
             def jacobian(unit: np.ndarray) -> np.ndarray:
                 here = residuals(unit)
                 columns = []
-                for j in range(len(unit)):
+                for j, step in enumerate(steps):
                     h = step if unit[j] + step <= 1.0 else -step
                     moved = unit.copy()
                     moved[j] += h
@@ -465,7 +479,7 @@ def calibrate(calibration: Calibration, budget: int | None = None, replications:
         else:
             simplex = np.vstack([origin] + [np.clip(origin + step * np.eye(len(origin))[j]
                                                     * (1 if origin[j] + step <= 1 else -1), 0, 1)
-                                            for j in range(len(origin))])
+                                            for j, step in enumerate(steps)])
             minimize(lambda u: float(np.sum(residuals(u) ** 2)), origin, method="Nelder-Mead",
                      bounds=[(0.0, 1.0)] * len(origin),
                      options={"maxfev": 10 * search.budget, "xatol": 1e-3, "fatol": 1e-3,

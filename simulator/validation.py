@@ -167,8 +167,10 @@ def calibration_section(calibration: Calibration, output: Path | None) -> Sectio
         lines.append(f"\nFirst guess by Little's law: a pilot run measures the count L0 at the start inflow; since "
                      f"L = lambda W, the inflow (`{method.inflow}`) is scaled by {method.count} / L0, holding the "
                      "time homeless W.")
+    own = [f"`{p.path}` {p.step:g}" for p in spec.parameters if p.step is not None]
+    steps = f" ({', '.join(own)} for {'its' if len(own) == 1 else 'their'} own)" if own else ""
     search = {"least_squares": "a bounded least-squares search (trust-region Gauss-Newton, scipy) with a "
-                               f"forward-difference Jacobian of step {method.step:g} of each range",
+                               f"forward-difference Jacobian of step {method.step:g} of each range{steps}",
               "nelder_mead": "a bounded Nelder-Mead search"}[method.search]
     lines.append(f"\nThen {search}, at most `budget` simulations ({method.budget} in the spec; `--budget` may set "
                  "another); the best point seen is kept. A calibration may run in stages: with `--write`, each "

@@ -247,3 +247,27 @@ def test_integer_parameters_take_whole_numbers(tmp_path: Path) -> None:
     search = cal.Search(loaded, cal._run_batch(1), replications=1, budget=2)
     evaluation = search.at_unit(np.array([0.5, 0.77]), "test")
     assert evaluation.values["services.men_shelter.capacity"] == 48.0
+
+
+def test_each_parameter_may_set_its_finite_difference_step(tmp_path: Path) -> None:
+    # a parameter whose target does not bind near the start needs a wider step than the method's to see a
+    # signal through the noise: its Jacobian point moves by its own step, the other by the method's (0.08)
+    spec = _spec_with(tmp_path, "parameters:\n  - {path: population.inflow.rate, bounds: [1, 8], unit: per day}\n"
+                      "  - {path: population.exits.self_resolution_mean.transitional, bounds: [5, 120], unit: days,"
+                      " step: 0.25}")
+    loaded = cal.load_calibration(spec)
+    assert cal.parameter_steps(loaded.spec) == [0.08, 0.25]
+    result = cal.calibrate(loaded, budget=4)
+    origin = loaded.unit_of(result.history[1].values)  # the Little's-law guess is the search's origin
+    jacobian = [e for e in result.history if e.phase == "jacobian"]
+    assert len(jacobian) == 2
+    moved = [loaded.unit_of(e.values) - origin for e in jacobian]
+    assert moved[0] == pytest.approx([0.08, 0.0])
+    assert moved[1] == pytest.approx([0.0, 0.25])
+
+
+def test_integer_steps_move_at_least_one_whole_unit(tmp_path: Path) -> None:
+    # a range of 5 beds: the method's step (0.08 of it, 0.4 bed) would round to no move; one bed is 0.2
+    spec = _spec_with(tmp_path, "parameters:\n  - {path: population.inflow.rate, bounds: [1, 8]}\n"
+                      "  - {path: services.men_shelter.capacity, bounds: [10, 15], integer: true}")
+    assert cal.parameter_steps(cal.load_calibration(spec).spec) == [0.08, pytest.approx(0.2)]
