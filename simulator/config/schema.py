@@ -115,7 +115,7 @@ class ShelterUse(Frozen):
     to ask for a bed sooner (1 = no seasonal effect). Each winter, an avoidant client asks for a bed after
     all with probability ``winter_seek`` (drawn at the start of each winter, or of the episode if it starts
     in winter); such a client uses shelters like the others until the winter ends (a stay ends on the first
-    morning after the season at the latest), then avoids them again.
+    morning after the season at the latest, and they leave the line at its end), then avoids them again.
     """
 
     stay: Distribution
