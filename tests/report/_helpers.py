@@ -11,12 +11,14 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+
+from tests import cli
+from tests.cli import Result, assert_ok  # noqa: F401  (re-exported for the report tests)
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL_TOWN = ROOT / "configs" / "small_town.yaml"
@@ -33,35 +35,9 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--enable-logging=stderr", "--v=0"]
 
 
-@dataclass
-class Result:
-    args: list[str]
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
-
-    def describe(self) -> str:
-        return (f"$ simulator {' '.join(self.args)}\nexit {self.returncode}\n--- stdout\n{self.stdout}"
-                f"--- stderr\n{self.stderr}")
-
-
 def run_cli(*args: str | Path, timeout: float = 300) -> Result:
-    """``python -m simulator ARGS`` in a fresh process, from the repository root."""
-    argv = [str(a) for a in args]
-    env = dict(os.environ, NO_COLOR="1")
-    env.pop("COLUMNS", None)
-    done = subprocess.run([sys.executable, "-m", "simulator", *argv], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=timeout, check=False)
-    return Result(argv, done.returncode, done.stdout, done.stderr)
-
-
-def assert_ok(result: Result) -> None:
-    assert result.returncode == 0, result.describe()
-    assert "Traceback" not in result.output, result.describe()
+    """``python -m simulator ARGS`` in a fresh process, from the repository root (a report takes longer)."""
+    return cli.run_cli(*args, timeout=timeout)
 
 
 def require_tool(command: str, package: str, why: str) -> str:
