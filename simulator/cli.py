@@ -1,8 +1,10 @@
 """The command line: ``simulator run``, ``sweep``, ``summarize``, ``report``, ``validate``, ``regimes``.
 
-This module is the output layer: it turns user errors (a broken config, an unknown regime, a bad duration)
-into short messages on standard error with exit code 2 and no traceback, shows a progress bar on interactive
-terminals, and prints the summary table.
+This module is the output layer: it turns user errors (a broken config, an unknown regime, a bad duration,
+an output path that cannot be written) into short messages on standard error with exit code 2 and no
+traceback, shows a progress bar on interactive terminals, and prints the summary table. Every output path of a
+command is checked before anything runs, so a command refused for its output leaves nothing behind, and one
+that would fail to write does not spend a simulation first.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from rich.table import Table
 from simulator import __version__
 from simulator.config import ConfigError, Scenario, load_config
 from simulator.config.units import parse_duration
+from simulator.io.results import OutputError, atomic_write, check_output_file, check_output_folder
 from simulator.io.store import ResultsError
 
 EXIT_USER_ERROR = 2
@@ -149,6 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
                            "per parameter, instead of the tables per point")
     summarize.add_argument("--pair", metavar="A,B", help="with --morris: screen the paired difference B - A of two "
                            "regimes, and say where it is positive or negative")
+    summarize.add_argument("--no-verify", action="store_true", help="skip checking every table file against "
+                           "its recorded size and SHA-256 (for huge folders; empty files are still refused)")
 
     report = commands.add_parser("report", help="write the funders' report (HTML and PDF) of a results folder")
     report.add_argument("results", type=Path)
@@ -156,6 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--title", help="the report's title")
     report.add_argument("--baseline", help="regime the others are compared with (default: organic)")
     report.add_argument("--no-pdf", action="store_true", help="write the HTML only")
+    report.add_argument("--no-verify", action="store_true", help="skip checking every table file against "
+                        "its recorded size and SHA-256 (for huge folders; empty files are still refused)")
 
     calibrate = commands.add_parser(
         "calibrate", help="fit a scenario's unobserved parameters to published figures",
@@ -290,6 +297,12 @@ def summary_table(summary: pd.DataFrame, regimes: list[str], title: str) -> Tabl
 def cmd_run(args: argparse.Namespace) -> int:
     from simulator.batch import run_batch
 
+    if args.out is not None:
+        check_output_folder(args.out, "--out", results=True, resume=args.resume)
+    elif args.resume:
+        raise UserError("--resume completes a results folder: give it with --out")
+    if args.csv is not None:
+        check_output_file(args.csv, "--csv")
     overrides: dict[str, Any] = {}
     if args.horizon:
         overrides["horizon"] = args.horizon
@@ -334,11 +347,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     console.print(summary_table(summary, regimes, title))
     console.print(f"done in {elapsed:.1f} s", markup=False)
     if args.csv:
-        args.csv.parent.mkdir(parents=True, exist_ok=True)
-        summary.to_csv(args.csv, index=False)
+        _write_csv(summary, args.csv)
     if args.out:
         console.print(f"results in {args.out} (read them with simulator summarize {args.out})", markup=False)
     return 0
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False))
 
 
 def _command() -> list[str]:
@@ -380,6 +396,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     workers = args.workers or os.cpu_count() or 1
     if args.scheduler and args.executor != "dask":
         raise UserError("--scheduler needs --executor dask")
+    check_output_folder(out, "--out", results=True, resume=args.resume)
     tasks = len(sweep.points) * len(sweep.regimes)
     console = _console()
     console.print(f"{sweep.spec.name}: {len(sweep.points)} points x {len(sweep.regimes)} regimes x "
@@ -404,6 +421,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from simulator import calibration as cal
     from simulator.config.loader import display_path
 
+    if args.out is not None:
+        check_output_folder(args.out, "--out")
     loaded = cal.load_calibration(args.spec)
     spec = loaded.spec
     workers = args.workers or os.cpu_count() or 1
@@ -454,8 +473,6 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         cal.save(result, args.out, _command())
         console.print(f"wrote {args.out}/targets.csv, history.csv, calibration.json", markup=False)
     if args.write:
-        from simulator.io.results import atomic_write
-
         text = cal.write_back(loaded, result.best.values, display_path(args.spec))
         atomic_write(loaded.base_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
         console.print(f"wrote the calibrated values into {display_path(loaded.base_path)}", markup=False)
@@ -464,9 +481,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_validation_report(args: argparse.Namespace) -> int:
-    from simulator.io.results import atomic_write
     from simulator.validation import build_validation
 
+    check_output_file(args.out, "-o/--out")
     for given, what in ((args.calibration, "--calibration"), (args.sensitivity, "--sensitivity")):
         if given is not None and not given.is_dir():
             raise UserError(f"{what} {given}: no such folder")
@@ -489,8 +506,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     from simulator.report import ReportError, build_report
 
     out = args.out or Path("reports") / args.results.name
+    check_output_folder(out, "-o/--out")
     try:
-        written = build_report(args.results, out, args.title, pdf=not args.no_pdf, baseline=args.baseline)
+        written = build_report(args.results, out, args.title, pdf=not args.no_pdf, baseline=args.baseline,
+                               verify=not args.no_verify)
     except ReportError as exc:
         raise UserError(str(exc)) from None
     _console().print("wrote " + ", ".join(str(p) for p in written), markup=False)
@@ -545,7 +564,10 @@ def _morris_tables(results: Any, output: str, pair_text: str | None) -> list[Any
 def cmd_summarize(args: argparse.Namespace) -> int:
     from simulator.results import open as open_results
 
-    results = open_results(args.results)
+    for path, flag in ((args.csv, "--csv"), (args.paired_csv, "--paired-csv"), (args.salib, "--salib")):
+        if path is not None:
+            check_output_file(path, flag)
+    results = open_results(args.results, verify=not args.no_verify)
     if args.pair and not args.morris:
         raise UserError("--pair goes with --morris METRIC[:DIMENSION]")
     screening = _morris_tables(results, args.morris, args.pair) if args.morris else []
@@ -562,7 +584,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     if args.paired_csv and len(results.regimes) < 2:
         columns = ["point", "regime", "baseline", "metric", "dimension", "n", "mean_difference", "ci_low",
                    "ci_high", "unpaired_ci_low", "unpaired_ci_high"]
-        pd.DataFrame(columns=columns).to_csv(args.paired_csv, index=False)
+        _write_csv(pd.DataFrame(columns=columns), args.paired_csv)
         console.print(f"one regime ({results.regimes[0]}): no paired differences; wrote an empty table to "
                       f"{args.paired_csv}", markup=False)
     if len(results.regimes) > 1 and (not screening or args.paired_csv):
@@ -583,14 +605,15 @@ def cmd_summarize(args: argparse.Namespace) -> int:
         if not screening:
             console.print(table)
         if args.paired_csv:
-            paired.to_csv(args.paired_csv, index=False)
+            _write_csv(paired, args.paired_csv)
     for renderable in screening:
         console.print(renderable, markup=False)
     if args.csv:
-        summary.to_csv(args.csv, index=False)
+        _write_csv(summary, args.csv)
         console.print(f"summary written to {args.csv}", markup=False)
     if args.salib:
-        args.salib.write_text(json.dumps(results.salib_problem(), indent=2) + "\n", encoding="utf-8")
+        text = json.dumps(results.salib_problem(), indent=2) + "\n"
+        atomic_write(args.salib, lambda tmp: tmp.write_text(text, encoding="utf-8"))
         console.print(f"SALib problem written to {args.salib}", markup=False)
     return 0
 
@@ -607,7 +630,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handlers[args.command](args)
     except ConfigError as error:
         return _report_config_error(error)
-    except (UserError, ResultsError) as error:
+    except (UserError, ResultsError, OutputError) as error:
         _error_line(f"error: {error}")
         return EXIT_USER_ERROR
     except KeyboardInterrupt:

@@ -10,11 +10,20 @@
 
 Every problem with a folder (missing, incomplete, truncated files) raises :class:`ResultsError` naming what
 is wrong and how to complete it.
+
+Opening a folder verifies it: each table file of each finished task is checked against the record written with
+it (its size, its SHA-256, its Parquet row count; see :mod:`simulator.io.store`), so a file changed, truncated
+or copied in from elsewhere is refused. ``open(root, verify=False)`` skips reading every byte, for huge folders;
+empty files are refused either way, and whatever the choice, a table file whose rows' ``point``, ``regime`` or
+``replication`` do not match its path is refused when its table is read. Folders written before the records
+existed open with the checks that need no record (sizes, footers and row counts, contents against paths), and
+a warning says so.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,10 +32,14 @@ import numpy as np
 import pandas as pd
 
 from simulator.batch.sweep import MORRIS_COLUMNS
-from simulator.io.store import ResultsError
+from simulator.batch.tasks import Task
+from simulator.io.results import sha256_file
+from simulator.io.store import ResultsError, checksum_path, key_path, repair_hint, task_of
 from simulator.metrics.summary import summarise
 
 __all__ = ["Results", "ResultsError", "open"]
+
+logger = logging.getLogger(__name__)
 
 TABLES = ("metrics", "nights", "census", "events")
 
@@ -49,16 +62,18 @@ class Results:
     def table(self, name: str) -> pd.DataFrame:
         """One table over every task, sorted by point, regime and replication."""
         if name not in self._cache:
-            folder = self.root / "tables" / name
-            files = sorted(folder.rglob("*.parquet")) if folder.exists() else []
             frames = []
-            for path in files:
+            for key in self.manifest["tasks"]:
+                path = key_path(self.root, name, key)
+                if not path.exists():
+                    continue  # open() checked that every finished task has its tables
                 try:
-                    frames.append(pd.read_parquet(path))
+                    frame = pd.read_parquet(path)
                 except Exception as exc:  # pyarrow raises several types for damaged files
-                    raise ResultsError(f"{path}: cannot be read ({type(exc).__name__}: {exc}); delete this "
-                                       "task's files under tables/ (its metrics file marks it done) and complete "
-                                       "the folder with --resume") from None
+                    raise ResultsError(f"{path}: cannot be read ({type(exc).__name__}: {exc}); "
+                                       f"{repair_hint(key)}") from None
+                _check_belongs(frame, path, key)
+                frames.append(frame)
             if not frames:
                 self._cache[name] = pd.DataFrame()
             else:
@@ -153,8 +168,12 @@ class Results:
                       seed=seed)
 
 
-def open(root: str | Path) -> Results:  # the natural name: results.open(DIR)
-    """Open a results folder; raise :class:`ResultsError` if it is missing, incomplete or damaged."""
+def open(root: str | Path, verify: bool = True) -> Results:  # the natural name: results.open(DIR)
+    """Open a results folder; raise :class:`ResultsError` if it is missing, incomplete or damaged.
+
+    With ``verify`` (the default) every table file is checked against the size, SHA-256 and row count recorded
+    when it was written; without it only that no file is empty (see the module's docstring).
+    """
     root = Path(root)
     manifest_path = root / "manifest.json"
     if not root.is_dir():
@@ -186,9 +205,97 @@ def open(root: str | Path) -> Results:  # the natural name: results.open(DIR)
     if lost:
         shown = ", ".join(lost[:3]) + (" ..." if len(lost) > 3 else "")
         raise ResultsError(f"{root}: {len(lost)} table file(s) of finished tasks are missing ({shown}); delete "
-                           "the matching tables/metrics files and complete the folder with --resume")
+                           "those tasks' other files (tables/*/KEY.parquet, checksums/KEY.json) and complete the "
+                           "folder with the same command and --resume")
+    for key in manifest["tasks"]:
+        try:
+            task_of(key)
+        except (TypeError, ValueError):
+            raise ResultsError(f"{manifest_path}: {key!r} in 'tasks' is not a task key") from None
+    _verify(root, manifest, ["metrics", *tables], verify)
     # the design's own columns (a morris trajectory and step) are not parameters: keep them apart
     design_columns = [column for column in points.columns if column in MORRIS_COLUMNS]
     design = points[["point", *design_columns]].copy()
     return Results(root, manifest, points.drop(columns=design_columns), design)
 
+
+def _relative(root: Path, path: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _check_belongs(frame: pd.DataFrame, path: Path, key: str) -> None:
+    """Refuse a table file whose rows are not those of the task its path names (a file swapped or copied)."""
+    task: Task = task_of(key)
+    wrong: list[str] = []
+    if "point" in frame.columns and not frame["point"].eq(task.point).all():
+        wrong.append(f"point {_values(frame['point'])} (its path says {task.point})")
+    if "regime" in frame.columns and not frame["regime"].astype(str).eq(task.regime).all():
+        wrong.append(f"regime {_values(frame['regime'])} (its path says {task.regime})")
+    if "replication" in frame.columns and not frame["replication"].between(task.first, task.last - 1).all():
+        said = f"{task.first}" if task.replications == 1 else f"{task.first} to {task.last - 1}"
+        wrong.append(f"replications {_values(frame['replication'])} (its path says {said})")
+    if wrong:
+        raise ResultsError(f"{path}: does not belong here, its rows have " + "; ".join(wrong) + " (a file "
+                           f"copied or swapped from another task or folder); {repair_hint(key)}")
+
+
+def _values(column: pd.Series) -> str:
+    values = sorted({str(v) for v in column.unique()})
+    return ", ".join(values[:4]) + (" ..." if len(values) > 4 else "")
+
+
+def _verify(root: Path, manifest: dict[str, Any], tables: list[str], verify: bool) -> None:
+    """Check every table file of every task: not empty, and (with ``verify``) as recorded when written."""
+    import pyarrow.parquet as pq
+
+    recorded = manifest.get("checksums") is not None
+    unrecorded = 0
+    for key in manifest["tasks"]:
+        paths = {name: key_path(root, name, key) for name in tables}
+        for path in paths.values():
+            if path.stat().st_size == 0:
+                raise ResultsError(f"{path}: is empty (0 bytes); {repair_hint(key)}")
+        if not verify:
+            continue
+        record_path = checksum_path(root, key)
+        record: dict[str, Any] = {}
+        if record_path.exists():
+            try:
+                record = json.loads(record_path.read_text(encoding="utf-8"))["tables"]
+                if not isinstance(record, dict):
+                    raise TypeError("'tables' is not a mapping")
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise ResultsError(f"{record_path}: unreadable checksum record ({exc}); {repair_hint(key)}") \
+                    from None
+        elif recorded:
+            raise ResultsError(f"{record_path}: the checksum record of a finished task is missing; "
+                               f"{repair_hint(key)}")
+        else:
+            unrecorded += 1
+        for name, path in paths.items():
+            try:
+                rows = pq.read_metadata(path).num_rows
+            except Exception as exc:  # pyarrow raises several types for damaged files
+                raise ResultsError(f"{path}: cannot be read ({type(exc).__name__}: {exc}); "
+                                   f"{repair_hint(key)}") from None
+            entry = record.get(name)
+            if entry is None:
+                if recorded:
+                    raise ResultsError(f"{record_path}: has no record of {_relative(root, path)}; "
+                                       f"{repair_hint(key)}")
+                continue
+            try:
+                size, digest, expected_rows = int(entry["bytes"]), str(entry["sha256"]), int(entry["rows"])
+            except (KeyError, TypeError, ValueError):
+                raise ResultsError(f"{record_path}: the record of {name} is incomplete; {repair_hint(key)}") \
+                    from None
+            actual = path.stat().st_size
+            if actual != size or rows != expected_rows or sha256_file(path) != digest:
+                what = (f"{actual} bytes instead of {size}" if actual != size else
+                        f"{rows} rows instead of {expected_rows}" if rows != expected_rows else
+                        "its SHA-256 differs")
+                raise ResultsError(f"{path}: is not the file that was written ({what}): it was changed or "
+                                   f"replaced since; {repair_hint(key)}")
+    if unrecorded:
+        logger.warning("%s: %d of %d tasks have no checksum record (written by an older version): checked "
+                       "their file sizes and row counts only", root, unrecorded, len(manifest["tasks"]))

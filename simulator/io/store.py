@@ -14,11 +14,34 @@
 A task's files are each written to a temporary name and renamed; its metrics file is written last and marks
 the task as done. ``--resume`` runs the tasks without a metrics file, so a run killed at any moment resumes
 to exactly the tables of an uninterrupted run. A folder holding another spec is refused.
+
+Checksums. Every table file's size, SHA-256 and row count are recorded when it is written, in a small record
+per task, ``DIR/checksums/point=.../regime=.../rNNNNN-MMMMM.json`` (``{"task": KEY, "tables": {NAME: {"path",
+"bytes", "sha256", "rows"}}}``); the manifest says so (``"checksums": "per-task"``, layout 2). The record is
+written atomically after the task's other tables and just before its metrics file, from the very bytes that
+are then renamed into place, so:
+
+* a task marked done (its metrics file exists) always has the record of exactly its files, whatever moment an
+  earlier run was killed at: a kill before the metrics file leaves the task not done, and ``--resume``
+  rewrites all its files and its record;
+* each task has its own record file, so nothing is ever read, merged and rewritten: the manifest is written
+  once, before any task runs, and never changes. Tasks run anywhere (this process, worker processes, Dask
+  workers) but their tables come back to the driver process, the only writer, one task at a time (two
+  commands writing to one folder at once are not supported, as before);
+* repairing a folder is deleting a task's files (its tables and its record) and rerunning with ``--resume``.
+
+Readers (:func:`simulator.results.open`) check each finished task's files against its record. Folders written
+before the records existed (layout 1, no ``"checksums"`` in the manifest) still open, with the checks that
+need no record only: no file is empty, each file's Parquet footer (its row count) can be read, and each
+file's rows belong to its path.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,9 +50,20 @@ import pandas as pd
 
 from simulator.batch.sweep import Sweep
 from simulator.batch.tasks import Task
-from simulator.io.results import atomic_write, config_hash, versions, write_json, write_parquet
+from simulator.io.results import (
+    OutputError,
+    atomic_write,
+    check_output_folder,
+    config_hash,
+    versions,
+    write_bytes,
+    write_json,
+    write_parquet,
+)
 
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
+CHECKSUMS = "per-task"  # the manifest's "checksums": one record per task under DIR/checksums/
+KEY = re.compile(r"^point=(?P<point>\d+)/regime=(?P<regime>[^/]+)/r(?P<first>\d+)-(?P<last>\d+)$")
 
 
 class ResultsError(Exception):
@@ -40,9 +74,37 @@ def task_path(root: Path, table: str, task: Task) -> Path:
     return root / "tables" / table / f"{task.key}.parquet"
 
 
+def key_path(root: Path, table: str, key: str) -> Path:
+    """The file of table ``table`` of the task with key ``key``."""
+    return root / "tables" / table / f"{key}.parquet"
+
+
+def checksum_path(root: Path, key: str) -> Path:
+    """The record of sizes, SHA-256 and rows of the files of the task with key ``key``."""
+    return root / "checksums" / f"{key}.json"
+
+
+def task_of(key: str) -> Task:
+    """The task a key names (``point=00000/regime=organic/r00000-00001``); ValueError if it names none."""
+    match = KEY.match(key)
+    if match is None:
+        raise ValueError(f"not a task key: {key!r}")
+    return Task(int(match["point"]), match["regime"], int(match["first"]), int(match["last"]) + 1)
+
+
+def repair_hint(key: str) -> str:
+    """How to repair a task's files: delete them all, then complete the folder with --resume."""
+    return (f"delete this task's files (tables/*/{key}.parquet and checksums/{key}.json) and rerun the same "
+            "command with --resume")
+
+
 def prepare(root: Path, sweep: Sweep, tasks: list[Task], command: list[str], resume: bool) -> set[str]:
     """Create or check the folder; return the keys of the tasks already done."""
     root = Path(root)
+    try:
+        check_output_folder(root, "results folder", results=True, resume=resume)
+    except OutputError as exc:
+        raise ResultsError(str(exc)) from None
     spec_hash = sweep.spec_hash()
     manifest_path = root / "manifest.json"
     if manifest_path.exists():
@@ -74,6 +136,7 @@ def prepare(root: Path, sweep: Sweep, tasks: list[Task], command: list[str], res
     write_json(sweep.spec.model_dump(mode="json"), root / "spec.json")
     manifest = {
         "layout": LAYOUT_VERSION,
+        "checksums": CHECKSUMS,
         "name": sweep.spec.name,
         "spec_hash": spec_hash,
         "base_config_hash": config_hash(sweep.base),
@@ -105,11 +168,22 @@ def done_tasks(root: Path, tasks: list[Task]) -> set[str]:
 
 
 def write_task(root: Path, task: Task, frames: dict[str, pd.DataFrame]) -> None:
-    """Write one task's tables; the metrics file last, as the mark that the task is complete."""
+    """Write one task's tables, then the record of their sizes, SHA-256 and rows, then the metrics file last,
+    as the mark that the task is complete (see the module's docstring)."""
+    encoded: dict[str, bytes] = {}
     for name, frame in frames.items():
+        buffer = io.BytesIO()
+        frame.to_parquet(buffer, index=False)
+        encoded[name] = buffer.getvalue()
+    record = {"task": task.key, "tables": {
+        name: {"path": task_path(root, name, task).relative_to(root).as_posix(), "bytes": len(data),
+               "sha256": hashlib.sha256(data).hexdigest(), "rows": len(frames[name])}
+        for name, data in encoded.items()}}
+    for name, data in encoded.items():
         if name != "metrics":
-            write_parquet(frame, task_path(root, name, task))
-    write_parquet(frames["metrics"], task_path(root, "metrics", task))
+            write_bytes(data, task_path(root, name, task))
+    write_json(record, checksum_path(root, task.key))
+    write_bytes(encoded["metrics"], task_path(root, "metrics", task))
 
 
 def log(root: Path, message: str) -> None:

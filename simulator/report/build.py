@@ -656,10 +656,14 @@ def print_pdf(html_path: Path, pdf_path: Path) -> None:
 
 
 def build_report(results_dir: str | Path, out: str | Path, title: str | None = None, pdf: bool = True,
-                 baseline: str | None = None) -> list[Path]:
-    """Write ``report.html`` (and ``report.pdf``) for a results folder; return the files written."""
+                 baseline: str | None = None, verify: bool = True) -> list[Path]:
+    """Write ``report.html`` (and ``report.pdf``) for a results folder; return the files written.
+
+    ``verify=False`` skips checking the table files against their recorded checksums (see
+    :func:`simulator.results.open`).
+    """
     try:
-        results = open_results(results_dir)
+        results = open_results(results_dir, verify=verify)
     except ResultsError as exc:
         raise ReportError(str(exc)) from None
     if results.metrics.empty:
