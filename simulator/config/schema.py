@@ -12,14 +12,52 @@ Variants are derived, never mutated: ``scenario.model_copy(update=...)`` or :fun
 
 from __future__ import annotations
 
+import calendar
 import math
+import unicodedata
 from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from simulator.config.distributions import Distribution, Fixed
+from simulator.config.units import MAX_DURATION_DAYS as MAX_DURATION_DAYS
+from simulator.config.units import MAX_DURATION_YEARS as MAX_DURATION_YEARS
+from simulator.config.units import MAX_RATE_PER_DAY as MAX_RATE_PER_DAY
 from simulator.config.units import Duration, Rate, TimeOfDay
+
+# ---------------------------------------------------------------------------------------------- ceilings
+#
+# Every number of a scenario is finite and lies below a stated ceiling, far above any real city, so that a
+# typo (an extra digit, 1e400 read as infinity) is refused when the file is read instead of running forever
+# or failing halfway through a run. Durations and rates are bounded where they are parsed
+# (:data:`~simulator.config.units.MAX_DURATION_YEARS`, :data:`~simulator.config.units.MAX_RATE_PER_DAY`).
+
+MAX_HORIZON_YEARS = MAX_DURATION_YEARS
+"""The longest horizon, and the longest warm-up, in years (as any duration)."""
+MAX_PLACES = 1_000_000
+"""The most beds of a shelter (``capacity``, ``winter_capacity``), places of a housing programme
+(``slots``), places in a waiting list (``waitlist_cap``) and clients already homeless (``initial_stock.count``)."""
+MAX_STAFF = 100_000
+"""The most staff (or teams) of one service."""
+MAX_CASES = 100_000
+"""The most cases one case conference may discuss (``max_cases``)."""
+MAX_OPEN_NEEDS = 100
+"""The highest ``escalation.min_open_needs``."""
+MAX_REPLICATIONS = 100_000
+"""The most replications of a scenario (in a file or on the command line)."""
+MAX_SEED = 2**63 - 1
+"""The largest root seed: a seed is a whole number with ``0 <= seed <= MAX_SEED`` (it fits in 64 bits)."""
+MAX_WEIGHT = 1_000.0
+"""The largest size of a priority weight or of ``target_pressure`` (points of the integrated score)."""
+MAX_MULTIPLIER = 100.0
+"""The largest seasonal multiplier of the inflow rate."""
+MIN_START_DATE = date(1800, 1, 1)
+MAX_START_DATE = date(2500, 12, 31)
+"""The range of ``start_date`` (a run of the longest warm-up and horizon still ends in a real calendar)."""
+MAX_NAME_LENGTH = 200
+"""The longest name of a scenario, a service or a regime."""
+
 
 # ---------------------------------------------------------------------------------------------- vocabulary
 
@@ -40,8 +78,112 @@ AgeGroup = Literal["youth", "adult", "senior"]
 AdjustmentType = Literal["unilateral", "bilateral", "multilateral", "integrated"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+def _not_bool(value: Any) -> Any:
+    """Refuse ``true``/``false`` where a number is expected (pydantic would read them as 1 and 0)."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, not {str(value).lower()}")
+    return value
+
+
+def _at_most(limit: float, what: str = "") -> AfterValidator:
+    """A ceiling stated in words, e.g. 'must be at most 1,000,000' (never echoes a huge number back)."""
+    words = f"{limit:,}" if isinstance(limit, int) else f"{limit:,g}"
+
+    def check(value: Any) -> Any:
+        if value > limit:
+            raise ValueError(f"must be at most {words}{what}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _within(limit: float) -> AfterValidator:
+    """A size ceiling for numbers that may be negative: ``-limit <= value <= limit``."""
+    def check(value: float) -> float:
+        if abs(value) > limit:
+            raise ValueError(f"must be between -{limit:,g} and {limit:,g}")
+        return value
+
+    return AfterValidator(check)
+
+
+# whole numbers in [low, high]; true/false are refused
+Places = Annotated[int, BeforeValidator(_not_bool), Field(ge=0), _at_most(MAX_PLACES)]
+Staff = Annotated[int, BeforeValidator(_not_bool), Field(ge=1), _at_most(MAX_STAFF)]
+Probability = Annotated[float, BeforeValidator(_not_bool), Field(ge=0.0, le=1.0)]
+Weight = Annotated[float, BeforeValidator(_not_bool), _within(MAX_WEIGHT)]
 MIX_TOLERANCE = 1e-6
+
+_FORBIDDEN_IN_NAMES = ".:[]"
+
+
+def _name(value: str) -> str:
+    """A name that can be written in a field path, on a command line and in a table: not empty, one line, no
+    spaces, dots, colons or brackets, and no control or invisible characters."""
+    if not value:
+        raise ValueError("a name may not be empty")
+    if len(value) > MAX_NAME_LENGTH:
+        raise ValueError(f"a name may have at most {MAX_NAME_LENGTH} characters")
+    for char in value:
+        if char.isspace() or unicodedata.category(char)[0] in "CZ":
+            raise ValueError(f"{value!r} has a space or an invisible character ({char!a}); "
+                             "use letters, digits, '_' or '-'")
+        if char in _FORBIDDEN_IN_NAMES:
+            raise ValueError(f"{value!r} has {char!r}; use letters, digits, '_' or '-'")
+    return value
+
+
+def _title(value: str) -> str:
+    """A scenario's name: one line of visible characters (spaces allowed inside), not empty."""
+    if not value.strip():
+        raise ValueError("a name may not be empty")
+    if len(value) > MAX_NAME_LENGTH:
+        raise ValueError(f"a name may have at most {MAX_NAME_LENGTH} characters")
+    for char in value:
+        if unicodedata.category(char)[0] == "C" or char in "\u2028\u2029":
+            raise ValueError(f"the name has a line break or an invisible character ({char!a})")
+    return value
+
+
+Name = Annotated[str, AfterValidator(_name)]
+"""The name of a service or of a regime (a key of ``services:`` or ``regimes:``)."""
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
+def _month_day(value: str) -> str:
+    """A real day of the year written ``MM-DD``; ``02-29`` is one (it exists in leap years)."""
+    month, day = (int(part) for part in value.split("-"))
+    if not 1 <= month <= 12:
+        raise ValueError(f"{value!r} is not a real date (month {month:02d}; months are 01 to 12)")
+    days = calendar.monthrange(2000, month)[1]  # a leap year: 02-29 is a real day
+    if not 1 <= day <= days:
+        raise ValueError(f"{value!r} is not a real date ({_MONTHS[month - 1]} has days 01 to {days:02d})")
+    return value
+
+
+def _not_leap_day(value: str) -> str:
+    if value == "02-29":
+        raise ValueError("'02-29' exists only in leap years: the count would be missing in other years; "
+                         "use 02-28 or 03-01")
+    return value
+
+
+MonthDay = Annotated[str, Field(pattern=r"^\d{2}-\d{2}$"), AfterValidator(_month_day)]
+"""A day of the year, ``MM-DD``."""
+
+
+def _start_date(value: Any) -> Any:
+    if isinstance(value, bool | int | float):  # pydantic would read a number as seconds since 1970
+        raise ValueError("expected a date written YYYY-MM-DD, e.g. 2022-01-01")
+    return value
+
+
+def _date_in_range(value: date) -> date:
+    if not MIN_START_DATE <= value <= MAX_START_DATE:
+        raise ValueError(f"must lie between {MIN_START_DATE.isoformat()} and {MAX_START_DATE.isoformat()}")
+    return value
 
 
 def _sums_to_one(mix: dict[str, float]) -> dict[str, float]:
@@ -56,7 +198,7 @@ def _sums_to_one(mix: dict[str, float]) -> dict[str, float]:
 class Frozen(BaseModel):
     """Base of every config object: immutable, and no field the schema does not know."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 # ---------------------------------------------------------------------------------------------- population
@@ -85,7 +227,7 @@ class Inflow(Frozen):
     """New clients: a Poisson process whose rate follows the months of the year."""
 
     rate: Rate
-    seasonal: list[Annotated[float, Field(ge=0)]] | None = Field(
+    seasonal: list[Annotated[float, BeforeValidator(_not_bool), Field(ge=0), _at_most(MAX_MULTIPLIER)]] | None = Field(
         default=None, description="12 multipliers of the rate, January to December"
     )
 
@@ -99,7 +241,7 @@ class Inflow(Frozen):
 class InitialStock(Frozen):
     """Clients already homeless when the simulation starts (a point-in-time count)."""
 
-    count: Annotated[int, Field(ge=0)] = 0
+    count: Places = 0
     pattern: Annotated[dict[Pattern, Probability], AfterValidator(_sums_to_one)] | None = None
     time_homeless: Distribution = Fixed(value=0.0)
 
@@ -177,12 +319,12 @@ class Clinic(Frozen):
 
     kind: Literal["clinic"]
     organisation: str | None = None
-    staff: Annotated[int, Field(ge=1)]
+    staff: Staff
     hours: Hours | None = None
     service_time: Distribution
     discipline: Literal["fifo", "priority"] = "priority"
     patience: Distribution | None = None
-    waitlist_cap: Annotated[int, Field(ge=0)] | None = None
+    waitlist_cap: Places | None = None
     treats: dict[Need, Probability] = {}
 
 
@@ -191,14 +333,20 @@ class AccessPoint(Frozen):
 
     kind: Literal["access_point"]
     organisation: str | None = None
-    staff: Annotated[int, Field(ge=1)]
+    staff: Staff
     hours: Hours | None = None
     patience: Distribution | None = None
 
 
 class Season(Frozen):
-    start: Annotated[str, Field(pattern=r"^\d{2}-\d{2}$")]
-    end: Annotated[str, Field(pattern=r"^\d{2}-\d{2}$")]
+    """A season from ``start`` to ``end`` (``MM-DD``, both included; it may wrap over the new year).
+
+    ``02-29`` is accepted: days are compared as (month, day), so in a year without it a season that starts
+    on 02-29 starts on 03-01, and one that ends on 02-29 ends on 02-28.
+    """
+
+    start: MonthDay
+    end: MonthDay
 
 
 class Intake(Frozen):
@@ -224,11 +372,11 @@ class Shelter(Frozen):
 
     kind: Literal["shelter"]
     organisation: str | None = None
-    capacity: Annotated[int, Field(ge=0)]
-    winter_capacity: Annotated[int, Field(ge=0)] | None = None
+    capacity: Places
+    winter_capacity: Places | None = None
     intake: Intake = Intake.model_validate({"open": "17:00", "close": "23:00"})
     serves: Serves = Serves()
-    staff: Annotated[int, Field(ge=0)] = 0
+    staff: Annotated[int, BeforeValidator(_not_bool), Field(ge=0), _at_most(MAX_STAFF)] = 0
 
 
 class Outreach(Frozen):
@@ -236,7 +384,7 @@ class Outreach(Frozen):
 
     kind: Literal["outreach"]
     organisation: str | None = None
-    staff: Annotated[int, Field(ge=1)]
+    staff: Staff
     contacts: Rate = Field(description="contacts with unsheltered clients, per day, all teams together")
     offers_shelter: Probability = 0.0
 
@@ -247,7 +395,7 @@ class Housing(Frozen):
 
     kind: Literal["housing"]
     organisation: str | None = None
-    slots: Annotated[int, Field(ge=0)] | None = None
+    slots: Places | None = None
     tenancy: Distribution | None = None
     vacancies: Rate | None = None
     move_in: Distribution = Fixed(value=0.0)
@@ -335,7 +483,7 @@ class Conference(Frozen):
     time: TimeOfDay = 10 / 24
     duration: Duration = 1.5 / 24
     participants: list[str] = []
-    max_cases: Annotated[int, Field(ge=1)] = 20
+    max_cases: Annotated[int, BeforeValidator(_not_bool), Field(ge=1), _at_most(MAX_CASES)] = 20
 
 
 class Multilateral(HandoffType):
@@ -346,11 +494,11 @@ class Multilateral(HandoffType):
 class PriorityWeights(Frozen):
     """Points of the integrated regime's priority score (higher score = served sooner)."""
 
-    complexity: float = 1.0
-    chronic: float = 2.0
-    years_homeless: float = 0.5
-    indigenous: float = 0.0
-    woman: float = 0.0
+    complexity: Weight = 1.0
+    chronic: Weight = 2.0
+    years_homeless: Weight = 0.5
+    indigenous: Weight = 0.0
+    woman: Weight = 0.0
 
 
 class Eligibility(Frozen):
@@ -369,7 +517,7 @@ class Integrated(HandoffType):
     data_entry: Duration = 0.0
     priority: PriorityWeights = PriorityWeights()
     eligibility: list[Eligibility] = []
-    target_pressure: Annotated[float, Field(ge=0)] = Field(
+    target_pressure: Annotated[float, BeforeValidator(_not_bool), Field(ge=0), _at_most(MAX_WEIGHT)] = Field(
         default=0.0, description="points removed per open need: providers favour clients likely to succeed"
     )
 
@@ -388,7 +536,7 @@ class Handoffs(Frozen):
 class Escalation(Frozen):
     """A complex client with a need still unresolved after ``after`` goes to the next case conference."""
 
-    min_open_needs: Annotated[int, Field(ge=1)] = 2
+    min_open_needs: Annotated[int, BeforeValidator(_not_bool), Field(ge=1), _at_most(MAX_OPEN_NEEDS)] = 2
     after: Duration = 14.0
 
 
@@ -442,27 +590,28 @@ BUILTIN_REGIMES: dict[str, Regime] = {
 class Outputs(Frozen):
     event_log: bool = Field(default=False, description="keep the HMIS-shaped event log (can be large)")
     census_time: TimeOfDay = Field(default=3 / 24, description="hour of the nightly point-in-time count")
-    count_date: Annotated[str, Field(pattern=r"^\d{2}-\d{2}$")] | None = Field(
+    count_date: Annotated[MonthDay, AfterValidator(_not_leap_day)] | None = Field(
         default=None, description="month and day (MM-DD) of the one-night count; default: that of start_date")
 
 
 class Scenario(Frozen):
     """A complete, validated scenario."""
 
-    name: str
+    name: Annotated[str, AfterValidator(_title)]
     description: str = ""
-    start_date: date = date(2022, 1, 1)
-    horizon: Annotated[Duration, Field(gt=0)] = Field(description="observed period, after the warm-up")
-    warmup: Duration = 0.0
-    replications: Annotated[int, Field(ge=1)] = 10
-    seed: Annotated[int, Field(ge=0)] = 0
+    start_date: Annotated[date, BeforeValidator(_start_date), AfterValidator(_date_in_range)] = date(2022, 1, 1)
+    horizon: Annotated[Duration, Field(gt=0)] = Field(
+        description=f"observed period, after the warm-up (at most {MAX_HORIZON_YEARS} years)")
+    warmup: Duration = Field(default=0.0, description=f"warm-up period (at most {MAX_HORIZON_YEARS} years)")
+    replications: Annotated[int, BeforeValidator(_not_bool), Field(ge=1), _at_most(MAX_REPLICATIONS)] = 10
+    seed: Annotated[int, BeforeValidator(_not_bool), Field(ge=0), _at_most(MAX_SEED)] = 0
     winter: Season = Season(start="11-15", end="04-15")
     population: Population
-    services: dict[str, Service]
+    services: dict[Name, Service]
     entry: list[WalkIn] = []
     referrals: list[Referral] = []
     handoffs: Handoffs = Handoffs()
-    regimes: dict[str, Regime] = {}
+    regimes: dict[Name, Regime] = {}
     regime: str = "organic"
     outputs: Outputs = Outputs()
 

@@ -8,6 +8,7 @@ duration: ``3`` could mean minutes or days, and a silent guess is how models go 
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import time as dt_time
 from typing import Annotated, Any
@@ -15,6 +16,13 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, PlainSerializer
 
 MINUTES_PER_DAY = 24 * 60
+
+MAX_DURATION_YEARS = 100
+"""The longest duration a scenario may give (a horizon, a warm-up, a mean stay, a tenancy...), in years."""
+MAX_DURATION_DAYS = MAX_DURATION_YEARS * 365.0
+"""The same ceiling in days (a year is 365 days, as for the ``years`` unit)."""
+MAX_RATE_PER_DAY = 100_000.0
+"""The highest rate a scenario may give (arrivals, contacts, vacancies, a loss hazard), in events per day."""
 
 #: length of each accepted unit, in days
 UNIT_DAYS: dict[str, float] = {}
@@ -37,11 +45,20 @@ _RATE = re.compile(
 )
 
 
+def _not_finite(kind: str, value: Any) -> ValueError:
+    return ValueError(f"{kind} {value!r} is not a finite number (too large to read, or not a number)")
+
+
 def parse_duration(value: Any) -> float:
-    """Parse ``"45 min"`` or ``"3 days"`` into days. Zero may be written ``0``."""
+    """Parse ``"45 min"`` or ``"3 days"`` into days. Zero may be written ``0``.
+
+    A duration is finite, not negative, and at most :data:`MAX_DURATION_YEARS` years.
+    """
     if isinstance(value, bool):
         raise ValueError("expected a duration with a unit, e.g. '45 min' or '3 days'")
     if isinstance(value, int | float):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _not_finite("duration", value)
         if value == 0:
             return 0.0
         raise ValueError(f"duration {value!r} has no unit; write e.g. '{value} min' or '{value} days'")
@@ -53,6 +70,8 @@ def parse_duration(value: Any) -> float:
             number = float(value)
         except ValueError:
             raise ValueError(f"cannot read duration {value!r}; write a number and a unit, e.g. '45 min'") from None
+        if not math.isfinite(number):
+            raise _not_finite("duration", value)
         if number == 0:
             return 0.0
         text = value.strip()
@@ -64,12 +83,19 @@ def parse_duration(value: Any) -> float:
     days = number * UNIT_DAYS[unit]
     if days < 0:
         raise ValueError(f"duration {value!r} is negative")
+    if not days <= MAX_DURATION_DAYS:  # also an overflow to infinity ('1e400 days')
+        raise ValueError(f"duration {value!r} is too long: at most {MAX_DURATION_YEARS} years")
     return days
 
 
 def parse_rate(value: Any) -> float:
-    """Parse ``"38 per day"``, ``"2/week"`` or ``"1 per 2 years"`` into events per day."""
+    """Parse ``"38 per day"``, ``"2/week"`` or ``"1 per 2 years"`` into events per day.
+
+    A rate is finite, not negative, and at most :data:`MAX_RATE_PER_DAY` per day.
+    """
     if isinstance(value, int | float) and not isinstance(value, bool):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _not_finite("rate", value)
         if value == 0:
             return 0.0
         raise ValueError(f"rate {value!r} has no unit; write e.g. '{value} per day'")
@@ -87,7 +113,12 @@ def parse_rate(value: Any) -> float:
         raise ValueError(f"rate {value!r} is negative")
     if span <= 0:
         raise ValueError(f"rate {value!r} has a zero period")
-    return count / (span * UNIT_DAYS[unit])
+    if not math.isfinite(span):
+        raise ValueError(f"rate {value!r} has a period too long to read")
+    per_day = count / (span * UNIT_DAYS[unit])
+    if not per_day <= MAX_RATE_PER_DAY:  # also an overflow to infinity ('1e400 per day')
+        raise ValueError(f"rate {value!r} is too high: at most {MAX_RATE_PER_DAY:,.0f} per day")
+    return per_day
 
 
 def parse_time_of_day(value: Any) -> float:
