@@ -11,17 +11,25 @@ Public pieces:
 * :func:`base_data` / :func:`base_scenario`: the unmodified small scenario;
 * :func:`build`: raw data to a validated :class:`~simulator.Scenario`;
 * :func:`scenario_data` / :func:`scenarios`: the strategies themselves;
-* :data:`seeds`, :data:`regimes`: seeds and the regimes the base scenario knows.
+* :data:`seeds`, :data:`regimes`: seeds and the regimes the base scenario knows;
+* :func:`mutated_configs` / :func:`dump_config`: the opposite, for fuzzing the loader: a shipped scenario
+  file (``configs/``, ``configs/regimes/``, ``configs/textbook/``), merged through its ``extends:``, with keys
+  deleted, types swapped, numbers at extremes, odd strings, broken dates and units; and the YAML text that
+  writes such data back as a user would type it.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
+import math
+import re
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import yaml
 from hypothesis import strategies as st
 
 from simulator import Scenario
@@ -207,3 +215,148 @@ def scenario_data(draw: st.DrawFn, regime: str | None = None) -> dict[str, Any]:
 def scenarios(regime: str | None = None) -> st.SearchStrategy[Scenario]:
     """Small valid scenarios (see :func:`scenario_data`)."""
     return scenario_data(regime).map(build)
+
+
+# --- Mutated shipped configs (fuzzing the loader) --------------------------------------------------------------
+
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+#: every shipped scenario file: the main ones, the regime variants (``extends:``) and the textbook oracles
+SHIPPED_CONFIGS = tuple(sorted([*CONFIGS.glob("*.yaml"), *(CONFIGS / "regimes").glob("*.yaml"),
+                                *(CONFIGS / "textbook").glob("*.yaml")]))
+
+
+class Raw(str):
+    """A scalar written unquoted, as a user would type it (``2022-02-30``, ``1e400``): YAML then reads it as a
+    date or a number, not as a string."""
+
+    def __repr__(self) -> str:
+        return f"{self!s} (unquoted)"
+
+
+class _Dumper(yaml.SafeDumper):
+    """Safe dumper that quotes every string the project's loader would read as something else (it reads
+    ``1e5`` as a number, ``.inf`` as text) and writes non-finite floats with an explicit ``!!float`` tag."""
+
+
+_FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9_]+)(?:[eE][-+]?[0-9]+)?$|^[-+]?[0-9]+[eE][-+]?[0-9]+$")
+_Dumper.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:float"]
+    for key, resolvers in yaml.SafeDumper.yaml_implicit_resolvers.copy().items()
+}
+_Dumper.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789."))
+
+
+def _represent_raw(dumper: yaml.SafeDumper, value: Raw) -> yaml.ScalarNode:
+    resolve: Callable[..., str] = dumper.resolve  # the tag YAML reads the plain text as: then written untagged
+    return dumper.represent_scalar(resolve(yaml.ScalarNode, str(value), (True, False)), str(value))
+
+
+_Dumper.add_representer(Raw, _represent_raw)
+
+
+def dump_config(data: Any) -> str:
+    """YAML text of (mutated) config data, in the order it was read."""
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10_000)
+
+
+@functools.cache
+def _shipped(path: Path) -> dict[str, Any]:
+    data, _ = load_data(path)
+    return data
+
+
+def _paths(node: Any, key: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in the data below the root: each mapping key and each list item."""
+    if isinstance(node, dict):
+        items: list[tuple[Any, Any]] = list(node.items())
+    elif isinstance(node, list):
+        items = list(enumerate(node))
+    else:
+        return []
+    out: list[tuple[Any, ...]] = []
+    for name, value in items:
+        out.append((*key, name))
+        out.extend(_paths(value, (*key, name)))
+    return out
+
+
+#: numbers at the extremes: zero, negative, overflowing to infinity as the user writes them, huge, NaN
+EXTREME_NUMBERS: tuple[Any, ...] = (0, -1, Raw("1e400"), Raw("-1e400"), 1e308, 2**64, 10**30, math.nan,
+                                    math.inf, -0.5, 0.5)
+#: strings no config expects: right-to-left override, emoji, NUL, a control character, a line separator,
+#: combining marks, very long, empty, blank
+ODD_STRINGS = ("\u202eyad 3", "\U0001f3e0\U0001f6d1", "a\x00b", "\x1b[31mred", "3\u2028days", "e\u0301\u0301",
+               "x" * 10_000, "", "   ")
+BROKEN_DATES: tuple[Any, ...] = (Raw("2022-02-30"), "2022-02-30", Raw("2022-13-01"), Raw("0000-01-01"), "13-45",
+                                 "00-00", "02-30", "11-15-2022", Raw("9999-12-31"), "yesterday")
+BROKEN_UNITS = ("3 parsecs", "1e400 days", "inf days", "-3 days", "3", "per day", "nan days", "1e400 per day",
+                "-1 per day", "inf per hour", "0 days", "3 days per day", "3days", "1e30 years")
+#: a value of each other type
+OTHER_TYPES: tuple[Any, ...] = ("text", 7, 2.5, [1, "a"], {"a": 1}, True, False, None, [], {})
+_NUMBER_UNIT = re.compile(r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s+(?P<unit>\S.*)$")
+_DAY_OF_YEAR = re.compile(r"^\d\d-\d\d$")
+
+
+def _numeric(value: Any) -> bool:
+    """A number, or a number with a unit ("3 days", "0.5 per day")."""
+    return (isinstance(value, int | float) and not isinstance(value, bool)) or (
+        isinstance(value, str) and _NUMBER_UNIT.match(value) is not None)
+
+
+def _broken(value: Any) -> st.SearchStrategy[Any]:
+    """``value`` broken the way its own kind can be: a number at an extreme, a unit's number out of range or
+    its unit wrong, an impossible date."""
+    if isinstance(value, bool):
+        return st.sampled_from((Raw("yes"), Raw("no"), "true", 1, 0, None))
+    if isinstance(value, int | float):
+        return st.sampled_from(EXTREME_NUMBERS)
+    if isinstance(value, date) or (isinstance(value, str) and _DAY_OF_YEAR.match(value)):
+        return st.sampled_from(BROKEN_DATES)
+    if isinstance(value, str) and (found := _NUMBER_UNIT.match(value)):
+        unit = found["unit"]
+        number = st.sampled_from(("0", "-3", "1e400", "-1e400", "inf", "nan", "1e30", "1e-300", "2e-320"))
+        return st.one_of(number.map(lambda n: f"{n} {unit}"), number.map(lambda n: f"{n} {unit}"),
+                         st.sampled_from(BROKEN_UNITS))
+    if isinstance(value, list) and value:
+        return st.sampled_from(([*value, *value], value[:1], [None, *value[1:]]))
+    return st.sampled_from(ODD_STRINGS)
+
+
+def _replacements(value: Any) -> st.SearchStrategy[Any]:
+    """A new value for ``value``: mostly broken in its own kind's way, sometimes of any other kind."""
+    other = st.one_of(st.sampled_from(OTHER_TYPES), st.sampled_from(EXTREME_NUMBERS), st.sampled_from(ODD_STRINGS),
+                      st.sampled_from(BROKEN_UNITS), st.sampled_from(BROKEN_DATES))
+    own = _broken(value)
+    return st.one_of(own, own, own, other)
+
+
+@st.composite
+def mutated_configs(draw: st.DrawFn, max_mutations: int = 3,
+                    numbers_only: bool = False) -> tuple[Path, dict[str, Any], list[str]]:
+    """A shipped config's merged data with 1 to ``max_mutations`` places deleted or replaced; also the source
+    file and a description of each mutation (for the failure message). With ``numbers_only`` only numbers
+    and quantities with a unit change, each to an extreme of its kind (inputs that more often load and run)."""
+    source = draw(st.sampled_from(SHIPPED_CONFIGS))
+    data = copy.deepcopy(_shipped(source))
+    done: list[str] = []
+    for _ in range(draw(st.integers(1, max_mutations))):
+        paths = _paths(data)
+        if numbers_only:
+            paths = [path for path in paths if _numeric(functools.reduce(lambda node, part: node[part], path, data))]
+        if not paths:
+            break
+        path = draw(st.sampled_from(paths))
+        parent: Any = data
+        for part in path[:-1]:
+            parent = parent[part]
+        where = ".".join(map(str, path))
+        if not numbers_only and draw(st.integers(0, 7)) == 0:
+            del parent[path[-1]]
+            done.append(f"delete {where}")
+            continue
+        old = parent[path[-1]]
+        new = draw(_broken(old) if numbers_only else _replacements(old))
+        parent[path[-1]] = new
+        shown = repr(new) if len(repr(new)) < 60 else repr(new)[:57] + "..."
+        done.append(f"{where} = {shown}")
+    return source, data, done
