@@ -568,6 +568,8 @@ def cmd_summarize(args: argparse.Namespace) -> int:
         if path is not None:
             check_output_file(path, flag)
     results = open_results(args.results, verify=not args.no_verify)
+    if not args.no_verify:
+        results.verify()  # every table, not only the metrics summarised: a damaged folder is said at once
     if args.pair and not args.morris:
         raise UserError("--pair goes with --morris METRIC[:DIMENSION]")
     screening = _morris_tables(results, args.morris, args.pair) if args.morris else []

@@ -11,13 +11,15 @@
 Every problem with a folder (missing, incomplete, truncated files) raises :class:`ResultsError` naming what
 is wrong and how to complete it.
 
-Opening a folder verifies it: each table file of each finished task is checked against the record written with
-it (its size, its SHA-256, its Parquet row count; see :mod:`simulator.io.store`), so a file changed, truncated
-or copied in from elsewhere is refused. ``open(root, verify=False)`` skips reading every byte, for huge folders;
-empty files are refused either way, and whatever the choice, a table file whose rows' ``point``, ``regime`` or
-``replication`` do not match its path is refused when its table is read. Folders written before the records
-existed open with the checks that need no record (sizes, footers and row counts, contents against paths), and
-a warning says so.
+Verification. Opening a folder checks that every table file of every finished task is there and not empty,
+and that each task has the record of its files (see :mod:`simulator.io.store`). Each table's files are then
+checked against their records (size, Parquet row count, SHA-256) when the table is first read, so a file
+changed, truncated or copied in from elsewhere is refused, and :meth:`Results.verify` checks every table at
+once (``simulator summarize`` and ``simulator report`` do). ``open(root, verify=False)`` skips the records, for
+huge folders; empty files are refused either way, and either way a table file whose rows' ``point``,
+``regime`` or ``replication`` do not match its path is refused when its table is read. Folders written before
+the records existed (layout 1) open with the checks that need no record (no empty file, a readable Parquet
+footer and its row count, contents against paths), and a warning says so.
 """
 
 from __future__ import annotations
@@ -57,11 +59,31 @@ class Results:
     manifest: dict[str, Any]
     points: pd.DataFrame
     design: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"point": []}))
+    #: whether each table's files are checked against their records when the table is first read
+    checked: bool = False
     _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    _verified: set[str] = field(default_factory=set, repr=False)
+
+    @property
+    def table_names(self) -> list[str]:
+        """The tables every finished task has."""
+        return ["metrics", "nights", "census"] + (["events"] if self.manifest.get("event_log") else [])
+
+    def verify(self) -> None:
+        """Check every table file against the size, row count and SHA-256 recorded when it was written."""
+        for name in self.table_names:
+            self._verify_table(name)
+
+    def _verify_table(self, name: str) -> None:
+        if name not in self._verified:
+            _verify_files(self.root, self.manifest, name)
+            self._verified.add(name)
 
     def table(self, name: str) -> pd.DataFrame:
         """One table over every task, sorted by point, regime and replication."""
         if name not in self._cache:
+            if self.checked:
+                self._verify_table(name)
             frames = []
             for key in self.manifest["tasks"]:
                 path = key_path(self.root, name, key)
@@ -212,11 +234,11 @@ def open(root: str | Path, verify: bool = True) -> Results:  # the natural name:
             task_of(key)
         except (TypeError, ValueError):
             raise ResultsError(f"{manifest_path}: {key!r} in 'tasks' is not a task key") from None
-    _verify(root, manifest, ["metrics", *tables], verify)
+    _check_present(root, manifest, ["metrics", *tables], verify)
     # the design's own columns (a morris trajectory and step) are not parameters: keep them apart
     design_columns = [column for column in points.columns if column in MORRIS_COLUMNS]
     design = points[["point", *design_columns]].copy()
-    return Results(root, manifest, points.drop(columns=design_columns), design)
+    return Results(root, manifest, points.drop(columns=design_columns), design, checked=verify)
 
 
 def _relative(root: Path, path: Path) -> str:
@@ -244,58 +266,69 @@ def _values(column: pd.Series) -> str:
     return ", ".join(values[:4]) + (" ..." if len(values) > 4 else "")
 
 
-def _verify(root: Path, manifest: dict[str, Any], tables: list[str], verify: bool) -> None:
-    """Check every table file of every task: not empty, and (with ``verify``) as recorded when written."""
-    import pyarrow.parquet as pq
-
+def _check_present(root: Path, manifest: dict[str, Any], tables: list[str], verify: bool) -> None:
+    """Every table file of every task is not empty; with ``verify``, every task has its record (if the folder's
+    layout has records; a warning says when it has none)."""
     recorded = manifest.get("checksums") is not None
     unrecorded = 0
     for key in manifest["tasks"]:
-        paths = {name: key_path(root, name, key) for name in tables}
-        for path in paths.values():
+        for name in tables:
+            path = key_path(root, name, key)
             if path.stat().st_size == 0:
                 raise ResultsError(f"{path}: is empty (0 bytes); {repair_hint(key)}")
-        if not verify:
-            continue
-        record_path = checksum_path(root, key)
-        record: dict[str, Any] = {}
-        if record_path.exists():
-            try:
-                record = json.loads(record_path.read_text(encoding="utf-8"))["tables"]
-                if not isinstance(record, dict):
-                    raise TypeError("'tables' is not a mapping")
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                raise ResultsError(f"{record_path}: unreadable checksum record ({exc}); {repair_hint(key)}") \
-                    from None
-        elif recorded:
-            raise ResultsError(f"{record_path}: the checksum record of a finished task is missing; "
-                               f"{repair_hint(key)}")
-        else:
+        if verify and not checksum_path(root, key).exists():
+            if recorded:
+                raise ResultsError(f"{checksum_path(root, key)}: the checksum record of a finished task is "
+                                   f"missing; {repair_hint(key)}")
             unrecorded += 1
-        for name, path in paths.items():
-            try:
-                rows = pq.read_metadata(path).num_rows
-            except Exception as exc:  # pyarrow raises several types for damaged files
-                raise ResultsError(f"{path}: cannot be read ({type(exc).__name__}: {exc}); "
-                                   f"{repair_hint(key)}") from None
-            entry = record.get(name)
-            if entry is None:
-                if recorded:
-                    raise ResultsError(f"{record_path}: has no record of {_relative(root, path)}; "
-                                       f"{repair_hint(key)}")
-                continue
-            try:
-                size, digest, expected_rows = int(entry["bytes"]), str(entry["sha256"]), int(entry["rows"])
-            except (KeyError, TypeError, ValueError):
-                raise ResultsError(f"{record_path}: the record of {name} is incomplete; {repair_hint(key)}") \
-                    from None
-            actual = path.stat().st_size
-            if actual != size or rows != expected_rows or sha256_file(path) != digest:
-                what = (f"{actual} bytes instead of {size}" if actual != size else
-                        f"{rows} rows instead of {expected_rows}" if rows != expected_rows else
-                        "its SHA-256 differs")
-                raise ResultsError(f"{path}: is not the file that was written ({what}): it was changed or "
-                                   f"replaced since; {repair_hint(key)}")
     if unrecorded:
-        logger.warning("%s: %d of %d tasks have no checksum record (written by an older version): checked "
+        logger.warning("%s: %d of %d tasks have no checksum record (written by an older version): checking "
                        "their file sizes and row counts only", root, unrecorded, len(manifest["tasks"]))
+
+
+def _record(root: Path, key: str) -> dict[str, Any]:
+    """The record of a task's files (empty for a task written before records existed)."""
+    record_path = checksum_path(root, key)
+    if not record_path.exists():
+        return {}
+    try:
+        tables = json.loads(record_path.read_text(encoding="utf-8"))["tables"]
+        if not isinstance(tables, dict):
+            raise TypeError("'tables' is not a mapping")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ResultsError(f"{record_path}: unreadable checksum record ({exc}); {repair_hint(key)}") from None
+    return tables
+
+
+def _verify_files(root: Path, manifest: dict[str, Any], name: str) -> None:
+    """Check table ``name``'s file of every task: a readable footer, and the size, rows and SHA-256 recorded."""
+    import pyarrow.parquet as pq
+
+    recorded = manifest.get("checksums") is not None
+    for key in manifest["tasks"]:
+        path = key_path(root, name, key)
+        if not path.exists():
+            continue  # open() checked that every finished task has its tables
+        try:
+            rows = pq.read_metadata(path).num_rows
+        except Exception as exc:  # pyarrow raises several types for damaged files
+            raise ResultsError(f"{path}: cannot be read ({type(exc).__name__}: {exc}); {repair_hint(key)}") \
+                from None
+        entry = _record(root, key).get(name)
+        if entry is None:
+            if recorded:
+                raise ResultsError(f"{checksum_path(root, key)}: has no record of {_relative(root, path)}; "
+                                   f"{repair_hint(key)}")
+            continue
+        try:
+            size, digest, expected_rows = int(entry["bytes"]), str(entry["sha256"]), int(entry["rows"])
+        except (KeyError, TypeError, ValueError):
+            raise ResultsError(f"{checksum_path(root, key)}: the record of {name} is incomplete; "
+                               f"{repair_hint(key)}") from None
+        actual = path.stat().st_size
+        if actual != size or rows != expected_rows or sha256_file(path) != digest:
+            what = (f"{actual} bytes instead of {size}" if actual != size else
+                    f"{rows} rows instead of {expected_rows}" if rows != expected_rows else
+                    "its SHA-256 differs")
+            raise ResultsError(f"{path}: is not the file that was written ({what}): it was changed or replaced "
+                               f"since; {repair_hint(key)}")

@@ -117,6 +117,18 @@ def test_swapped_task_files_are_refused(copy: Path, capsys: pytest.CaptureFixtur
         assert "does not belong here" in line
 
 
+def test_each_table_is_checked_when_read(copy: Path) -> None:
+    path = table_file(copy, "nights")
+    frame = pd.read_parquet(path)
+    frame.loc[frame.index[0], "capacity"] = frame["capacity"].iloc[0] + 1
+    frame.to_parquet(path, index=False)
+    opened = results.open(copy)
+    assert len(opened.metrics)  # its own files are intact
+    with pytest.raises(ResultsError, match=f"tables/nights/{TASK}.parquet: is not the file that was written"):
+        _ = opened.nights
+    assert len(results.open(copy, verify=False).nights)
+
+
 def test_a_file_from_another_folder_is_refused(copy: Path, written: Path, tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     """Another run of the same scenario (another seed): the file's rows name the right task, its bytes differ."""
@@ -133,8 +145,12 @@ def test_tampered_but_valid_parquet_is_refused(copy: Path, capsys: pytest.Captur
     frame.to_parquet(path, index=False)
     refused(summarize(copy, capsys), f"tables/metrics/{TASK}.parquet", "SHA-256", f"checksums/{TASK}.json",
             "--resume")
+    opened = results.open(copy)  # opening checks what is cheap; a table is checked when first read
     with pytest.raises(ResultsError, match="SHA-256"):
-        results.open(copy)
+        _ = opened.metrics
+    with pytest.raises(ResultsError, match="SHA-256"):
+        results.open(copy).verify()
+    assert len(results.open(copy, verify=False).metrics)
     # --no-verify reads no checksum: the changed value goes through, as asked
     assert_ok(summarize(copy, capsys, "--no-verify"))
 
