@@ -2,13 +2,17 @@
 
 They read the raw (merged) data rather than the validated objects, so that they still run, and still report,
 when some other part of the file is broken: the user sees every problem in one pass.
+
+One root cause gives one message. A check whose inputs are themselves invalid (a probability of 1.5, a service
+of an unknown kind, a need that does not exist) says nothing: the schema already reports that input. A name
+that is unknown, or of the wrong kind, is reported once, at its first use, with the other places it is used.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from simulator.config.schema import BUILTIN_REGIMES, PATTERNS
+from simulator.config.schema import BUILTIN_REGIMES, PATTERNS, SERVICE_NEEDS
 
 PathKey = tuple[str | int, ...]
 Finding = tuple[PathKey, str]
@@ -22,8 +26,25 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _prob(value: Any) -> float:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+def _prob(value: Any) -> float | None:
+    """A probability as the schema accepts it, or None when the schema refuses it (it reports that itself)."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0.0 <= value <= 1.0:
+        return float(value)
+    return None
+
+
+SERVICE_KINDS = ("clinic", "shelter", "outreach", "housing", "access_point")
+_SHOWN_PLACES = 3
+
+
+def _places(paths: list[PathKey]) -> str:
+    """``referrals[3].to and 2 more places``: the other uses of a name, for a message given once."""
+    from simulator.config.loader import dotted
+
+    shown = [dotted(path) for path in paths[:_SHOWN_PLACES]]
+    more = len(paths) - len(shown)
+    text = ", ".join(shown) + (f" and {more} more place{'s' if more > 1 else ''}" if more else "")
+    return f"; also used at {text}"
 
 
 def cross_check(data: dict[str, Any]) -> list[Finding]:
@@ -31,22 +52,28 @@ def cross_check(data: dict[str, Any]) -> list[Finding]:
     found: list[Finding] = []
     services = _dict(data.get("services"))
     kinds = {name: _dict(spec).get("kind") for name, spec in services.items()}
-    known = ", ".join(sorted(services)) or "none defined"
+    known = ", ".join(sorted(str(name) for name in services)) or "none defined"
+    unknown: dict[str, list[PathKey]] = {}
+    wrong_kind: dict[tuple[str, str, tuple[str, ...]], list[PathKey]] = {}
 
     def service_ref(path: PathKey, name: Any, allowed: tuple[str, ...], role: str) -> str | None:
         if not isinstance(name, str):
             return None
         if name not in services:
-            found.append((path, f"unknown service {name!r} (known services: {known})"))
+            unknown.setdefault(name, []).append(path)
             return None
+        if kinds[name] not in SERVICE_KINDS:
+            return None  # a service of an unknown kind (or no kind): the schema reports it
         if kinds[name] not in allowed:
-            found.append((path, f"service {name!r} is a {kinds[name]}; {role} must be a {' or '.join(allowed)}"))
+            wrong_kind.setdefault((name, role, allowed), []).append(path)
             return None
         return name
 
     # referral edges
     onward: dict[tuple[str, str], float] = {}
     last_edge: dict[tuple[str, str], int] = {}
+    unsure: set[tuple[str, str]] = set()  # a term of the sum is invalid: the sum is not checked
+    referred_on: set[tuple[str, str]] = set()
     for i, edge in enumerate(_list(data.get("referrals"))):
         edge = _dict(edge)
         raw = edge.get("from")
@@ -56,7 +83,10 @@ def cross_check(data: dict[str, Any]) -> list[Finding]:
                                "a referral's sender") for path, name in senders]
         target = service_ref(("referrals", i, "to"), edge.get("to"), ("clinic", "housing"),
                              "a referral's receiver")
+        probability = _prob(edge.get("probability"))
         for need in _list(edge.get("needs")):
+            if need not in SERVICE_NEEDS:
+                continue  # not a need: the schema reports it
             if target and kinds[target] == "housing" and need != "housing":
                 found.append((("referrals", i, "needs"),
                               f"{target!r} is a housing programme and meets only the 'housing' need, not {need!r}"))
@@ -64,13 +94,20 @@ def cross_check(data: dict[str, Any]) -> list[Finding]:
                 found.append((("referrals", i, "needs"),
                               f"{target!r} is a clinic; send the 'housing' need to a housing programme"))
             for source in sources:
-                if source and isinstance(need, str):
-                    onward[(source, need)] = onward.get((source, need), 0.0) + _prob(edge.get("probability"))
+                if source:
+                    referred_on.add((source, need))
+                    if probability is None:
+                        unsure.add((source, need))
+                        continue
+                    onward[(source, need)] = onward.get((source, need), 0.0) + probability
                     last_edge[(source, need)] = i
         if target is not None and target in sources:
             found.append((("referrals", i, "to"), "a referral cannot go from a service to itself"))
     for (source, need), total in onward.items():
-        treated = _prob(_dict(_dict(services[source]).get("treats")).get(need))
+        treats = _dict(services[source]).get("treats", {})
+        treated = _prob(_dict(treats).get(need, 0.0))
+        if (source, need) in unsure or treated is None or not isinstance(treats, dict):
+            continue
         if total + treated > 1 + 1e-9:
             found.append((("referrals", last_edge[(source, need)], "probability"),
                           f"from {source!r} for need {need!r}, 'treats' ({treated:g}) plus the referral "
@@ -82,10 +119,12 @@ def cross_check(data: dict[str, Any]) -> list[Finding]:
         target = edge.get("to")
         if not isinstance(target, str) or kinds.get(target) != "clinic":
             continue
-        treats = _dict(_dict(services[target]).get("treats"))
+        raw_treats = _dict(services[target]).get("treats", {})
+        if not isinstance(raw_treats, dict):
+            continue  # the schema reports it
         for need in _list(edge.get("needs")):
-            if isinstance(need, str) and need != "housing" and need not in treats \
-                    and (target, need) not in onward:
+            if need in SERVICE_NEEDS and need != "housing" and need not in raw_treats \
+                    and (target, need) not in referred_on:
                 found.append((("referrals", i, "needs"),
                               f"{target!r} neither treats {need!r} nor refers it on: add it to "
                               f"services.{target}.treats"))
@@ -107,7 +146,7 @@ def cross_check(data: dict[str, Any]) -> list[Finding]:
                           "'integrated' cannot be mixed per handoff: it replaces the referral path"))
     active = _dict(regimes.get(regime)) if isinstance(regime, str) else {}
     integrated = _dict(handoffs.get("integrated"))
-    if active.get("assignment") == "integrated" and not integrated:
+    if active.get("assignment") == "integrated" and handoffs.get("integrated") is None:
         found.append((("handoffs",), f"regime {regime!r} needs a 'handoffs.integrated' section"))
     if integrated:
         service_ref(("handoffs", "integrated", "access_point"), integrated.get("access_point"),
@@ -133,4 +172,15 @@ def cross_check(data: dict[str, Any]) -> list[Finding]:
         for pattern in sorted(p for p in patterns if p in PATTERNS and p not in use):
             found.append((("population", "shelter_use"),
                           f"no shelter use given for pattern {pattern!r} (the scenario has shelters)"))
+
+    # a name used in several places is reported once, where it is first used in the file
+    order = {name: index for index, name in enumerate(data)}
+    for paths in [*unknown.values(), *wrong_kind.values()]:
+        paths.sort(key=lambda path: order.get(path[0], len(order)))  # stable: file order within a section
+    for name, paths in unknown.items():
+        found.append((paths[0], f"unknown service {name!r} (known services: {known})"
+                                f"{_places(paths[1:]) if len(paths) > 1 else ''}"))
+    for (name, role, allowed), paths in wrong_kind.items():
+        found.append((paths[0], f"service {name!r} is a {kinds[name]}; {role} must be a {' or '.join(allowed)}"
+                                f"{_places(paths[1:]) if len(paths) > 1 else ''}"))
     return found

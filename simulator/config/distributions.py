@@ -12,7 +12,7 @@ import math
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from simulator.config.units import Duration, parse_duration
 
@@ -20,8 +20,33 @@ if TYPE_CHECKING:
     from simulator.engine.streams import Stream
 
 
+MAX_SIGMA = 10.0
+"""The largest log-scale ``sigma`` of a lognormal (durations are bounded as any duration, at most 100 years)."""
+MAX_CV = 100.0
+"""The largest coefficient of variation of a lognormal or a gamma."""
+
+
+def _not_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, not {str(value).lower()}")
+    return value
+
+
+def _at_most(limit: float) -> AfterValidator:
+    def check(value: float) -> float:
+        if value > limit:
+            raise ValueError(f"must be at most {limit:g}")
+        return value
+
+    return AfterValidator(check)
+
+
+Sigma = Annotated[float, BeforeValidator(_not_bool), Field(gt=0), _at_most(MAX_SIGMA)]
+Cv = Annotated[float, BeforeValidator(_not_bool), Field(gt=0), _at_most(MAX_CV)]
+
+
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     @property
     def mean(self) -> float:
@@ -64,9 +89,9 @@ class Lognormal(_Dist):
 
     dist: Literal["lognormal"]
     median: Duration | None = None
-    sigma: float | None = Field(default=None, gt=0)
+    sigma: Sigma | None = None
     mean_: Duration | None = Field(default=None, alias="mean")
-    cv: float | None = Field(default=None, gt=0)
+    cv: Cv | None = None
 
     @model_validator(mode="after")
     def _one_parametrisation(self) -> Lognormal:
@@ -102,7 +127,7 @@ class Gamma(_Dist):
 
     dist: Literal["gamma"]
     mean_: Duration = Field(alias="mean")
-    cv: float = Field(gt=0)
+    cv: Cv
 
     @property
     def mean(self) -> float:

@@ -143,7 +143,7 @@ def read_yaml(path: Path) -> tuple[Any, dict[PathKey, Mark]]:
                 out: dict[Any, Any] = {}
                 own_names: set[Any] = set()
                 for index, (key_node, value_node) in enumerate(node.value):
-                    name = loader.construct_object(key_node, deep=True)
+                    name = construct(key_node, key)
                     if not isinstance(name, str | int):
                         name = str(name)
                     child = (*key, name)
@@ -157,12 +157,26 @@ def read_yaml(path: Path) -> tuple[Any, dict[PathKey, Mark]]:
                 return out
             if isinstance(node, yaml.SequenceNode):
                 return [build(item, (*key, i)) for i, item in enumerate(node.value)]
-            return loader.construct_object(node, deep=True)
+            return construct(node, key)
+
+        def construct(node: yaml.Node, key: PathKey) -> Any:
+            """A scalar's value; one the YAML constructor cannot build (2022-02-30) is a located problem."""
+            try:
+                return loader.construct_object(node, deep=True)
+            except yaml.YAMLError:
+                raise
+            except _CONSTRUCTOR_ERRORS as exc:
+                mark = Mark(shown, node.start_mark.line + 1, node.start_mark.column + 1)
+                problems.append(Problem(mark, dotted(key), _unreadable(node, exc)))
+                return None
 
         if node is not None and expanded_size(node) > MAX_VALUES:
             raise ConfigError([Problem(Mark(shown, 1, 1), "", f"the file expands to more than {MAX_VALUES:,} "
                                        "values through its aliases; a config is never that large")])
         data = build(node, ()) if node is not None else None
+    except RecursionError:
+        raise ConfigError([Problem(Mark(shown, 1, 1), "", "the file nests lists or mappings too deeply; "
+                                   "a config is never that deep")]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -177,6 +191,23 @@ def read_yaml(path: Path) -> tuple[Any, dict[PathKey, Mark]]:
 
 
 MAX_VALUES = 100_000
+_CONSTRUCTOR_ERRORS = (ValueError, OverflowError, TypeError, AttributeError, IndexError, KeyError)
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+def _unreadable(node: yaml.Node, exc: Exception) -> str:
+    """Why a scalar could not be read, naming what was written (shortened if it is very long)."""
+    text = str(node.value)
+    shown = repr(text if len(text) <= 40 else f"{text[:20]}...{text[-10:]}")
+    reason = str(exc).split(";")[0] if isinstance(exc, ValueError | OverflowError) else ""
+    reason = f" ({reason})" if reason else ""
+    if node.tag == _TIMESTAMP:
+        return f"not a real date: {shown}{reason}"
+    if node.tag == "tag:yaml.org,2002:int":
+        return f"cannot read the whole number {shown}{reason}"
+    if node.tag == "tag:yaml.org,2002:float":
+        return f"cannot read the number {shown}{reason}"
+    return f"cannot read {shown} as {node.tag.rsplit(':', 1)[-1]}{reason}"
 _PLAIN_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap"})
 
 
@@ -185,10 +216,21 @@ def split_path(path: str) -> PathKey:
     return tuple(int(part) if part.isdigit() else part for part in path.split("."))
 
 
+_PLAIN_KEY = re.compile(r"^[^\s.:\[\]'\"\\]+$")
+
+
 def dotted(path: PathKey) -> str:
+    """``("referrals", 0, "tie")`` as ``referrals[0].tie``; a key that could not be read back from that text
+    (empty, with a space, a dot, a colon or an invisible character) is shown quoted and escaped, ``["my bed"]``,
+    so that a problem always stays on one line."""
     out = ""
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif _PLAIN_KEY.match(part) and part.isprintable():
+            out += f".{part}" if out else part
+        else:
+            out += "[" + ascii(part).replace(" ", "\\x20") + "]"
     return out
 
 
@@ -256,6 +298,8 @@ def _locate(loc: tuple[Any, ...], data: Any) -> PathKey:
             out.append(part)
             node = node[part]
             continue
+        if part == "[key]":  # the error is in a mapping's key itself: point at the key
+            continue
         is_tag = isinstance(part, str) and (part in _UNION_TAGS or part.startswith(_PYDANTIC_PREFIXES))
         if is_tag and (index < len(loc) - 1 or isinstance(node, dict)):
             continue
@@ -280,8 +324,12 @@ def _clean(message: str) -> str:
 
 def validation_problems(exc: ValidationError, data: Any, marks: dict[PathKey, Mark],
                         default: Mark) -> list[Problem]:
-    """pydantic's errors as located problems, in the words a config author understands."""
-    problems = []
+    """pydantic's errors as located problems, in the words a config author understands.
+
+    A value that fits none of the shapes a field allows (``from: 5`` is neither a name nor a list of names) is
+    one problem, whose message lists what each shape wanted.
+    """
+    by_path: dict[PathKey, list[str]] = {}
     for err in exc.errors(include_url=False):
         path = _locate(tuple(err["loc"]), data)
         message = _clean(err["msg"])
@@ -289,8 +337,13 @@ def validation_problems(exc: ValidationError, data: Any, marks: dict[PathKey, Ma
             message = "unknown field (check the spelling)"
         elif err["type"] == "missing":
             message = "required field is missing"
-        problems.append(Problem(mark_for(path, marks, default), dotted(path), message))
-    return problems
+        elif err["type"] == "finite_number":
+            message = "must be a finite number (not NaN; a number too large to read, such as 1e400, is infinite)"
+        messages = by_path.setdefault(path, [])
+        if message not in messages:
+            messages.append(message)
+    return [Problem(mark_for(path, marks, default), dotted(path), "; or ".join(messages))
+            for path, messages in by_path.items()]
 
 
 def validate_data(data: dict[str, Any], marks: dict[PathKey, Mark], source: str) -> Scenario:

@@ -85,7 +85,86 @@ BROKEN: dict[str, list[Expected]] = {
         E("many_problems.yaml", 17, 57, "referrals[0].probability", "less than or equal to 1"),
         E("many_problems.yaml", 18, 1, "regime", "unknown regime 'anarchy'"),
     ],
+    # bad input is refused, located, and never crashes, hangs or passes: numbers that overflow to infinity
+    "bad_horizon_overflow.yaml": [
+        E("bad_horizon_overflow.yaml", 4, 1, "horizon", "too long: at most 100 years"),
+        E("bad_horizon_overflow.yaml", 5, 1, "warmup", "too long: at most 100 years")],
+    "bad_number_infinite.yaml": [
+        E("bad_number_infinite.yaml", 4, 1, "horizon", "not a finite number"),
+        E("bad_number_infinite.yaml", 5, 1, "replications", "finite number"),
+        E("bad_number_infinite.yaml", 8, 5, "population.attributes.indigenous", "finite number")],
+    "bad_not_a_number.yaml": [
+        E("bad_not_a_number.yaml", 3, 1, "horizon", "not a finite number"),
+        E("bad_not_a_number.yaml", 6, 5, "population.attributes.indigenous", "finite number"),
+        E("bad_not_a_number.yaml", 9, 49, "population.inflow.seasonal[11]", "valid number"),
+        E("bad_not_a_number.yaml", 14, 47, "services.clinic.service_time.cv", "finite number"),
+        E("bad_not_a_number.yaml", 15, 14, "services.clinic.treats.primary_care", "valid number")],
+    # ...too large for 64 bits or beyond any city, with the ceiling in the message
+    "bad_capacity_huge.yaml": [
+        E("bad_capacity_huge.yaml", 6, 5, "services.men_shelter.capacity", "at most 1,000,000")],
+    "bad_absurd_numbers.yaml": [
+        E("bad_absurd_numbers.yaml", 3, 1, "horizon", "at most 100 years"),
+        E("bad_absurd_numbers.yaml", 4, 1, "replications", "at most 100,000"),
+        E("bad_absurd_numbers.yaml", 5, 1, "seed", "at most 9,223,372,036,854,775,807"),
+        E("bad_absurd_numbers.yaml", 8, 5, "population.inflow.rate", "at most 100,000 per day"),
+        E("bad_absurd_numbers.yaml", 9, 49, "population.inflow.seasonal[11]", "at most 100"),
+        E("bad_absurd_numbers.yaml", 10, 19, "population.initial_stock.count", "at most 1,000,000"),
+        E("bad_absurd_numbers.yaml", 14, 5, "services.clinic.staff", "at most 100,000"),
+        E("bad_absurd_numbers.yaml", 15, 53, "services.clinic.service_time.sigma", "at most 10"),
+        E("bad_absurd_numbers.yaml", 16, 35, "services.clinic.patience.mean", "at most 100 years"),
+        E("bad_absurd_numbers.yaml", 20, 18, "handoffs.multilateral.conference.max_cases", "at most 100,000"),
+        E("bad_absurd_numbers.yaml", 24, 16, "handoffs.integrated.priority.chronic", "between -1,000 and 1,000")],
+    "bad_negative_numbers.yaml": [
+        E("bad_negative_numbers.yaml", 3, 1, "horizon", "negative"),
+        E("bad_negative_numbers.yaml", 4, 1, "replications", "greater than or equal to 1"),
+        E("bad_negative_numbers.yaml", 5, 1, "seed", "greater than or equal to 0"),
+        E("bad_negative_numbers.yaml", 8, 5, "population.inflow.rate", "negative"),
+        E("bad_negative_numbers.yaml", 9, 49, "population.inflow.seasonal[11]", "greater than or equal to 0"),
+        E("bad_negative_numbers.yaml", 10, 19, "population.initial_stock.count", "greater than or equal to 0"),
+        E("bad_negative_numbers.yaml", 14, 5, "services.clinic.staff", "greater than or equal to 1"),
+        E("bad_negative_numbers.yaml", 15, 35, "services.clinic.service_time.low", "negative"),
+        E("bad_negative_numbers.yaml", 16, 5, "services.clinic.waitlist_cap", "greater than or equal to 0"),
+        E("bad_negative_numbers.yaml", 22, 5, "handoffs.integrated.target_pressure", "greater than or equal to 0")],
+    # ...true/false read as 1/0
+    "bad_bool_numbers.yaml": [
+        E("bad_bool_numbers.yaml", 4, 1, "replications", "not true"),
+        E("bad_bool_numbers.yaml", 15, 5, "services.shelter.capacity", "not true"),
+        E("bad_bool_numbers.yaml", 16, 5, "services.shelter.staff", "not false"),
+        E("bad_bool_numbers.yaml", 20, 53, "services.clinic.service_time.sigma", "not true"),
+        E("bad_bool_numbers.yaml", 21, 14, "services.clinic.treats.primary_care", "not false")],
+    # ...dates that do not exist
+    "bad_start_date.yaml": [E("bad_start_date.yaml", 4, 13, "start_date", "not a real date: '2022-02-30'")],
+    "bad_month_day.yaml": [
+        E("bad_month_day.yaml", 4, 10, "winter.start", "'13-45' is not a real date (month 13"),
+        E("bad_month_day.yaml", 4, 26, "winter.end", "'02-30' is not a real date"),
+        E("bad_month_day.yaml", 6, 3, "outputs.count_date", "'00-00' is not a real date (month 00")],
+    "bad_count_leap_day.yaml": [
+        E("bad_count_leap_day.yaml", 5, 3, "outputs.count_date", "only in leap years")],
+    # ...names that cannot be written in a field path, a command line or a table
+    "bad_names.yaml": [
+        E("bad_names.yaml", 2, 1, "name", "may not be empty"),
+        E("bad_names.yaml", 8, 3, "services['']", "may not be empty"),
+        E("bad_names.yaml", 9, 3, r"services['street\x20team']", "a space"),
+        E("bad_names.yaml", 10, 3, "services['team.b']", "'.'"),
+        E("bad_names.yaml", 11, 3, r"services['team\u200bc']", "invisible character"),
+        E("bad_names.yaml", 14, 3, r"regimes['my\x20regime\n']", "a space")],
+    # one root cause, one message
+    "bad_referral_probability.yaml": [
+        E("bad_referral_probability.yaml", 20, 5, "referrals[0].probability", "less than or equal to 1")],
+    "bad_service_references.yaml": [
+        E("bad_service_references.yaml", 17, 3, "services.detox", "'clnic'"),
+        E("bad_service_references.yaml", 19, 26, "entry[0].service",
+          "unknown service 'clinc' (known services: clinic, detox, shelter); also used at referrals[0].from, "
+          "referrals[1].to"),
+        E("bad_service_references.yaml", 25, 20, "referrals[4].to", "also used at referrals[5].to"),
+        E("bad_service_references.yaml", 27, 20, "referrals[6].to", "itself"),
+        E("bad_service_references.yaml", 27, 40, "referrals[6].needs[0]", "'primary_care'")],
 }
+
+#: fixtures whose every problem is listed above, and nothing else: one message per root cause
+EXACT = ["bad_referral_probability.yaml", "bad_service_references.yaml", "bad_capacity_huge.yaml",
+         "bad_start_date.yaml", "bad_month_day.yaml", "bad_horizon_overflow.yaml", "bad_names.yaml",
+         "bad_bool_numbers.yaml", "bad_absurd_numbers.yaml", "bad_negative_numbers.yaml"]
 
 VALID = ["valid_small.yaml", "extends_valid.yaml"]
 
@@ -161,6 +240,29 @@ def test_console_script_shows_paths_as_the_user_gave_them():
     result = run_cli("validate", "tests/e2e/data/typo.yaml", script=True)
     assert_clean_user_error(result)
     assert result.stderr.startswith("tests/e2e/data/typo.yaml:14:1: replicatons: unknown field")
+
+
+@pytest.mark.parametrize("name", EXACT)
+def test_one_message_per_root_cause(validate_all, name):
+    """No derived problem repeats one already reported (a probability of 1.5 on an edge of three senders for
+    three needs used to add nine 'exceed 1' lines; a misspelt service, one line per use)."""
+    block = validate_all.block(name)
+    assert len(block) - 1 == len(BROKEN[name]), "\n".join(block)
+
+
+def test_run_refuses_a_horizon_that_overflows_at_once():
+    """``--horizon "1e400 days"`` used to be read as infinity: the run never ended."""
+    for flag in ("--horizon", "--warmup"):
+        result = run_cli("run", "configs/textbook/mm1.yaml", flag, "1e400 days", "-n", "1", timeout=60)
+        assert_clean_user_error(result)
+        assert "at most 100 years" in result.stderr, result.describe()
+
+
+def test_run_refuses_an_overflowing_file_at_once(data_dir):
+    result = run_cli("run", data_dir / "bad_horizon_overflow.yaml", "-n", "1", timeout=60)
+    assert_clean_user_error(result)
+    assert any(m["field"] == "horizon" and "at most 100 years" in m["message"] for m in result.problems()), \
+        result.describe()
 
 
 def test_problem_lines_are_never_folded(validate_all):
