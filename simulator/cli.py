@@ -34,6 +34,7 @@ from rich.table import Table
 
 from simulator import __version__
 from simulator.config import ConfigError, Scenario, load_config
+from simulator.config.schema import MAX_REPLICATIONS, MAX_SEED
 from simulator.config.units import parse_duration
 from simulator.io.results import OutputError, atomic_write, check_output_file, check_output_folder
 from simulator.io.store import ResultsError
@@ -76,8 +77,8 @@ def _console(stderr: bool = False) -> Console:
     return console
 
 
-def _whole_number(minimum: int, words: str) -> Any:
-    """An argparse type: a whole number of at least ``minimum``."""
+def _whole_number(minimum: int, words: str, maximum: int | None = None) -> Any:
+    """An argparse type: a whole number of at least ``minimum`` (and at most ``maximum``)."""
 
     def parse(text: str) -> int:
         try:
@@ -86,13 +87,16 @@ def _whole_number(minimum: int, words: str) -> Any:
             raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"{words}, got {value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum:,}, got {value:,}")
         return value
 
     return parse
 
 
 _parse_positive_int = _whole_number(1, "must be at least 1")
-_parse_seed = _whole_number(0, "must not be negative")
+_parse_seed = _whole_number(0, "must not be negative", MAX_SEED)
+_parse_replications = _whole_number(1, "must be at least 1", MAX_REPLICATIONS)
 
 
 def _parse_duration(text: str) -> str:
@@ -115,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
                               description="Run replications of a scenario (default: the packaged "
                               "Central Montreal scenario) under one or several regimes.")
     run.add_argument("config", nargs="?", type=Path, help=f"scenario file (default: configs/{DEFAULT_NAME})")
-    run.add_argument("-n", "--replications", type=_parse_positive_int, help="replications per regime")
+    run.add_argument("-n", "--replications", type=_parse_replications, help="replications per regime")
     run.add_argument("--seed", type=_parse_seed, help="root seed (default: the scenario's seed)")
     run.add_argument("--regime", action="append", metavar="NAME",
                      help="regime to run; repeat to compare, or 'all' (default: the scenario's regime)")
@@ -171,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
         "written against the targets.")
     calibrate.add_argument("spec", type=Path, help="calibration spec, e.g. configs/calibration/montreal_centre.yaml")
     calibrate.add_argument("--budget", type=_parse_positive_int, help="simulations at most (default: the spec's)")
-    calibrate.add_argument("-n", "--replications", type=_parse_positive_int,
+    calibrate.add_argument("-n", "--replications", type=_parse_replications,
                            help="replications per simulation (default: the spec's; with --check, the check's)")
     calibrate.add_argument("-w", "--workers", type=_parse_positive_int, default=None,
                            help="worker processes (default: the number of CPUs)")
@@ -197,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
                             help="textbook scenarios checked against queueing theory ('none' to skip)")
     validation.add_argument("--textbook-scale", type=float, default=0.5, metavar="X",
                             help="share of each textbook scenario's horizon to run (default: 0.5)")
-    validation.add_argument("-n", "--replications", type=_parse_positive_int,
+    validation.add_argument("-n", "--replications", type=_parse_replications,
                             help="replications of the scenario (default: the spec's check replications)")
     validation.add_argument("-w", "--workers", type=_parse_positive_int, default=None,
                             help="worker processes (default: the number of CPUs)")

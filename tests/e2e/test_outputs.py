@@ -165,3 +165,23 @@ def test_writable_outputs_pass_the_check(tmp_path: Path) -> None:
     check_output_file(tmp_path / "e.csv", "--csv")
     assert listing(tmp_path) == ["e.csv"]
     assert (tmp_path / "e.csv").read_text(encoding="utf-8") == "old\n"
+
+
+# --- numbers on the command line are bounded ------------------------------------------------------------------
+
+
+def test_seed_and_replications_are_bounded(capsys: pytest.CaptureFixture[str]) -> None:
+    from simulator.config.schema import MAX_REPLICATIONS, MAX_SEED
+
+    cases = [("--seed", MAX_SEED + 1), ("-n", MAX_REPLICATIONS + 1), ("-n", 10**30)]
+    for command in (LONG_RUN, ["calibrate", str(CALIBRATION), "-q"], ["validation-report"]):
+        for flag, value in cases:
+            if flag == "--seed" and command is not LONG_RUN:
+                continue
+            capsys.readouterr()
+            with pytest.raises(SystemExit) as exited:
+                cli.main([*command, flag, str(value)])
+            err = capsys.readouterr().err
+            assert exited.value.code == 2, err
+            assert "must be at most" in err, err
+            assert "Traceback" not in err
