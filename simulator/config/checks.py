@@ -174,7 +174,7 @@ def cross_check(data: dict[str, Any]) -> list[Finding]:
                           f"no shelter use given for pattern {pattern!r} (the scenario has shelters)"))
 
     # a name used in several places is reported once, where it is first used in the file
-    order = {name: index for index, name in enumerate(data)}
+    order: dict[str | int, int] = {name: index for index, name in enumerate(data)}
     for paths in [*unknown.values(), *wrong_kind.values()]:
         paths.sort(key=lambda path: order.get(path[0], len(order)))  # stable: file order within a section
     for name, paths in unknown.items():

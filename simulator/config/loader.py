@@ -285,6 +285,7 @@ def load_data(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any],
 _UNION_TAGS = frozenset({"clinic", "shelter", "outreach", "housing", "access_point", "fixed", "exponential",
                          "lognormal", "gamma", "uniform", "triangular"})
 _PYDANTIC_PREFIXES = ("function-", "tagged-union", "literal[", "dict[", "list[", "str", "int", "float", "bool")
+_PYDANTIC_TYPES = frozenset({"str", "int", "float", "bool", "date", "none"})
 
 
 def _locate(loc: tuple[Any, ...], data: Any) -> PathKey:
@@ -301,7 +302,11 @@ def _locate(loc: tuple[Any, ...], data: Any) -> PathKey:
         if part == "[key]":  # the error is in a mapping's key itself: point at the key
             continue
         is_tag = isinstance(part, str) and (part in _UNION_TAGS or part.startswith(_PYDANTIC_PREFIXES))
-        if is_tag and (index < len(loc) - 1 or isinstance(node, dict)):
+        # a branch of a union (``str``, ``list[str]``) at the end of a location, where the data is a scalar or
+        # a list, names no key: the problem is the value itself (``from: 5``)
+        is_branch = isinstance(part, str) and not isinstance(node, dict) and (
+            part in _PYDANTIC_TYPES or part.startswith(_PYDANTIC_PREFIXES[:5]))
+        if (is_tag and (index < len(loc) - 1 or isinstance(node, dict))) or is_branch:
             continue
         out.append(part)  # a missing or unknown key: name it
         node = None

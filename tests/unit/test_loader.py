@@ -448,3 +448,270 @@ def test_repository_configs_share_their_base(configs_dir):
         scenario = load_config(path)
         assert scenario.population == base.population, path.name
         assert scenario.regime in scenario.all_regimes(), path.name
+
+
+# ---------------------------------------------------------------------------------------------- bad input
+
+def _with(text: str, **top: str) -> str:
+    """MINIMAL with some top-level lines replaced or added (``key="value as written"``)."""
+    lines = [line for line in MINIMAL.splitlines() if line.split(":")[0] not in top]
+    return "\n".join([*lines, *(f"{key}: {value}" for key, value in top.items())]) + "\n"
+
+
+@pytest.mark.parametrize(("written", "words"), [
+    ("2022-02-30", "not a real date: '2022-02-30'"),
+    ("2021-02-29", "not a real date: '2021-02-29'"),
+    ("2022-13-01", "not a real date: '2022-13-01'"),
+    ("!!timestamp soon", "not a real date: 'soon'"),
+])
+def test_unreal_date_is_a_located_problem(tmp_path, written, words):
+    problems = problems_of(write(tmp_path, "date.yaml", _with(MINIMAL, start_date=written)))
+    assert [(p.field, p.mark.line) for p in problems] == [("start_date", 14)]
+    assert words in problems[0].message
+
+
+@pytest.mark.parametrize(("written", "words"), [
+    ("9" * 5000, "cannot read the whole number"),
+    ("!!float abc", "cannot read the number 'abc'"),
+    ("!!int 1.5", "cannot read the whole number '1.5'"),
+])
+def test_unconstructible_scalar_is_a_located_problem(tmp_path, written, words):
+    problems = problems_of(write(tmp_path, "scalar.yaml", _with(MINIMAL, seed=written)))
+    assert [(p.field, p.mark.line, p.mark.column) for p in problems] == [("seed", 14, 7)]
+    assert words in problems[0].message
+    assert len(str(problems[0])) < 300  # a huge value is shortened, not echoed
+
+
+def test_unreadable_key_is_a_located_problem(tmp_path):
+    path = write(tmp_path, "key.yaml", "services:\n  2022-02-30: {kind: clinic}\n")
+    with pytest.raises(ConfigError) as info:
+        read_yaml(path)
+    (problem,) = info.value.problems
+    assert (problem.mark.line, problem.field) == (2, "services")
+    assert "not a real date" in problem.message
+
+
+def test_deeply_nested_file_is_a_problem_not_a_crash(tmp_path):
+    path = write(tmp_path, "deep.yaml", "name: x\nhorizon: " + "[" * 5000 + "]" * 5000 + "\n")
+    (problem,) = problems_of(path)
+    assert "too deeply" in problem.message
+
+
+@pytest.mark.parametrize(("field", "value", "words"), [
+    ("replications", "100000", None),
+    ("replications", "100001", "at most 100,000"),
+    ("replications", "true", "not true"),
+    ("replications", "1e400", "finite number"),
+    ("replications", "2.5", "valid integer"),
+    ("seed", str(2**63 - 1), None),
+    ("seed", str(2**63), "at most 9,223,372,036,854,775,807"),
+    ("seed", "false", "not false"),
+    ("horizon", "100 years", None),
+    ("horizon", "100.01 years", "at most 100 years"),
+    ("horizon", "1e400 days", "at most 100 years"),
+    ("horizon", "1e400", "not a finite number"),
+    ("warmup", "1e400 days", "at most 100 years"),
+    ("start_date", "1799-12-31", "between 1800-01-01 and 2500-12-31"),
+    ("start_date", "2501-01-01", "between 1800-01-01 and 2500-12-31"),
+    ("start_date", "20220101", "YYYY-MM-DD"),
+    ("start_date", "'2022-01-01'", None),
+])
+def test_top_level_bounds(tmp_path, field, value, words):
+    path = write(tmp_path, "top.yaml", _with(MINIMAL, **{field: value}))
+    if words is None:
+        load_config(path)
+        return
+    problems = problems_of(path)
+    assert [p.field for p in problems] == [field]
+    assert words in problems[0].message
+
+
+@pytest.mark.parametrize(("line", "field", "words"), [
+    ("    capacity: 1000000", None, None),
+    ("    capacity: 1000001", "services.shelter.capacity", "at most 1,000,000"),
+    ("    capacity: 99999999999999999999999", "services.shelter.capacity", "at most 1,000,000"),
+    ("    capacity: true", "services.shelter.capacity", "not true"),
+    ("    capacity: .nan", "services.shelter.capacity", "valid integer"),
+    ("    capacity: 1e400", "services.shelter.capacity", "finite number"),
+    ("    capacity: 10\n    winter_capacity: 2000000", "services.shelter.winter_capacity", "at most 1,000,000"),
+    ("    capacity: 10\n    staff: 100001", "services.shelter.staff", "at most 100,000"),
+])
+def test_shelter_sizes(tmp_path, line, field, words):
+    text = MINIMAL.replace("entry:", "  shelter:\n    kind: shelter\n" + line + "\nentry:")
+    text = text.replace("    rate: 5 per day\n",
+                        "    rate: 5 per day\n  shelter_use:\n    transitional: {stay: 5 days, gap: 2 days}\n")
+    path = write(tmp_path, "shelter.yaml", text)
+    if field is None:
+        load_config(path)
+        return
+    problems = problems_of(path)
+    assert [p.field for p in problems] == [field]
+    assert words in problems[0].message
+
+
+@pytest.mark.parametrize(("old", "new", "field", "words"), [
+    ("staff: 2", "staff: 100000", None, None),
+    ("staff: 2", "staff: 100001", "services.clinic.staff", "at most 100,000"),
+    ("staff: 2", "staff: true", "services.clinic.staff", "not true"),
+    ("mean: 45 min", "mean: 101 years", "services.clinic.service_time.mean", "at most 100 years"),
+    ("{dist: exponential, mean: 45 min}", "{dist: lognormal, median: 45 min, sigma: 10}", None, None),
+    ("{dist: exponential, mean: 45 min}", "{dist: lognormal, median: 45 min, sigma: 10.5}",
+     "services.clinic.service_time.sigma", "at most 10"),
+    ("{dist: exponential, mean: 45 min}", "{dist: gamma, mean: 45 min, cv: 101}",
+     "services.clinic.service_time.cv", "at most 100"),
+    ("{dist: exponential, mean: 45 min}", "{dist: gamma, mean: 45 min, cv: nan}",
+     "services.clinic.service_time.cv", "finite number"),
+    ("{dist: exponential, mean: 45 min}", "{dist: uniform, low: 0 days, high: 1e400 days}",
+     "services.clinic.service_time.high", "at most 100 years"),
+    ("treats: {primary_care: 0.8}", "treats: {primary_care: nan}", "services.clinic.treats.primary_care",
+     "finite number"),
+    ("treats: {primary_care: 0.8}", "treats: {primary_care: true}", "services.clinic.treats.primary_care",
+     "not true"),
+    ("rate: 5 per day", "rate: 100000 per day", None, None),
+    ("rate: 5 per day", "rate: 100001 per day", "population.inflow.rate", "at most 100,000 per day"),
+    ("rate: 5 per day", "rate: 1e400 per day", "population.inflow.rate", "at most 100,000 per day"),
+    ("rate: 5 per day", "rate: 1e400", "population.inflow.rate", "not a finite number"),
+])
+def test_service_and_population_bounds(tmp_path, old, new, field, words):
+    path = write(tmp_path, "bounds.yaml", MINIMAL.replace(old, new))
+    if field is None:
+        load_config(path)
+        return
+    problems = problems_of(path)
+    assert [p.field for p in problems] == [field]
+    assert words in problems[0].message
+
+
+@pytest.mark.parametrize(("season", "field", "words"), [
+    ('{start: "13-45", end: "04-15"}', "winter.start", "'13-45' is not a real date (month 13"),
+    ('{start: "11-15", end: "02-30"}', "winter.end", "'02-30' is not a real date (February has days 01 to 29)"),
+    ('{start: "00-00", end: "04-15"}', "winter.start", "month 00"),
+    ('{start: "04-31", end: "05-01"}', "winter.start", "April has days 01 to 30"),
+    ('{start: "4-1", end: "05-01"}', "winter.start", "pattern"),
+])
+def test_season_dates_must_be_real(tmp_path, season, field, words):
+    problems = problems_of(write(tmp_path, "season.yaml", _with(MINIMAL, winter=season)))
+    assert [p.field for p in problems] == [field]
+    assert words in problems[0].message
+
+
+def test_leap_day_season_bounds_are_accepted_and_fall_back_in_other_years(tmp_path):
+    """02-29 is a real day: a season ending on it ends on 02-28 in a year without it, one starting on it
+    starts on 03-01."""
+    from simulator.engine.shelters import in_season
+
+    scenario = load_config(write(tmp_path, "leap.yaml", _with(MINIMAL, winter='{start: "02-29", end: "02-29"}')))
+    assert in_season(date(2024, 2, 29), scenario.winter)
+    assert not in_season(date(2023, 2, 28), scenario.winter)
+    assert not in_season(date(2023, 3, 1), scenario.winter)
+    ending = load_config(write(tmp_path, "end.yaml", _with(MINIMAL, winter='{start: "11-15", end: "02-29"}')))
+    assert in_season(date(2023, 2, 28), ending.winter)
+    assert not in_season(date(2023, 3, 1), ending.winter)
+    starting = load_config(write(tmp_path, "start.yaml", _with(MINIMAL, winter='{start: "02-29", end: "04-15"}')))
+    assert not in_season(date(2023, 2, 28), starting.winter)
+    assert in_season(date(2023, 3, 1), starting.winter)
+
+
+@pytest.mark.parametrize(("count_date", "words"), [
+    ('"02-29"', "only in leap years"),
+    ('"02-30"', "not a real date"),
+    ('"12-32"', "December has days 01 to 31"),
+])
+def test_count_date_must_be_a_day_of_every_year(tmp_path, count_date, words):
+    problems = problems_of(write(tmp_path, "count.yaml", _with(MINIMAL, outputs=f"{{count_date: {count_date}}}")))
+    assert [p.field for p in problems] == ["outputs.count_date"]
+    assert words in problems[0].message
+
+
+@pytest.mark.parametrize(("name", "field"), [
+    ('""', "services['']"),
+    ('"a b"', r"services['a\x20b']"),
+    ('"a.b"', "services['a.b']"),
+    ('"a:b"', "services['a:b']"),
+    ('"a\\tb"', r"services['a\tb']"),
+    ('"a\\u200bb"', r"services['a\u200bb']"),
+    ('"a\\u0000b"', r"services['a\x00b']"),
+])
+def test_odd_service_names_are_refused_on_one_line(tmp_path, name, field):
+    text = MINIMAL.replace("entry:", f"  {name}: {{kind: outreach, staff: 1, contacts: 1 per day}}\nentry:")
+    problems = problems_of(write(tmp_path, "names.yaml", text))
+    assert [p.field for p in problems] == [field]
+    assert "\n" not in str(problems[0])
+
+
+def test_unicode_letters_in_names_are_accepted(tmp_path):
+    text = MINIMAL.replace("entry:", "  équipe_de_rue: {kind: outreach, staff: 1, contacts: 1 per day}\nentry:")
+    text = text.replace("name: minimal", "name: Centre-ville, année 2022")
+    scenario = load_config(write(tmp_path, "unicode.yaml", text))
+    assert "équipe_de_rue" in scenario.services
+
+
+@pytest.mark.parametrize("name", ['""', '"   "', '"two\\nlines"', '"bell\\a"'])
+def test_scenario_name_must_be_one_visible_line(tmp_path, name):
+    problems = problems_of(write(tmp_path, "title.yaml", MINIMAL.replace("name: minimal", f"name: {name}")))
+    assert [p.field for p in problems] == ["name"]
+
+
+# ---------------------------------------------------------------------------------------------- root causes
+
+REFERRED = MINIMAL.replace("entry:", """\
+  gp:
+    kind: clinic
+    staff: 1
+    service_time: 1 hour
+    treats: {primary_care: 0.5, mental_health: 0.5}
+  team_a: {kind: outreach, staff: 1, contacts: 1 per day}
+  team_b: {kind: outreach, staff: 1, contacts: 1 per day}
+entry:""") + """\
+referrals:
+  - {from: [team_a, team_b, clinic], to: gp, needs: [primary_care, mental_health], probability: 0.2}
+  - {from: [team_a, team_b], to: gp, needs: [primary_care, mental_health], probability: 0.4}
+"""
+
+
+def test_referred_network_is_valid(tmp_path):
+    load_config(write(tmp_path, "referred.yaml", REFERRED))
+
+
+@pytest.mark.parametrize(("old", "new", "field", "words"), [
+    # a probability out of range: the sums it enters are not checked again
+    ("probability: 0.4", "probability: 1.5", "referrals[1].probability", "less than or equal to 1"),
+    ("probability: 0.4", "probability: .nan", "referrals[1].probability", "valid number"),
+    ("probability: 0.4", "probability: true", "referrals[1].probability", "not true"),
+    ("treats: {primary_care: 0.8}", "treats: {primary_care: 1.8}", "services.clinic.treats.primary_care",
+     "less than or equal to 1"),
+    ("treats: {primary_care: 0.8}", "treats: [primary_care]", "services.clinic.treats", "valid dictionary"),
+    # a service of an unknown kind: its uses are not reported again
+    ("kind: clinic\n    staff: 1", "kind: clnic\n    staff: 1", "services.gp", "'clnic'"),
+    # a need that does not exist: not reported as a need the receiver neither treats nor refers
+    ("needs: [primary_care, mental_health], probability: 0.2",
+     "needs: [primary_care, hunger], probability: 0.2", "referrals[0].needs[1]", "'primary_care'"),
+    # a sender that is neither a name nor a list of names: one problem, not one per allowed shape
+    ("from: [team_a, team_b], to", "from: 5, to", "referrals[1].from", "valid string"),
+])
+def test_one_root_cause_gives_one_problem(tmp_path, old, new, field, words):
+    assert old in REFERRED
+    problems = problems_of(write(tmp_path, "cause.yaml", REFERRED.replace(old, new)))
+    assert [p.field for p in problems] == [field], [str(p) for p in problems]
+    assert words in problems[0].message
+
+
+def test_an_unknown_name_is_reported_once_with_its_other_uses(tmp_path):
+    text = REFERRED.replace("team_a", "team_x").replace("  team_x: {", "  team_a: {")
+    problems = problems_of(write(tmp_path, "unknown.yaml", text))
+    assert [p.field for p in problems] == ["referrals[0].from[0]"]
+    assert problems[0].message.endswith("; also used at referrals[1].from[0]")
+
+
+def test_a_service_of_the_wrong_kind_is_reported_once(tmp_path):
+    text = REFERRED.replace("to: gp", "to: team_b")
+    problems = problems_of(write(tmp_path, "kind.yaml", text))
+    assert [p.field for p in problems] == ["referrals[0].to"]
+    assert "is a outreach" in problems[0].message or "is an outreach" in problems[0].message
+    assert "also used at referrals[1].to" in problems[0].message
+
+
+def test_real_sums_over_one_are_still_reported(tmp_path):
+    problems = problems_of(write(tmp_path, "sum.yaml", REFERRED.replace("probability: 0.4", "probability: 0.9")))
+    assert {p.field for p in problems} == {"referrals[1].probability"}
+    assert all("exceed 1" in p.message for p in problems)

@@ -8,7 +8,17 @@ from datetime import time
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from simulator.config.units import Duration, Rate, TimeOfDay, parse_duration, parse_rate, parse_time_of_day
+from simulator.config.units import (
+    MAX_DURATION_DAYS,
+    MAX_DURATION_YEARS,
+    MAX_RATE_PER_DAY,
+    Duration,
+    Rate,
+    TimeOfDay,
+    parse_duration,
+    parse_rate,
+    parse_time_of_day,
+)
 
 DAY_MINUTES = 24 * 60
 
@@ -148,6 +158,69 @@ def test_rate_type():
     assert adapter.validate_python("14 per week") == pytest.approx(2.0)
     with pytest.raises(ValidationError):
         adapter.validate_python(14)
+
+
+# ---------------------------------------------------------------------------------------------- ceilings
+
+def test_stated_ceilings():
+    assert MAX_DURATION_YEARS == 100
+    assert MAX_DURATION_DAYS == 36_500.0
+    assert MAX_RATE_PER_DAY == 100_000.0
+
+
+@pytest.mark.parametrize("text", ["100 years", "36500 days", "1200 months", "5214 weeks"])
+def test_duration_up_to_the_ceiling_is_accepted(text):
+    assert 0 < parse_duration(text) <= MAX_DURATION_DAYS
+
+
+@pytest.mark.parametrize("text", ["1e400 days", "1e400 min", "1e308 years", "101 years", "36501 days",
+                                  "5215 weeks", "1e20 s", "9" * 400 + " days"])
+def test_duration_over_the_ceiling_is_refused(text):
+    """A number that overflows to infinity is too long, not infinite: a run would never end."""
+    with pytest.raises(ValueError, match="too long: at most 100 years"):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize("value", [math.inf, -math.inf, math.nan, "inf", "nan", "-inf", "infinity"])
+def test_infinite_or_nan_duration_is_refused(value):
+    with pytest.raises(ValueError, match="not a finite number"):
+        parse_duration(value)
+
+
+@pytest.mark.parametrize("text", ["inf days", "nan days", "infinity years"])
+def test_inf_words_with_a_unit_are_unreadable(text):
+    with pytest.raises(ValueError, match="cannot read duration"):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize("text", ["100000 per day", "4166 per hour", "1 per 1 min"])
+def test_rate_up_to_the_ceiling_is_accepted(text):
+    assert 0 < parse_rate(text) <= MAX_RATE_PER_DAY
+
+
+@pytest.mark.parametrize("text", ["1e400 per day", "100001 per day", "5000 per hour", "2 per s", "1e6/day"])
+def test_rate_over_the_ceiling_is_refused(text):
+    with pytest.raises(ValueError, match="too high: at most 100,000 per day"):
+        parse_rate(text)
+
+
+@pytest.mark.parametrize("value", [math.inf, math.nan, -math.inf])
+def test_infinite_or_nan_rate_is_refused(value):
+    with pytest.raises(ValueError, match="not a finite number"):
+        parse_rate(value)
+
+
+def test_rate_over_an_unreadably_long_period_is_refused():
+    with pytest.raises(ValueError, match="rate"):
+        parse_rate("1 per " + "9" * 400 + " days")
+
+
+def test_duration_type_refuses_what_the_parser_refuses():
+    adapter = TypeAdapter(Duration)
+    with pytest.raises(ValidationError, match="at most 100 years"):
+        adapter.validate_python("1e400 days")
+    with pytest.raises(ValidationError, match="not a finite number"):
+        adapter.validate_python(math.inf)
 
 
 # ---------------------------------------------------------------------------------------------- times of day
