@@ -478,7 +478,9 @@ class HandoffType(Frozen):
 class Conference(Frozen):
     """The case conference (table de concertation) where multilateral decisions are made."""
 
-    every: Duration = 7.0
+    every: Annotated[Duration, Field(gt=0)] = Field(
+        default=7.0, description="time between two conferences (more than zero: a conference every instant never "
+        "lets the clock move)")
     weekday: Weekday = "tue"
     time: TimeOfDay = 10 / 24
     duration: Duration = 1.5 / 24

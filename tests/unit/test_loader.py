@@ -711,6 +711,13 @@ def test_a_service_of_the_wrong_kind_is_reported_once(tmp_path):
     assert "also used at referrals[1].to" in problems[0].message
 
 
+def test_conferences_must_be_apart(tmp_path):
+    text = MINIMAL + "handoffs:\n  multilateral:\n    conference: {every: 0 days}\n"
+    problems = problems_of(write(tmp_path, "every.yaml", text))
+    assert [p.field for p in problems] == ["handoffs.multilateral.conference.every"]
+    assert "greater than 0" in problems[0].message
+
+
 def test_real_sums_over_one_are_still_reported(tmp_path):
     problems = problems_of(write(tmp_path, "sum.yaml", REFERRED.replace("probability: 0.4", "probability: 0.9")))
     assert {p.field for p in problems} == {"referrals[1].probability"}
