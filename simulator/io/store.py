@@ -9,6 +9,7 @@
     DIR/scenarios/point=00000.json         the resolved scenario of each point
     DIR/tables/metrics/point=.../regime=.../rNNNNN-MMMMM.parquet    per-replication metrics of one task
     DIR/tables/nights/...  DIR/tables/census/...  (DIR/tables/events/...)   the same partitioning
+    DIR/checksums/point=.../regime=.../rNNNNN-MMMMM.json             size, SHA-256 and rows of the task's files
     DIR/sweep.log                          what ran, when, and what was interrupted
 
 A task's files are each written to a temporary name and renamed; its metrics file is written last and marks

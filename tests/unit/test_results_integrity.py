@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from simulator import cli, results
+from simulator.io import store
 from simulator.io.store import ResultsError
 from tests.cli import ROOT, Result, assert_clean_user_error, assert_ok, run_cli
 
@@ -82,6 +83,28 @@ def test_every_table_file_is_recorded_as_written(written: Path) -> None:
             assert entry["bytes"] == path.stat().st_size
             assert entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
             assert entry["rows"] == pq.read_metadata(path).num_rows > 0
+
+
+def test_the_record_is_written_before_the_metrics_file_that_marks_the_task_done(
+        written: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run killed at any moment leaves every task marked done with the record of exactly its files."""
+    frames = {name: pd.read_parquet(table_file(written, name)) for name in TABLES}
+    root = tmp_path / "results"
+    order: list[str] = []
+    for name in ("write_bytes", "write_json"):
+        real = getattr(store, name)
+
+        def spy(data: object, path: Path, real: Callable[[object, Path], None] = real) -> None:
+            order.append(path.relative_to(root).as_posix())
+            real(data, path)
+
+        monkeypatch.setattr(store, name, spy)
+    store.write_task(root, store.task_of(TASK), frames)
+    assert order == [f"tables/nights/{TASK}.parquet", f"tables/census/{TASK}.parquet", f"checksums/{TASK}.json",
+                     f"tables/metrics/{TASK}.parquet"]
+    record = json.loads((root / "checksums" / f"{TASK}.json").read_text(encoding="utf-8"))
+    for name in TABLES:
+        assert record["tables"][name]["sha256"] == hashlib.sha256(table_file(root, name).read_bytes()).hexdigest()
 
 
 def test_an_intact_folder_opens(written: Path, capsys: pytest.CaptureFixture[str]) -> None:
