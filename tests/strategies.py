@@ -318,7 +318,7 @@ def _broken(value: Any) -> st.SearchStrategy[Any]:
         return st.one_of(number.map(lambda n: f"{n} {unit}"), number.map(lambda n: f"{n} {unit}"),
                          st.sampled_from(BROKEN_UNITS))
     if isinstance(value, list) and value:
-        return st.sampled_from(([*value, *value], value[:1], [None, *value[1:]]))
+        return st.sampled_from(([*value, *value], value[:1], [None, *value[1:]])).map(copy.deepcopy)
     return st.sampled_from(ODD_STRINGS)
 
 
@@ -355,7 +355,8 @@ def mutated_configs(draw: st.DrawFn, max_mutations: int = 3,
             done.append(f"delete {where}")
             continue
         old = parent[path[-1]]
-        new = draw(_broken(old) if numbers_only else _replacements(old))
+        # a copy: a later mutation may edit inside it, and the constants it comes from must stay as they are
+        new = copy.deepcopy(draw(_broken(old) if numbers_only else _replacements(old)))
         parent[path[-1]] = new
         shown = repr(new) if len(repr(new)) < 60 else repr(new)[:57] + "..."
         done.append(f"{where} = {shown}")
