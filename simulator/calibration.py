@@ -67,7 +67,17 @@ from simulator.config.loader import (
     validate_data,
     validation_problems,
 )
-from simulator.config.schema import Frozen, Scenario, with_regime
+from simulator.config.schema import (
+    MAX_BUDGET,
+    MAX_REPLICATIONS,
+    NOT_BOOL,
+    Frozen,
+    Replications,
+    Scenario,
+    Seed,
+    at_most,
+    with_regime,
+)
 
 log = logging.getLogger(__name__)
 
@@ -117,14 +127,14 @@ class Method(Frozen):
     inflow: str | None = Field(default=None, description="path of the inflow parameter (Little's law)")
     count: str | None = Field(default=None, description="name of the count target (Little's law)")
     search: Literal["least_squares", "nelder_mead"] = "least_squares"
-    budget: Annotated[int, Field(ge=1)] = 30
+    budget: Annotated[int, NOT_BOOL, Field(ge=1), at_most(MAX_BUDGET)] = 30
     step: Annotated[float, Field(gt=0, le=0.5)] = 0.05
 
 
 class Check(Frozen):
     """How the calibrated scenario is checked: its own seed, this many replications."""
 
-    replications: Annotated[int, Field(ge=2)] = 5
+    replications: Annotated[int, NOT_BOOL, Field(ge=2), at_most(MAX_REPLICATIONS)] = 5
 
 
 class CalibrationSpec(Frozen):
@@ -133,8 +143,8 @@ class CalibrationSpec(Frozen):
     base: str
     overrides: dict[str, Any] = {}
     regime: str = "organic"
-    replications: Annotated[int, Field(ge=1)] = 2
-    seed: Annotated[int, Field(ge=0)] = 0
+    replications: Replications = 2
+    seed: Seed = 0
     method: Method = Method()
     targets: Annotated[list[Target], Field(min_length=1)]
     parameters: Annotated[list[CalibratedParameter], Field(min_length=1)]

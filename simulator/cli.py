@@ -34,7 +34,7 @@ from rich.table import Table
 
 from simulator import __version__
 from simulator.config import ConfigError, Scenario, load_config
-from simulator.config.schema import MAX_REPLICATIONS, MAX_SEED
+from simulator.config.schema import MAX_BUDGET, MAX_REPLICATIONS, MAX_SEED
 from simulator.config.units import parse_duration
 from simulator.io.results import OutputError, atomic_write, check_output_file, check_output_folder
 from simulator.io.store import ResultsError
@@ -94,7 +94,10 @@ def _whole_number(minimum: int, words: str, maximum: int | None = None) -> Any:
     return parse
 
 
-_parse_positive_int = _whole_number(1, "must be at least 1")
+MAX_WORKERS = 1024
+"""The most worker processes one command may start."""
+_parse_workers = _whole_number(1, "must be at least 1", MAX_WORKERS)
+_parse_budget = _whole_number(1, "must be at least 1", MAX_BUDGET)
 _parse_seed = _whole_number(0, "must not be negative", MAX_SEED)
 _parse_replications = _whole_number(1, "must be at least 1", MAX_REPLICATIONS)
 
@@ -125,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="regime to run; repeat to compare, or 'all' (default: the scenario's regime)")
     run.add_argument("--horizon", type=_parse_duration, help="observed period, e.g. '365 days'")
     run.add_argument("--warmup", type=_parse_duration, help="warm-up period, e.g. '90 days'")
-    run.add_argument("-w", "--workers", type=_parse_positive_int, default=None,
+    run.add_argument("-w", "--workers", type=_parse_workers, default=None,
                      help="worker processes (default: the number of CPUs)")
     run.add_argument("--out", type=Path, help="write Parquet tables and manifest.json to this folder")
     run.add_argument("--resume", action="store_true", help="complete an interrupted run in --out")
@@ -138,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 "results folder; resumable, and the same tables whatever the executor.")
     sweep.add_argument("spec", type=Path, help="sweep spec (YAML), e.g. configs/sweeps/example_small.yaml")
     sweep.add_argument("--executor", choices=["serial", "processes", "dask"], default="processes")
-    sweep.add_argument("-w", "--workers", type=_parse_positive_int, default=None,
+    sweep.add_argument("-w", "--workers", type=_parse_workers, default=None,
                        help="worker processes or Dask workers (default: the number of CPUs)")
     sweep.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler (with --executor dask)")
     sweep.add_argument("--out", type=Path, help="results folder (default: results/<spec name>)")
@@ -174,10 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
         "guess, then a bounded least-squares search with common random numbers), or --check the scenario as "
         "written against the targets.")
     calibrate.add_argument("spec", type=Path, help="calibration spec, e.g. configs/calibration/montreal_centre.yaml")
-    calibrate.add_argument("--budget", type=_parse_positive_int, help="simulations at most (default: the spec's)")
+    calibrate.add_argument("--budget", type=_parse_budget, help="simulations at most (default: the spec's)")
     calibrate.add_argument("-n", "--replications", type=_parse_replications,
                            help="replications per simulation (default: the spec's; with --check, the check's)")
-    calibrate.add_argument("-w", "--workers", type=_parse_positive_int, default=None,
+    calibrate.add_argument("-w", "--workers", type=_parse_workers, default=None,
                            help="worker processes (default: the number of CPUs)")
     calibrate.add_argument("--out", type=Path, help="write targets.csv, history.csv and calibration.json here")
     calibrate.add_argument("--write", action="store_true",
@@ -203,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
                             help="share of each textbook scenario's horizon to run (default: 0.5)")
     validation.add_argument("-n", "--replications", type=_parse_replications,
                             help="replications of the scenario (default: the spec's check replications)")
-    validation.add_argument("-w", "--workers", type=_parse_positive_int, default=None,
+    validation.add_argument("-w", "--workers", type=_parse_workers, default=None,
                             help="worker processes (default: the number of CPUs)")
     validation.add_argument("-o", "--out", type=Path, default=Path("docs/validation.md"))
 

@@ -69,7 +69,7 @@ from simulator.config.loader import (
     validate_data,
     validation_problems,
 )
-from simulator.config.schema import Frozen, Scenario
+from simulator.config.schema import NOT_BOOL, Frozen, Replications, Scenario, Seed, at_most
 
 SAMPLERS = ("grid", "random", "latin_hypercube", "sobol", "morris")
 
@@ -77,6 +77,12 @@ SAMPLERS = ("grid", "random", "latin_hypercube", "sobol", "morris")
 # al., Global Sensitivity Analysis: The Primer (2008), report as working well for screening
 MORRIS_TRAJECTORIES = 10
 MORRIS_LEVELS = 4
+MAX_POINTS = 1_000_000
+"""The most points of a design (``design.points``, a range's ``num``)."""
+MAX_TRAJECTORIES = 100_000
+"""The most morris trajectories."""
+MAX_LEVELS = 1_000
+"""The most levels of a morris grid."""
 
 #: columns of the points table that describe a morris design rather than a parameter
 MORRIS_COLUMNS = ("morris_trajectory", "morris_step", "morris_parameter", "morris_delta")
@@ -87,7 +93,7 @@ class Range(Frozen):
 
     start: float
     stop: float
-    num: Annotated[int, Field(ge=2)]
+    num: Annotated[int, NOT_BOOL, Field(ge=2), at_most(MAX_POINTS)]
 
 
 class Parameter(Frozen):
@@ -134,11 +140,12 @@ class Parameter(Frozen):
 
 class Design(Frozen):
     sampler: Literal["grid", "random", "latin_hypercube", "sobol", "morris"] = "grid"
-    points: Annotated[int, Field(ge=1)] | None = None
-    seed: Annotated[int, Field(ge=0)] | None = None
-    trajectories: Annotated[int, Field(ge=1, description="morris: number of trajectories (r, default 10)")] | None \
-        = None
-    levels: Annotated[int, Field(ge=2, description="morris: levels of the grid (p, even, default 4)")] | None = None
+    points: Annotated[int, NOT_BOOL, Field(ge=1), at_most(MAX_POINTS)] | None = None
+    seed: Seed | None = None
+    trajectories: Annotated[int, NOT_BOOL, Field(ge=1, description="morris: number of trajectories (r, default 10)"),
+                            at_most(MAX_TRAJECTORIES)] | None = None
+    levels: Annotated[int, NOT_BOOL, Field(ge=2, description="morris: levels of the grid (p, even, default 4)"),
+                      at_most(MAX_LEVELS)] | None = None
 
     @property
     def morris_trajectories(self) -> int:
@@ -162,9 +169,9 @@ class SweepSpec(Frozen):
     base: str
     overrides: dict[str, Any] = {}
     regimes: list[str] = Field(default=[], description="regimes to run at every point (default: the base's)")
-    replications: Annotated[int, Field(ge=1)]
-    seed: Annotated[int, Field(ge=0)] = 0
-    replications_per_task: Annotated[int, Field(ge=1)] = 1
+    replications: Replications
+    seed: Seed = 0
+    replications_per_task: Replications = 1
     design: Design = Design()
     parameters: list[Parameter] = []
 

@@ -18,6 +18,11 @@ PathKey = tuple[str | int, ...]
 Finding = tuple[PathKey, str]
 
 
+def _a(kind: str) -> str:
+    """A kind of service with its article, as a sentence writes it ('an access_point', 'a clinic')."""
+    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+
+
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
@@ -181,6 +186,7 @@ def cross_check(data: dict[str, Any]) -> list[Finding]:
         found.append((paths[0], f"unknown service {name!r} (known services: {known})"
                                 f"{_places(paths[1:]) if len(paths) > 1 else ''}"))
     for (name, role, allowed), paths in wrong_kind.items():
-        found.append((paths[0], f"service {name!r} is a {kinds[name]}; {role} must be a {' or '.join(allowed)}"
+        found.append((paths[0], f"service {name!r} is {_a(kinds[name])}; {role} must be "
+                                f"{' or '.join(_a(kind) for kind in allowed)}"
                                 f"{_places(paths[1:]) if len(paths) > 1 else ''}"))
     return found

@@ -46,6 +46,8 @@ MAX_OPEN_NEEDS = 100
 """The highest ``escalation.min_open_needs``."""
 MAX_REPLICATIONS = 100_000
 """The most replications of a scenario (in a file or on the command line)."""
+MAX_BUDGET = 100_000
+"""The most evaluations a calibration may spend (``method.budget``, ``--budget``)."""
 MAX_SEED = 2**63 - 1
 """The largest root seed: a seed is a whole number with ``0 <= seed <= MAX_SEED`` (it fits in 64 bits)."""
 MAX_WEIGHT = 1_000.0
@@ -109,6 +111,12 @@ def _within(limit: float) -> AfterValidator:
 
 # whole numbers in [low, high]; true/false are refused
 Places = Annotated[int, BeforeValidator(_not_bool), Field(ge=0), _at_most(MAX_PLACES)]
+Replications = Annotated[int, BeforeValidator(_not_bool), Field(ge=1), _at_most(MAX_REPLICATIONS)]
+Seed = Annotated[int, BeforeValidator(_not_bool), Field(ge=0), _at_most(MAX_SEED)]
+
+NOT_BOOL = BeforeValidator(_not_bool)
+"""Refuses ``true``/``false`` where a whole number is expected (also used by the sweep and calibration specs)."""
+at_most = _at_most
 Staff = Annotated[int, BeforeValidator(_not_bool), Field(ge=1), _at_most(MAX_STAFF)]
 Probability = Annotated[float, BeforeValidator(_not_bool), Field(ge=0.0, le=1.0)]
 Weight = Annotated[float, BeforeValidator(_not_bool), _within(MAX_WEIGHT)]
@@ -605,8 +613,8 @@ class Scenario(Frozen):
     horizon: Annotated[Duration, Field(gt=0)] = Field(
         description=f"observed period, after the warm-up (at most {MAX_HORIZON_YEARS} years)")
     warmup: Duration = Field(default=0.0, description=f"warm-up period (at most {MAX_HORIZON_YEARS} years)")
-    replications: Annotated[int, BeforeValidator(_not_bool), Field(ge=1), _at_most(MAX_REPLICATIONS)] = 10
-    seed: Annotated[int, BeforeValidator(_not_bool), Field(ge=0), _at_most(MAX_SEED)] = 0
+    replications: Replications = 10
+    seed: Seed = 0
     winter: Season = Season(start="11-15", end="04-15")
     population: Population
     services: dict[Name, Service]

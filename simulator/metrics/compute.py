@@ -54,7 +54,9 @@ def location_nights(tables: dict[str, pd.DataFrame], lo: float, hi: float, censu
     """Per client episode, nights (census instants) spent in each location within ``[lo, hi]``."""
     locations = tables["locations"]
     if locations.empty:
-        return pd.DataFrame(columns=["client", "episode", "shelter", "outdoors", "other"])
+        empty = {"client": "int64", "episode": "int64", "shelter": "float64", "outdoors": "float64",
+                 "other": "float64"}  # typed, so that merging it with an empty episodes table works
+        return pd.DataFrame({col: pd.Series(dtype=kind) for col, kind in empty.items()})
     loc = locations.sort_values(["client", "time"], kind="stable")
     nxt = loc["time"].shift(-1).to_numpy(dtype=float)
     same = (loc["client"].shift(-1) == loc["client"]).to_numpy()

@@ -271,3 +271,21 @@ def test_integer_steps_move_at_least_one_whole_unit(tmp_path: Path) -> None:
     spec = _spec_with(tmp_path, "parameters:\n  - {path: population.inflow.rate, bounds: [1, 8]}\n"
                       "  - {path: services.men_shelter.capacity, bounds: [10, 15], integer: true}")
     assert cal.parameter_steps(cal.load_calibration(spec).spec) == [0.08, pytest.approx(0.2)]
+
+
+@pytest.mark.parametrize(("change", "field", "says"), [
+    ("replications: true", "replications", "expected a number, not true"),
+    ("seed: 99999999999999999999999", "seed", "must be at most 9,223,372,036,854,775,807"),
+    ("method: {budget: 10000000}", "method.budget", "must be at most 100,000"),
+    ("check: {replications: 1000001}", "check.replications", "must be at most 100,000"),
+], ids=["boolean_replications", "huge_seed", "absurd_budget", "absurd_check"])
+def test_spec_numbers_have_ceilings(tmp_path: Path, change: str, field: str, says: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        cal.load_calibration(_spec_with(tmp_path, change))
+    assert [(p.field, says in p.message) for p in caught.value.problems] == [(field, True)]
+
+
+def test_budget_on_the_command_line_has_a_ceiling(tmp_path: Path) -> None:
+    result = run_cli("calibrate", SPEC, "--budget", "10000000", "--out", tmp_path / "x.yaml")
+    assert_clean_user_error(result)
+    assert "--budget: must be at most 100,000" in result.stderr

@@ -25,7 +25,7 @@ from tests.e2e._helpers import DATA, MMC, PROBLEM, Result, assert_clean_user_err
 
 SHORT = ["--horizon", "6 days", "--warmup", "1 day", "-n", "3", "-q"]
 TWO_REGIMES = ["--regime", "organic", "--regime", "unilateral"]
-TOP_LEVEL = {"manifest.json", "spec.json", "points.parquet", "scenarios", "tables", "sweep.log"}
+TOP_LEVEL = {"manifest.json", "spec.json", "points.parquet", "scenarios", "tables", "sweep.log", "checksums"}
 
 
 def table(folder: Path, name: str) -> pd.DataFrame:

@@ -18,11 +18,13 @@ line per input (source, mutations, command, failure or null) to that file, to co
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
 import json
 import os
 import re
+import shutil
 import signal
 import sys
 import tempfile
@@ -53,6 +55,7 @@ FUZZ = settings(deadline=None, derandomize=True, database=None, print_blob=False
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 _folder = Path(tempfile.mkdtemp(prefix="config-fuzz-"))
+atexit.register(shutil.rmtree, _folder, ignore_errors=True)  # the forked commands leave with os._exit
 
 
 def _limit_memory() -> None:

@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from simulator import results
 from simulator.analysis.sensitivity import elementary_effects, morris_indices, paired_signs, point_outputs
 from simulator.batch.sweep import MORRIS_COLUMNS, SweepSpec, design_columns, design_matrix, morris_levels
-from simulator.io.store import ResultsError
+from simulator.batch.tasks import Task
+from simulator.io.store import CHECKSUMS, LAYOUT_VERSION, ResultsError, write_task
 
 FAST = settings(max_examples=60, deadline=None)
 
@@ -206,10 +207,16 @@ def write_results(root: Path, spec: SweepSpec, outputs: dict[str, Any], replicat
             for replication in range(replications):
                 metrics.append({"point": index, "replication": replication, "regime": regime, "metric": metric,
                                 "dimension": dimension, "value": float(function(numbers, replication))})
-    (root / "tables" / "metrics").mkdir(parents=True)
-    pd.DataFrame(metrics).to_parquet(root / "tables" / "metrics" / "all.parquet", index=False)
-    manifest = {"regimes": list(outputs), "tasks": [], "spec_hash": "x", "points": len(values),
-                "parameters": [p.path for p in spec.parameters]}
+    table = pd.DataFrame(metrics)
+    keys = []
+    for (point, regime), part in table.groupby(["point", "regime"], sort=False):  # one task per point and regime
+        task = Task(int(point), str(regime), 0, replications)
+        ids = part[["point", "regime", "replication"]].reset_index(drop=True)
+        write_task(root, task, {"metrics": part.reset_index(drop=True), "nights": ids, "census": ids})
+        keys.append(task.key)
+    manifest = {"regimes": list(outputs), "tasks": keys, "spec_hash": "x", "points": len(values),
+                "parameters": [p.path for p in spec.parameters], "layout": LAYOUT_VERSION,
+                "checksums": CHECKSUMS}
     (root / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return root
 

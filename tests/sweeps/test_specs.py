@@ -37,6 +37,9 @@ CASES = {
     "negative_capacity": Case((8,), "services.men_shelter.capacity",
                               ("at point 1", "services.men_shelter.capacity=-5", "greater than or equal to 0")),
     "missing_base": Case((3,), "base", ("'../no_such_scenario.yaml' not found",)),
+    "boolean_replications": Case((4,), "replications", ("expected a number, not true",)),
+    "huge_seed": Case((5,), "seed", ("must be at most 9,223,372,036,854,775,807",)),
+    "absurd_points": Case((7,), "design.points", ("must be at most 1,000,000",)),
 }
 
 def _cases(unlocated_xfail: bool) -> list[object]:
