@@ -186,7 +186,7 @@ def cross_check(data: dict[str, Any]) -> list[Finding]:
         found.append((paths[0], f"unknown service {name!r} (known services: {known})"
                                 f"{_places(paths[1:]) if len(paths) > 1 else ''}"))
     for (name, role, allowed), paths in wrong_kind.items():
-        found.append((paths[0], f"service {name!r} is {_a(kinds[name])}; {role} must be "
+        found.append((paths[0], f"service {name!r} is {_a(str(kinds[name]))}; {role} must be "
                                 f"{' or '.join(_a(kind) for kind in allowed)}"
                                 f"{_places(paths[1:]) if len(paths) > 1 else ''}"))
     return found

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from simulator.batch import simulate
 
-NO_ARRIVALS = Path(__file__).parents[1] / "e2e" / "data" / "no_arrivals.yaml"
+NO_ARRIVALS = Path(__file__).parents[1] / "data" / "no_arrivals.yaml"
 
 
 def test_a_run_without_clients_has_zero_counts() -> None:
