@@ -12,51 +12,66 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import simpy
 
 from simulator.config.schema import Housing
-from simulator.engine.nodes import EXITED, LOST_WAITING, NORMAL, RENEGED
+from simulator.engine.clients import Client
+from simulator.engine.context import Context
+from simulator.engine.monitor import Presence
+from simulator.engine.nodes import NORMAL
+from simulator.engine.outcomes import CENSORED, EXITED, HOUSED, LOST_WAITING, RENEGED, SERVED
 
 if TYPE_CHECKING:
-    from simulator.engine.simulation import Client, Simulation
+    from simulator.engine.handoffs import Referral
 
-HOUSED = "housed"
+#: called when a client moves in: (client, programme, kind of place: True reserved, False general, None a
+#: vacancy of an outside stock)
+OnHoused = Callable[[Client, "HousingProgramme", "bool | None"], None]
 
 
+@dataclass(slots=True, eq=False)
 class Application:
-    __slots__ = ("arrival", "client", "event", "live", "matched_at", "need", "order", "referral", "reserved_ok")
+    """One client on one programme's waiting list, from joining until moving in or leaving the list."""
 
-    def __init__(self, client: Client, need: str, referral: list[Any] | None, reserved_ok: bool,
-                 arrival: float, event: simpy.Event):
-        self.order = 0.0
-        self.matched_at = math.nan
-        self.client = client
-        self.need = need
-        self.referral = referral
-        self.reserved_ok = reserved_ok
-        self.arrival = arrival
-        self.event = event
-        self.live = True
+    client: Client
+    need: str
+    referral: Referral | None
+    reserved_ok: bool  # may take a place reserved for clients of the case conference
+    arrival: float
+    event: simpy.Event  # succeeds with the kind of place at the match
+    order: float = 0.0  # the list's priority (lower first); ties by date of application
+    matched_at: float = math.nan
+    live: bool = field(default=True)  # still waiting for a place
+
+    @property
+    def adjustment(self) -> str:
+        return self.referral.adjustment if self.referral is not None else "walk_in"
+
+    @property
+    def referral_id(self) -> int:
+        return self.referral.id if self.referral is not None else -1
 
 
 class HousingProgramme:
-    def __init__(self, sim: Simulation, name: str, spec: Housing):
-        self.sim = sim
-        self.env = sim.env
+    """A waiting list and its places (``slots``) or its external ``vacancies``."""
+
+    def __init__(self, ctx: Context, name: str, spec: Housing, on_housed: OnHoused):
+        self.ctx = ctx
+        self.env = ctx.env
         self.name = name
         self.spec = spec
-        self.stream = sim.streams[f"housing:{name}"]
-        self.patience_stream = sim.streams[f"patience:{name}"]
+        self.on_housed = on_housed
+        self.stream = ctx.streams[f"housing:{name}"]
+        self.patience_stream = ctx.streams[f"patience:{name}"]
         self.heap: list[tuple[float, float, int, Application]] = []
         self._seq = 0
-        self.waiting = 0
-        self.present = 0
-        self.arrivals_observed = 0
-        self._area = 0.0
-        self._last = 0.0
+        #: applications on the list, waiting for a match (by ``id``), in order of joining
+        self.waiting: dict[int, Application] = {}
+        self.presence = Presence(ctx.warmup, ctx.end_time)
         self.reserved_free = 0
         self.general_free = 0
         self.moving_in: dict[int, Application] = {}
@@ -73,21 +88,18 @@ class HousingProgramme:
                     self.reserved_free -= 1
                 else:
                     self.general_free -= 1
-                sim.at(self.stream.uniform() * spec.tenancy.sample(self.stream), self.free, is_reserved)
+                ctx.at(self.stream.uniform() * spec.tenancy.sample(self.stream), self.free, is_reserved)
         else:
             self.env.process(self.vacancies())
 
     # -- monitor ---------------------------------------------------------------------------------------
-    def _tick(self) -> None:
-        now, warmup = self.env.now, self.sim.warmup
-        if now > warmup:
-            self._area += self.present * (now - max(self._last, warmup))
-        self._last = now
+    @property
+    def arrivals_observed(self) -> int:
+        return self.presence.arrivals_observed
 
     def time_avg_present(self) -> float:
-        self._tick()
-        span = self.sim.end_time - self.sim.warmup
-        return self._area / span if span > 0 else 0.0
+        """The time-average number on the list or moving in, over the observed window (call at the horizon)."""
+        return self.presence.time_average(self.env.now)
 
     # -- supply ----------------------------------------------------------------------------------------
     def vacancies(self) -> Generator[Any, Any, None]:
@@ -137,8 +149,8 @@ class HousingProgramme:
         while refusal > 0 and offers < 100 and self.stream.uniform() < refusal:
             offers += 1
             self._queue(application)
-            if self.sim.log_events:
-                self.sim.log(application.client, "housing_offer_refused", self.name, application.need, "", "")
+            if self.ctx.log_events:
+                self.ctx.log(application.client, "housing_offer_refused", self.name, application.need, "", "")
             nxt = self._best(bool(reserved))
             if nxt is None or nxt is application:
                 # nobody else can take it now: the place stays free (or, for a vacancy, goes outside)
@@ -162,22 +174,19 @@ class HousingProgramme:
 
     # -- demand ----------------------------------------------------------------------------------------
     def apply(self, client: Client, need: str, priority: float, reserved_ok: bool,
-              referral: list[Any] | None, adjustment: str) -> Generator[Any, Any, str]:
+              referral: Referral | None, adjustment: str) -> Generator[Any, Any, str]:
         """Join the waiting list; on a match move in (the episode ends). Return the outcome."""
         env = self.env
-        sim = self.sim
+        ctx = self.ctx
         arrival = env.now
-        rid = referral[0] if referral is not None else -1
-        rows = sim.rec.rows["visits"]
+        rid = referral.id if referral is not None else -1
+        rows = ctx.rows["visits"]
         event = env.event()
         application = Application(client, need, referral, reserved_ok, arrival, event)
-        self._tick()
-        self.present += 1
-        if arrival >= sim.warmup:
-            self.arrivals_observed += 1
-        sim.housing_waiting[id(application)] = (self, application)
-        if sim.log_events:
-            sim.log(client, "waitlist_joined", self.name, need, adjustment, "")
+        self.presence.arrive(arrival)
+        self.waiting[id(application)] = application
+        if ctx.log_events:
+            ctx.log(client, "waitlist_joined", self.name, need, adjustment, "")
         application.order = priority if self.spec.discipline == "priority" else NORMAL
         # a free place is taken at once: reserved places first for case-conference clients
         if reserved_ok and self.reserved_free > 0:
@@ -204,10 +213,10 @@ class HousingProgramme:
                 slot_kind = yield event
             start = application.matched_at
             if referral is not None:
-                referral[10] = start
+                referral.start = start
             self._done(application)
-            if sim.log_events:
-                sim.log(client, "housing_matched", self.name, need, adjustment, "")
+            if ctx.log_events:
+                ctx.log(client, "housing_matched", self.name, need, adjustment, "")
             yield env.timeout(self.spec.move_in.sample(self.stream))
             del self.moving_in[id(application)]
         except simpy.Interrupt:
@@ -226,31 +235,26 @@ class HousingProgramme:
                          application.matched_at, env.now, EXITED))
             raise
         rows.append((client.id, client.episode, self.name, need, rid, adjustment, arrival, start, env.now,
-                     "served"))
-        sim.housed(client, self, slot_kind)
+                     SERVED))
+        self.on_housed(client, self, slot_kind)
         return HOUSED
 
     def _done(self, application: Application) -> None:
-        if self.sim.housing_waiting.pop(id(application), None) is not None:
-            self._tick()
-            self.present -= 1
+        if self.waiting.pop(id(application), None) is not None:
+            self.presence.leave(self.env.now)
 
     def censor(self) -> None:
-        rows = self.sim.rec.rows["visits"]
-        for programme, application in list(self.sim.housing_waiting.values()):
-            if programme is self:
-                referral = application.referral
-                rid = referral[0] if referral is not None else -1
-                adjustment = referral[6] if referral is not None else "walk_in"
-                rows.append((application.client.id, application.client.episode, self.name, application.need,
-                             rid, adjustment, application.arrival, math.nan, math.nan, "censored"))
-        for application in self.moving_in.values():  # matched, still moving in at the horizon
-            referral = application.referral
+        """Write the applications still on the list, or matched and moving in, at the horizon as censored."""
+        rows = self.ctx.rows["visits"]
+        for application in self.waiting.values():
             rows.append((application.client.id, application.client.episode, self.name, application.need,
-                         referral[0] if referral is not None else -1,
-                         referral[6] if referral is not None else "walk_in", application.arrival,
-                         application.matched_at, math.nan, "censored"))
+                         application.referral_id, application.adjustment, application.arrival, math.nan,
+                         math.nan, CENSORED))
+        for application in self.moving_in.values():  # matched, still moving in at the horizon
+            rows.append((application.client.id, application.client.episode, self.name, application.need,
+                         application.referral_id, application.adjustment, application.arrival,
+                         application.matched_at, math.nan, CENSORED))
         self.moving_in.clear()
 
 
-__all__ = ["HOUSED", "LOST_WAITING", "HousingProgramme"]
+__all__ = ["HOUSED", "LOST_WAITING", "Application", "HousingProgramme"]

@@ -19,10 +19,14 @@ import simpy
 
 from simulator.config.distributions import Distribution
 from simulator.config.schema import Hours
+from simulator.engine.context import Context
+from simulator.engine.monitor import Presence
+from simulator.engine.outcomes import BALKED, CENSORED, EXITED, LOST_WAITING, RENEGED, SERVED
 from simulator.engine.queues import PriorityResource
 
 if TYPE_CHECKING:
-    from simulator.engine.simulation import Simulation
+    from simulator.engine.clients import Client
+    from simulator.engine.handoffs import Referral
 
 INF = math.inf
 
@@ -33,11 +37,8 @@ MULTILATERAL = 1.0
 QUEUE_JUMP = 2.0
 NORMAL = 3.0
 
-SERVED = "served"
-RENEGED = "reneged"
-LOST_WAITING = "lost_waiting"
-BALKED = "balked"
-EXITED = "exited"
+__all__ = ["BALKED", "CLOSED", "COORDINATION", "EXITED", "INF", "LOST_WAITING", "MULTILATERAL", "NORMAL",
+           "QUEUE_JUMP", "RENEGED", "SERVED", "ServiceNode"]
 
 
 class ServiceNode:
@@ -45,7 +46,7 @@ class ServiceNode:
 
     def __init__(
         self,
-        sim: Simulation,
+        ctx: Context,
         name: str,
         kind: str,
         staff: int,
@@ -54,8 +55,8 @@ class ServiceNode:
         patience: Distribution | None = None,
         waitlist_cap: int | None = None,
     ):
-        self.sim = sim
-        self.env = sim.env
+        self.ctx = ctx
+        self.env = ctx.env
         self.name = name
         self.kind = kind
         self.staff = staff
@@ -66,31 +67,15 @@ class ServiceNode:
         self.prioritised = self.honours_priority or hours is not None
         self.resource: Any = (PriorityResource if self.prioritised else simpy.Resource)(
             self.env, capacity=staff)
-        self.patience_stream = sim.streams[f"patience:{name}"]
+        self.patience_stream = ctx.streams[f"patience:{name}"]
         self.waiting = 0
-        self.present = 0
-        self.arrivals_observed = 0
-        self._area = 0.0
-        self._last = 0.0
+        #: the number present (waiting or in service), time-averaged over the observed window
+        self.presence = Presence(ctx.warmup, ctx.end_time)
         self.current: dict[Any, list[Any]] = {}
-        self._visits = sim.rec.rows["visits"]
-        self._log = sim.log_events
-        self._warmup = sim.warmup
+        self._visits = ctx.rows["visits"]
+        self._log = ctx.log_events
         if hours is not None:
             self.env.process(self.shifts(hours))
-
-    # -- monitor: time-average number present (waiting + in service), over the observed window ----------
-    def _tick(self) -> None:
-        now = self.env._now
-        if now > self._warmup:
-            last = self._last
-            self._area += self.present * (now - (last if last > self._warmup else self._warmup))
-        self._last = now
-
-    def time_avg_present(self) -> float:
-        self._tick()
-        span = self.sim.end_time - self.sim.warmup
-        return self._area / span if span > 0 else 0.0
 
     # -- opening hours ---------------------------------------------------------------------------------
     def shifts(self, hours: Hours) -> Generator[Any, Any, None]:
@@ -99,7 +84,7 @@ class ServiceNode:
         held = [request(priority=CLOSED) for _ in range(self.staff)]
         day = 0
         while True:
-            if self.sim.weekday(day) in hours.days:
+            if self.ctx.calendar.weekday(day) in hours.days:
                 opening, closing = day + hours.open, day + hours.close
                 if opening > env.now:
                     yield env.timeout(opening - env.now)
@@ -119,7 +104,7 @@ class ServiceNode:
             return (end - start) * 24
         total = 0.0
         for day in range(math.floor(start), math.ceil(end)):
-            if self.sim.weekday(day) in self.hours.days:
+            if self.ctx.calendar.weekday(day) in self.hours.days:
                 lo, hi = max(day + self.hours.open, start), min(day + self.hours.close, end)
                 total += max(0.0, hi - lo)
         return total * 24
@@ -136,24 +121,24 @@ class ServiceNode:
     # -- client service --------------------------------------------------------------------------------
     def serve(
         self,
-        client: Any,
+        client: Client,
         need: str,
         priority: float,
         duration: float,
         give_up_at: float,
-        referral: list[Any] | None,
+        referral: Referral | None,
         adjustment: str,
     ) -> Generator[Any, Any, str]:
         """Queue, wait (perhaps give up), be served for ``duration`` days; return the outcome."""
         env = self.env
-        arrival = env._now
+        arrival = env.now
         rows = self._visits
-        rid = referral[0] if referral is not None else -1
+        rid = referral.id if referral is not None else -1
         if self.waitlist_cap is not None and self.waiting >= self.waitlist_cap:
             rows.append((client.id, client.episode, self.name, need, rid, adjustment, arrival, math.nan,
                          math.nan, BALKED))
             if self._log:
-                self.sim.log(client, "service_requested", self.name, need, adjustment, BALKED)
+                self.ctx.log(client, "service_requested", self.name, need, adjustment, BALKED)
             return BALKED
         deadline = give_up_at
         reneges = False
@@ -168,15 +153,9 @@ class ServiceNode:
                          outcome))
             return outcome
         if self._log:
-            self.sim.log(client, "service_requested", self.name, need, adjustment, "queued")
-        if arrival > self._warmup:  # the monitor, inlined: area under the number present
-            last = self._last
-            self._area += self.present * (arrival - (last if last > self._warmup else self._warmup))
-        self._last = arrival
-        self.present += 1
+            self.ctx.log(client, "service_requested", self.name, need, adjustment, "queued")
+        self.presence.arrive(arrival)
         self.waiting += 1
-        if arrival >= self._warmup:
-            self.arrivals_observed += 1
         if self.prioritised:
             req = self.resource.request(priority=priority if self.honours_priority else NORMAL)
         else:
@@ -195,23 +174,23 @@ class ServiceNode:
                     rows.append((client.id, client.episode, self.name, need, rid, adjustment, arrival,
                                  math.nan, env.now, outcome))
                     if self._log:
-                        self.sim.log(client, "service_left_queue", self.name, need, adjustment, outcome)
+                        self.ctx.log(client, "service_left_queue", self.name, need, adjustment, outcome)
                     return outcome
             else:
                 yield req
             self.waiting -= 1
             start = entry[5] = env.now
             if referral is not None:
-                referral[10] = start
+                referral.start = start
             if self._log:
-                self.sim.log(client, "service_started", self.name, need, adjustment, "")
+                self.ctx.log(client, "service_started", self.name, need, adjustment, "")
             yield env.timeout(duration)
             self.resource.release(req)
             self._leave(req)
             rows.append((client.id, client.episode, self.name, need, rid, adjustment, arrival, start,
                          env.now, SERVED))
             if self._log:
-                self.sim.log(client, "service_ended", self.name, need, adjustment, SERVED)
+                self.ctx.log(client, "service_ended", self.name, need, adjustment, SERVED)
             return SERVED
         except simpy.Interrupt:
             if req.triggered:
@@ -225,15 +204,22 @@ class ServiceNode:
             raise
 
     def _leave(self, req: Any) -> None:
-        self._tick()
-        self.present -= 1
+        self.presence.leave(self.env.now)
         del self.current[req]
+
+    @property
+    def arrivals_observed(self) -> int:
+        return self.presence.arrivals_observed
+
+    def time_avg_present(self) -> float:
+        """The time-average number present over the observed window (call at the horizon)."""
+        return self.presence.time_average(self.env.now)
 
     def censor(self) -> None:
         """Write the visits still waiting or in service at the horizon as censored."""
-        rows = self.sim.rec.rows["visits"]
+        rows = self._visits
         for entry in self.current.values():
             client, need, rid, adjustment, arrival, start = entry
             rows.append((client.id, client.episode, self.name, need, rid, adjustment, arrival, start,
-                         math.nan, "censored"))
+                         math.nan, CENSORED))
         self.current.clear()

@@ -11,29 +11,17 @@ capacity.
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
-from datetime import date
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Generator
+from typing import Any
 
 import simpy
 
-from simulator.config.schema import Season, Shelter
-
-if TYPE_CHECKING:
-    from simulator.engine.simulation import Client, Simulation
+from simulator.config.schema import Shelter
+from simulator.engine.clients import Client
+from simulator.engine.context import Context
 
 CHECKOUT_HOUR = 8 / 24
 SCHEDULE_HOUR = 12 / 24
-
-
-def in_season(day: date, season: Season) -> bool:
-    """Whether ``day`` lies in the season (which may wrap over the new year)."""
-    key = (day.month, day.day)
-    start = tuple(int(x) for x in season.start.split("-"))
-    end = tuple(int(x) for x in season.end.split("-"))
-    if start <= end:
-        return start <= key <= end
-    return key >= start or key <= end
 
 
 class ShelterState:
@@ -58,9 +46,19 @@ class ShelterState:
 
 
 class ShelterSystem:
-    def __init__(self, sim: Simulation, specs: dict[str, Shelter]):
-        self.sim = sim
-        self.env = sim.env
+    """Every shelter of the network, their common line, and the nightly routine (intake, refusals, census).
+
+    ``move`` is told where a client sleeps (a bed: ``"shelter"``), ``census`` is called with each night's
+    number after the shelters' own counts, at ``census_time`` (a fraction of a day).
+    """
+
+    def __init__(self, ctx: Context, specs: dict[str, Shelter], census_time: float,
+                 move: Callable[[Client, str | None], None], census: Callable[[int], None]):
+        self.ctx = ctx
+        self.env = ctx.env
+        self.census_time = census_time
+        self.move = move
+        self.census = census
         self.shelters = [ShelterState(name, spec) for name, spec in specs.items()]
         self.line: dict[int, tuple[Client, simpy.Event]] = {}
         self.where: dict[int, ShelterState] = {}
@@ -106,9 +104,9 @@ class ShelterSystem:
         shelter.occupants[client.id] = client
         shelter.admitted_tonight += 1
         self.where[client.id] = shelter
-        self.sim.set_location(client, "shelter")
-        if self.sim.log_events:
-            self.sim.log(client, "shelter_admitted", shelter.name, "", "", "")
+        self.move(client, "shelter")
+        if self.ctx.log_events:
+            self.ctx.log(client, "shelter_admitted", shelter.name, "", "", "")
         if event is not None:
             event.succeed(shelter.name)
 
@@ -141,16 +139,16 @@ class ShelterSystem:
     def nightly(self) -> Generator[Any, Any, None]:
         """At the close of the last intake window, everyone still in line is refused for the night."""
         env = self.env
-        sim = self.sim
+        ctx = self.ctx
         day = 0
         while True:
             yield env.timeout(day + self.close_time - env.now)
             self.refused_by_night[day] = len(self.line)
-            if env.now >= sim.warmup:
+            if env.now >= ctx.warmup:
                 for client, _ in self.line.values():
                     client.refused_nights += 1
-                    if sim.log_events:
-                        sim.log(client, "shelter_refused", "", "", "", "no_bed")
+                    if ctx.log_events:
+                        ctx.log(client, "shelter_refused", "", "", "", "no_bed")
             day += 1
 
     def schedule(self) -> Generator[Any, Any, None]:
@@ -169,14 +167,14 @@ class ShelterSystem:
         """The nightly census: occupancy, admissions and refusals since the previous census, and where
         everyone is. A census before midday counts the night that began the evening before."""
         env = self.env
-        sim = self.sim
-        census_time = sim.scenario.outputs.census_time
+        ctx = self.ctx
+        census_time = self.census_time
         day = 0
         while True:
             yield env.timeout(day + census_time - env.now)
             night = day - 1 if census_time < SCHEDULE_HOUR else day
-            if env.now > sim.warmup and night >= 0:
-                rows = sim.rec.rows["nights"]
+            if env.now > ctx.warmup and night >= 0:
+                rows = ctx.rows["nights"]
                 for shelter in self.shelters:
                     rows.append((night, shelter.name, shelter.capacity, len(shelter.occupants),
                                  shelter.admitted_tonight, 0))
@@ -188,11 +186,11 @@ class ShelterSystem:
             for old in [n for n in self.refused_by_night if n <= night]:
                 del self.refused_by_night[old]
             if night >= 0:
-                sim.census(night)
+                self.census(night)
             day += 1
 
     def _set_capacities(self, day: int) -> None:
-        winter = in_season(self.sim.date(day), self.sim.scenario.winter)
+        winter = self.ctx.calendar.in_winter(day)
         for shelter in self.shelters:
             spec = shelter.spec
             capacity = spec.winter_capacity if winter and spec.winter_capacity is not None else spec.capacity

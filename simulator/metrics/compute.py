@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from simulator.config.schema import SERVICE_NEEDS, Season
+from simulator.engine.calendar import in_season
 from simulator.engine.records import COLUMNS, RunRecords
-from simulator.engine.shelters import in_season
 
 COMPLETED = ("served", "housed")
 LOST = ("lost_handoff", "lost_waiting", "reneged", "balked", "ineligible")

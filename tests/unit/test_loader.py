@@ -598,7 +598,7 @@ def test_season_dates_must_be_real(tmp_path, season, field, words):
 def test_leap_day_season_bounds_are_accepted_and_fall_back_in_other_years(tmp_path):
     """02-29 is a real day: a season ending on it ends on 02-28 in a year without it, one starting on it
     starts on 03-01."""
-    from simulator.engine.shelters import in_season
+    from simulator.engine.calendar import in_season
 
     scenario = load_config(write(tmp_path, "leap.yaml", _with(MINIMAL, winter='{start: "02-29", end: "02-29"}')))
     assert in_season(date(2024, 2, 29), scenario.winter)

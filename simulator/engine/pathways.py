@@ -1,0 +1,126 @@
+"""Pathways: one need followed from a first contact until it is met, lost or left open.
+
+A need enters the service network in one of four ways: a walk-in (the client goes to a clinic alone, with the
+entry point's delay and the unilateral intake), a contact with a worker (a shelter intake or an outreach
+worker, who refers every open need that no referral was sent for in the last ``re_referral_after`` days, along
+the referral edges), a case conference (escalation) or a handoff from another service. After each visit the
+service meets the need with its ``treats`` probability, or refers it onwards along its own edges (one draw
+picks one or the other, or neither: the need is left open). A lost referral, a visit given up or one that did
+nothing returns the need to OPEN, where a later contact can take it up again; moving into housing ends the
+episode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Mapping
+from typing import Any
+
+import simpy
+
+from simulator.engine.clients import MET, OPEN, PENDING, Client, NeedState
+from simulator.engine.context import Context
+from simulator.engine.handoffs import Handoffs
+from simulator.engine.network import Network
+from simulator.engine.nodes import INF, NORMAL, ServiceNode
+from simulator.engine.outcomes import HOUSED, NEEDS_MET, SERVED
+from simulator.engine.outcomes import MET as NEED_MET
+from simulator.engine.streams import Stream
+
+#: end a client's episode now: (client, exit reason)
+EndEpisode = Callable[[Client, str], None]
+
+
+class Pathways:
+    """Starts and follows the pathway of each need."""
+
+    def __init__(self, ctx: Context, network: Network, nodes: Mapping[str, ServiceNode], handoffs: Handoffs,
+                 walk_in_intake: float, re_referral_after: float, exit_when_met: bool, end_episode: EndEpisode):
+        self.ctx = ctx
+        self.network = network
+        self.nodes = nodes
+        self.handoffs = handoffs
+        self.walk_in_intake = walk_in_intake
+        self.re_referral_after = re_referral_after
+        self.exit_when_met = exit_when_met
+        self.end_episode = end_episode
+        self._routing = ctx.streams["routing"]
+        self._needs_rows = ctx.rows["needs"]
+
+    def start(self, client: Client, state: NeedState, source: str, target: str, delay: float = 0.0,
+              adjustment: str | None = None) -> None:
+        """Follow ``state`` from ``source`` to ``target`` in a new process of the client's."""
+        client.processes.append(self.ctx.env.process(
+            self.pathway(client, state, source, target, delay, adjustment)))
+
+    def refer_by_conference(self, client: Client, state: NeedState, target: str) -> None:
+        """An escalated need, referred to ``target`` through the case conference."""
+        self.start(client, state, "conference", target, adjustment="multilateral")
+
+    def walk_ins(self, client: Client, stream: Stream) -> None:
+        """At the start of an episode: for each need, the first entry point drawn (if any) is walked to."""
+        routes = self.network.walk_ins
+        if not routes:
+            return
+        for need, state in client.needs.items():
+            for service, p, delay in routes.get(need, ()):
+                if p >= 1.0 or stream.uniform() < p:
+                    wait = delay.sample(stream) if delay.mean > 0 else 0.0
+                    self.start(client, state, "walk_in", service, wait)
+                    break
+
+    def contact(self, client: Client, service: str) -> None:
+        """A worker at ``service`` refers every open need that is not already in a referral."""
+        routing = self._routing
+        edges_of = self.network.edges
+        cutoff = self.ctx.env.now - self.re_referral_after
+        for state in client.needs.values():
+            if state.status != OPEN or state.last_referred > cutoff:
+                continue
+            edges = edges_of.get((service, state.need))
+            if edges is None:
+                continue
+            target = edges.pick(routing.uniform())
+            if target is not None:
+                self.start(client, state, service, target)
+
+    def pathway(self, client: Client, state: NeedState, source: str, target: str, delay: float = 0.0,
+                adjustment: str | None = None) -> Generator[Any, Any, None]:
+        """Follow one need from its first contact until it is met, lost or left open."""
+        state.status = PENDING
+        routing = self._routing
+        network = self.network
+        need = state.need
+        try:
+            if source == "walk_in":
+                if delay > 0:
+                    yield self.ctx.env.timeout(delay)
+                duration = self.walk_in_intake + network.service_time(target)
+                outcome = yield from self.nodes[target].serve(client, need, NORMAL, duration, INF, None, "walk_in")
+            else:
+                outcome = yield from self.handoffs.send(client, state, source, target, adjustment)
+            while outcome == SERVED:
+                u = routing.uniform()
+                p_met = network.treat_probability(target, need)
+                if u < p_met:
+                    self.met(client, state, target)
+                    return
+                edges = network.edges.get((target, need))
+                chosen = edges.pick(u - p_met) if edges is not None else None
+                if chosen is None:
+                    break  # the visit neither met the need nor referred it: left open
+                source, target = target, chosen
+                outcome = yield from self.handoffs.send(client, state, source, target)
+            if outcome != HOUSED:
+                state.status = OPEN
+        except simpy.Interrupt:
+            return
+
+    def met(self, client: Client, state: NeedState, service: str) -> None:
+        """``service`` met the need; with ``exit_when_needs_met``, the last one ends the episode."""
+        state.status = MET
+        self._needs_rows.append((client.id, client.episode, state.need, state.onset, self.ctx.env.now, NEED_MET,
+                                 service))
+        if self.ctx.log_events:
+            self.ctx.log(client, "need_met", service, state.need, "", NEED_MET)
+        if self.exit_when_met and client.open_needs() == 0:
+            self.end_episode(client, NEEDS_MET)
