@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from simulator.config.paths import PathKey, dotted
 from simulator.config.schema import BUILTIN_REGIMES, PATTERNS, SERVICE_NEEDS
 
-PathKey = tuple[str | int, ...]
 Finding = tuple[PathKey, str]
 
 
@@ -44,8 +44,6 @@ _SHOWN_PLACES = 3
 
 def _places(paths: list[PathKey]) -> str:
     """``referrals[3].to and 2 more places``: the other uses of a name, for a message given once."""
-    from simulator.config.loader import dotted
-
     shown = [dotted(path) for path in paths[:_SHOWN_PLACES]]
     more = len(paths) - len(shown)
     text = ", ".join(shown) + (f" and {more} more place{'s' if more > 1 else ''}" if more else "")

@@ -19,9 +19,9 @@ import yaml
 from pydantic import ValidationError
 
 from simulator.config.checks import cross_check
+from simulator.config.paths import PathKey as PathKey
+from simulator.config.paths import dotted as dotted
 from simulator.config.schema import Scenario
-
-PathKey = tuple[str | int, ...]
 
 
 @dataclass(frozen=True)
@@ -216,22 +216,6 @@ def split_path(path: str) -> PathKey:
     return tuple(int(part) if part.isdigit() else part for part in path.split("."))
 
 
-_PLAIN_KEY = re.compile(r"^[^\s.:\[\]'\"\\]+$")
-
-
-def dotted(path: PathKey) -> str:
-    """``("referrals", 0, "tie")`` as ``referrals[0].tie``; a key that could not be read back from that text
-    (empty, with a space, a dot, a colon or an invisible character) is shown quoted and escaped, ``["my bed"]``,
-    so that a problem always stays on one line."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif _PLAIN_KEY.match(part) and part.isprintable():
-            out += f".{part}" if out else part
-        else:
-            out += "[" + ascii(part).replace(" ", "\\x20") + "]"
-    return out
 
 
 def _merge(base: Any, over: Any) -> Any:

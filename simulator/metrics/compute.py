@@ -19,10 +19,20 @@ import pandas as pd
 
 from simulator.config.schema import SERVICE_NEEDS, Season
 from simulator.engine.calendar import in_season
+from simulator.engine.outcomes import (
+    BALKED,
+    CENSORED,
+    COMPLETED,
+    HOUSED,
+    LOST,
+    MET,
+    NEEDS_MET,
+    RENEGED,
+    SELF_RESOLVED,
+    SERVED,
+)
 from simulator.engine.records import COLUMNS, RunRecords
 
-COMPLETED = ("served", "housed")
-LOST = ("lost_handoff", "lost_waiting", "reneged", "balked", "ineligible")
 HIGH_COMPLEXITY = 3
 
 
@@ -107,15 +117,15 @@ def replication_metrics(records: RunRecords, census_time: float = 3 / 24,
     visits = t["visits"]
     observed = visits[(visits["arrival"] >= lo) & (visits["arrival"] < hi)]
     for service, group in observed.groupby("service", sort=True):
-        served = group[group["outcome"] == "served"]
+        served = group[group["outcome"] == SERVED]
         wait = (served["start"] - served["arrival"]).to_numpy(dtype=float)
         add("visits", service, len(group))
         add("visits_served", service, len(served))
-        add("visits_reneged", service, (group["outcome"] == "reneged").sum())
-        add("visits_balked", service, (group["outcome"] == "balked").sum())
-        add("visits_censored", service, (group["outcome"] == "censored").sum())
-        add("balk_share", service, (group["outcome"] == "balked").mean())
-        add("renege_share", service, (group["outcome"] == "reneged").mean())
+        add("visits_reneged", service, (group["outcome"] == RENEGED).sum())
+        add("visits_balked", service, (group["outcome"] == BALKED).sum())
+        add("visits_censored", service, (group["outcome"] == CENSORED).sum())
+        add("balk_share", service, (group["outcome"] == BALKED).mean())
+        add("renege_share", service, (group["outcome"] == RENEGED).mean())
         if len(wait):
             add("wait_mean_days", service, wait.mean())
             add("wait_median_days", service, np.median(wait))
@@ -146,17 +156,17 @@ def replication_metrics(records: RunRecords, census_time: float = 3 / 24,
     onset = needs["onset"].to_numpy(dtype=float)
     end = needs["end"].to_numpy(dtype=float)
     needs = needs.assign(unmet_days=_overlap(onset, end, lo, hi))
-    met = needs[(needs["outcome"] == "met") & (needs["end"] >= lo)]
+    met = needs[(needs["outcome"] == MET) & (needs["end"] >= lo)]
     for need in SERVICE_NEEDS:
         mine = needs[needs["need"] == need]
         add("unmet_need_days", need, mine["unmet_days"].sum())
-        add("needs_open_at_horizon", need, (mine["outcome"] == "censored").sum())
+        add("needs_open_at_horizon", need, (mine["outcome"] == CENSORED).sum())
         got = met[met["need"] == need]
         add("needs_met", need, len(got))
         if len(got):
             add("time_to_need_met_mean_days", need, (got["end"] - got["onset"]).mean())
             add("time_to_need_met_median_days", need, (got["end"] - got["onset"]).median())
-    add("needs_open_at_horizon", "all", (needs["outcome"] == "censored").sum())
+    add("needs_open_at_horizon", "all", (needs["outcome"] == CENSORED).sum())
 
     # ---- shelters, nights and counts -------------------------------------------------------------
     nights = t["nights"]
@@ -200,7 +210,7 @@ def replication_metrics(records: RunRecords, census_time: float = 3 / 24,
     # ---- episodes: flows, length of time homeless, subgroups ------------------------------------
     episodes = t["episodes"]
     in_window = episodes[(episodes["end"] >= lo) & (episodes["start"] < hi)]
-    exits = in_window[(in_window["end"] < hi) & (in_window["exit_reason"] != "censored")]
+    exits = in_window[(in_window["end"] < hi) & (in_window["exit_reason"] != CENSORED)]
     add("clients_served", "all", len(in_window))
     people = in_window["client"].nunique()
     add("people_homeless", "all", people)
@@ -208,13 +218,13 @@ def replication_metrics(records: RunRecords, census_time: float = 3 / 24,
         add("people_to_count_ratio", "all", people / counted)
     add("new_inflow", "all", ((episodes["source"] == "inflow") & (episodes["start"] >= lo)).sum())
     add("returns", "all", ((episodes["source"] == "return") & (episodes["start"] >= lo)).sum())
-    for reason in ("housed", "self_resolved", "needs_met"):
+    for reason in (HOUSED, SELF_RESOLVED, NEEDS_MET):
         add("exits", reason, (exits["exit_reason"] == reason).sum())
     if len(exits):
         lot = exits["end"] - exits["homeless_since"]
         add("time_homeless_mean_days", "exits", lot.mean())
         add("time_homeless_median_days", "exits", lot.median())
-    housed = exits[exits["exit_reason"] == "housed"]
+    housed = exits[exits["exit_reason"] == HOUSED]
     if len(housed):
         add("time_homeless_mean_days", "housed", (housed["end"] - housed["homeless_since"]).mean())
     chronic = in_window["pattern"] == "chronic"
@@ -241,8 +251,8 @@ def replication_metrics(records: RunRecords, census_time: float = 3 / 24,
             add("unsheltered_nights_per_client", name, part["outdoors"].mean())
             add("unmet_need_days_per_client", name, part["unmet_days"].mean())
             add("refused_nights_per_client", name, part["refused_nights"].mean())
-            ended = part[(part["end"] < hi) & (part["exit_reason"] != "censored")]
-            add("housed_share", name, (ended["exit_reason"] == "housed").sum() / len(part))
+            ended = part[(part["end"] < hi) & (part["exit_reason"] != CENSORED)]
+            add("housed_share", name, (ended["exit_reason"] == HOUSED).sum() / len(part))
 
     # ---- referrals by adjustment type --------------------------------------------------------------
     referrals = t["referrals"]
