@@ -290,6 +290,10 @@ class Exits(Frozen):
     return_after_resolution_mean: Duration | None = Field(
         default=None, description="mean time from a self-resolved exit to a return, if any"
     )
+    return_after_housing_share: Probability = Field(
+        default=1.0, description="share of housed clients who would return (the others never do)")
+    return_after_resolution_share: Probability = Field(
+        default=1.0, description="share of self-resolved clients who return some day (the others never do)")
     exit_when_needs_met: bool = Field(
         default=False, description="a client whose service needs are all met leaves (textbook models)"
     )

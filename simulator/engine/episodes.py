@@ -12,8 +12,11 @@ needs met (textbook models with ``exit_when_needs_met``), or at the horizon (cen
 process of the client (pending referrals end ``client_exited``, queue visits ``exited``) and writes the needs
 still open as ``open_at_exit``. A client who self-resolved returns after an exponential time
 (``return_after_resolution_mean``); a housed client returns after ``return_after_housing_mean``, and a housing
-first place is held until the tenancy ends or the tenant returns, whichever comes first. A return opens a new
-episode of the same client, with needs drawn afresh.
+first place is held until the tenancy ends or the tenant returns, whichever comes first. Only a share of
+them ever return (``return_after_resolution_share``, ``return_after_housing_share``; 1 by default): the
+others have left homelessness for good, so that a population with a steady inflow reaches a steady size
+instead of growing with the horizon. A return opens a new episode of the same client, with needs drawn
+afresh.
 """
 
 from __future__ import annotations
@@ -61,8 +64,11 @@ class Episodes:
             merged = {**population.needs.base, **population.needs.by_pattern.get(pattern, {})}
             self._prevalence[pattern] = [(n, p) for n, p in merged.items() if p > 0]
         self._self_resolution: dict[str, float] = {str(k): v for k, v in population.exits.self_resolution_mean.items()}
-        self._return_after_resolution = population.exits.return_after_resolution_mean
-        self._return_after_housing = population.exits.return_after_housing_mean
+        exits = population.exits
+        self._return_after_resolution = exits.return_after_resolution_mean
+        self._return_after_housing = exits.return_after_housing_mean
+        self._resolution_returns = exits.return_after_resolution_share
+        self._housing_returns = exits.return_after_housing_share
         self._episodes = ctx.rows["episodes"]
         self._needs_rows = ctx.rows["needs"]
         # set by the assembler, once the parts that an episode starts exist
@@ -177,7 +183,9 @@ class Episodes:
             ctx.log(client, "episode_end", "", "", "", reason)
         if reason == SELF_RESOLVED and self._return_after_resolution:
             stream = ctx.streams["returns"]
-            ctx.at(now + self._return_after_resolution * stream.std_exponential(), self._return, client)
+            share = self._resolution_returns
+            if share >= 1.0 or stream.uniform() < share:
+                ctx.at(now + self._return_after_resolution * stream.std_exponential(), self._return, client)
 
     def _record(self, client: Client, end: float, reason: str) -> None:
         self._episodes.append((
@@ -198,8 +206,10 @@ class Episodes:
         self.end(client, HOUSED)
         now = ctx.env.now
         stream = ctx.streams["returns"]
-        returns_at = now + self._return_after_housing * stream.std_exponential() \
-            if self._return_after_housing else INF
+        returns_at = INF
+        share = self._housing_returns
+        if self._return_after_housing and (share >= 1.0 or stream.uniform() < share):
+            returns_at = now + self._return_after_housing * stream.std_exponential()
         tenancy_ends = INF
         if slot is not None and programme.spec.tenancy is not None:
             tenancy_ends = now + programme.spec.tenancy.sample(stream)
