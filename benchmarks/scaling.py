@@ -15,6 +15,7 @@ Series (the exponent is the least-squares slope of log(y) on log(x): 1 = linear)
 * ``rate[mmc]``: the same for one year, arrival rate and staff x1, x2, x4 (utilisation stays 0.8, so the work
   per customer is constant and the exponent measures the engine alone);
 * ``horizon[small_town]``: ``configs/small_town.yaml`` for 1, 2, 4, 8 years (one run per point: long);
+* ``horizon[montreal_centre]``: ``configs/montreal_centre.yaml`` for 1, 2, 4, 8 years (one run per point);
 * ``rate[small_town]``: one year, arrival rate x1, x2, x4 (capacity unchanged: congestion grows too);
 * ``replications[small_town, event_log=off|on]``: ``run_batch`` of 1, 2, 4, 8 replications of one year,
   with and without the event log: the memory one more replication costs; and, as a diagnostic, event log off
@@ -113,6 +114,9 @@ def run_series(quick: bool = False) -> list[Record]:
                   [{"kind": "mmc", "days": YEAR * scale, "factor": f} for f in factors], factors, "x", repeats)
     out += series("scaling.horizon[small_town]",
                   [{"kind": "scenario", "config": "small_town.yaml", "days": y * YEAR * scale} for y in years],
+                  [y * scale for y in years], "y", 1)
+    out += series("scaling.horizon[montreal_centre]",
+                  [{"kind": "scenario", "config": "montreal_centre.yaml", "days": y * YEAR * scale} for y in years],
                   [y * scale for y in years], "y", 1)
     out += series("scaling.rate[small_town 1y]" if not quick else "scaling.rate[small_town 1/4y]",
                   [{"kind": "scenario", "config": "small_town.yaml", "days": YEAR * scale, "factor": f}
