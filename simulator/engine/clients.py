@@ -39,7 +39,7 @@ class Client:
 
     __slots__ = ("age_group", "assessed", "avoidant", "episode", "gender", "homeless_since", "id",
                  "indigenous", "location", "needs", "needs_at_entry", "pattern", "processes",
-                 "refused_nights", "shelter_process", "source", "start")
+                 "refused_nights", "returns_if_housed", "returns_if_resolved", "shelter_process", "source", "start")
     source: str
     start: float
     homeless_since: float
@@ -47,6 +47,8 @@ class Client:
     avoidant: bool
     refused_nights: int
     assessed: bool
+    returns_if_resolved: bool  # drawn when the episode starts, so that regimes share it (common random numbers)
+    returns_if_housed: bool
 
     def __init__(self, client_id: int, gender: str, age_group: str, indigenous: bool, pattern: str):
         # the per-episode fields (needs, start, processes...) are set when an episode starts

@@ -146,6 +146,12 @@ class Episodes:
         mean = self._self_resolution.get(client.pattern)
         if mean:
             ctx.at(now + mean * stream.std_exponential(), self._self_resolve, client, client.episode)
+        # whether this episode's exit would be followed by a return: drawn now, from the episode's own stream,
+        # so that replication i of every regime sends back the same clients (no draw when the share is 1)
+        share = self._resolution_returns
+        client.returns_if_resolved = share >= 1.0 or stream.uniform() < share
+        share = self._housing_returns
+        client.returns_if_housed = share >= 1.0 or stream.uniform() < share
         if ctx.log_events:
             ctx.log(client, "episode_start", "", "", "", source)
         if walk_ins and self.pathways is not None:
@@ -181,11 +187,9 @@ class Episodes:
             self.whereabouts.move(client, None)
         if ctx.log_events:
             ctx.log(client, "episode_end", "", "", "", reason)
-        if reason == SELF_RESOLVED and self._return_after_resolution:
+        if reason == SELF_RESOLVED and self._return_after_resolution and client.returns_if_resolved:
             stream = ctx.streams["returns"]
-            share = self._resolution_returns
-            if share >= 1.0 or stream.uniform() < share:
-                ctx.at(now + self._return_after_resolution * stream.std_exponential(), self._return, client)
+            ctx.at(now + self._return_after_resolution * stream.std_exponential(), self._return, client)
 
     def _record(self, client: Client, end: float, reason: str) -> None:
         self._episodes.append((
@@ -207,8 +211,7 @@ class Episodes:
         now = ctx.env.now
         stream = ctx.streams["returns"]
         returns_at = INF
-        share = self._housing_returns
-        if self._return_after_housing and (share >= 1.0 or stream.uniform() < share):
+        if self._return_after_housing and client.returns_if_housed:
             returns_at = now + self._return_after_housing * stream.std_exponential()
         tenancy_ends = INF
         if slot is not None and programme.spec.tenancy is not None:

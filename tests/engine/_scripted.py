@@ -73,6 +73,7 @@ def client(sim: Simulation, *needs: str, gender: str = "man", pattern: str = "ch
     person.refused_nights = 0
     person.assessed = False
     person.avoidant = False
+    person.returns_if_resolved = person.returns_if_housed = True
     person.needs = {need: NeedState(need, sim.env.now) for need in needs}
     person.needs_at_entry = len(person.needs)
     sim.episodes.active[person.id] = person

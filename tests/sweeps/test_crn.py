@@ -23,10 +23,11 @@ from simulator import results
 from simulator.batch import load_sweep, run_sweep
 from tests.sweeps._helpers import SMALL_TOWN, write_spec
 
-REPLICATIONS = 10
+REPLICATIONS = 20
 METRIC = ("unmet_need_days_per_client", "all")  # integrated coordination clearly changes it in the small town
-#: the paired variance must be below half the unpaired one (it is about an eighth here: 1.09 vs 8.71; with 10
-#: replications a ratio of sample variances stays within a factor 3.2 of the true ratio 95% of the time)
+#: the paired variance must be below half the unpaired one (with 20 replications a ratio of sample variances
+#: stays within a factor 2.5 of the true ratio 95% of the time; 20 rather than 10 since only a share of exits
+#: returns in the small town, which makes the regimes' difference smaller)
 MARGIN = 0.5
 
 
