@@ -37,8 +37,7 @@ def outreach(ctx: Context, name: str, spec: Outreach, clients: Mapping[int, Clie
         if ctx.log_events:
             ctx.log(client, "outreach_contact", name, "", "", "")
         process = client.shelter_process
-        in_line = shelters is not None and client.id in shelters.line
         if spec.offers_shelter > 0 and stream.uniform() < spec.offers_shelter and process is not None \
-                and process.is_alive and not in_line:
-            process.interrupt("seek")
+                and process.is_alive and shelters is not None and client.id not in shelters.line:
+            process.interrupt("seek")  # (a shelter process exists only where there are shelters)
         contact(client, name)

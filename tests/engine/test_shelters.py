@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from simulator.config.schema import ShelterUse
+from simulator.engine.clients import Client
+from simulator.engine.simulation import Simulation
 from tests.engine._scripted import client, rows, world
 
 HOUR = 1 / 24
@@ -29,14 +31,20 @@ def test_a_bed_is_given_at_the_intake_window_and_the_second_client_is_refused() 
     assert [(r["day"], r["occupancy"], r["refused"]) for r in night] == [(0, 1, 1)]
 
 
-def test_refusals_count_each_night_in_line() -> None:
-    sim = world()
+def two_ask_for_one_bed(sim: Simulation) -> Client:
+    """Two clients ask at time 0 for the one bed; run three nights and their censuses; the one refused."""
     shelters = sim.shelters
     assert shelters is not None
     first, second = client(sim), client(sim)
     shelters.request(first)
     shelters.request(second)
     sim.env.run(until=3 + 4 * HOUR)
+    return second
+
+
+def test_refusals_count_each_night_in_line() -> None:
+    sim = world()
+    second = two_ask_for_one_bed(sim)
     # the bed stays taken (nobody leaves it here): the second client is refused three nights running
     assert second.refused_nights == 3
     refused = [r["refused"] for r in rows(sim, "nights") if r["shelter"] == "all"]
@@ -44,13 +52,7 @@ def test_refusals_count_each_night_in_line() -> None:
 
 
 def test_refusals_in_the_warm_up_are_not_counted_against_the_client() -> None:
-    sim = world({"warmup": "2 days"})
-    shelters = sim.shelters
-    assert shelters is not None
-    first, second = client(sim), client(sim)
-    shelters.request(first)
-    shelters.request(second)
-    sim.env.run(until=3 + 4 * HOUR)
+    second = two_ask_for_one_bed(world({"warmup": "2 days"}))
     assert second.refused_nights == 1  # nights 0 and 1 are in the warm-up
 
 

@@ -133,7 +133,7 @@ def test_the_check_finds_a_cycle(edges: dict[str, set[str]]) -> None:
     assert cycle(edges) is not None
 
 
-def test_the_check_reads_imports_at_every_depth(tmp_path: Path) -> None:
+def test_the_check_reads_imports_at_every_depth() -> None:
     # the graph of the real package holds a lazy import (inside a function) and a type-only one
     found = graph()
     assert "simulator.batch.sweep" in found["simulator.calibration"][0]  # inside a function
