@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, ValidationError, model_validator
 
+from simulator.config.bounds import NOT_BOOL, at_most
 from simulator.config.loader import (
     ConfigError,
     Mark,
@@ -70,12 +71,10 @@ from simulator.config.loader import (
 from simulator.config.schema import (
     MAX_BUDGET,
     MAX_REPLICATIONS,
-    NOT_BOOL,
     Frozen,
     Replications,
     Scenario,
     Seed,
-    at_most,
     with_regime,
 )
 

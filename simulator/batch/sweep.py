@@ -55,6 +55,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import Field, ValidationError, ValidationInfo, model_validator
 
+from simulator.config.bounds import NOT_BOOL, at_most
 from simulator.config.loader import (
     ConfigError,
     Mark,
@@ -69,7 +70,7 @@ from simulator.config.loader import (
     validate_data,
     validation_problems,
 )
-from simulator.config.schema import NOT_BOOL, Frozen, Replications, Scenario, Seed, at_most
+from simulator.config.schema import Frozen, Replications, Scenario, Seed
 
 SAMPLERS = ("grid", "random", "latin_hypercube", "sobol", "morris")
 

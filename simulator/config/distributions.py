@@ -12,8 +12,9 @@ import math
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from simulator.config.bounds import NOT_BOOL, at_most
 from simulator.config.units import Duration, parse_duration
 
 if TYPE_CHECKING:
@@ -26,23 +27,8 @@ MAX_CV = 100.0
 """The largest coefficient of variation of a lognormal or a gamma."""
 
 
-def _not_bool(value: Any) -> Any:
-    if isinstance(value, bool):
-        raise ValueError(f"expected a number, not {str(value).lower()}")
-    return value
-
-
-def _at_most(limit: float) -> AfterValidator:
-    def check(value: float) -> float:
-        if value > limit:
-            raise ValueError(f"must be at most {limit:g}")
-        return value
-
-    return AfterValidator(check)
-
-
-Sigma = Annotated[float, BeforeValidator(_not_bool), Field(gt=0), _at_most(MAX_SIGMA)]
-Cv = Annotated[float, BeforeValidator(_not_bool), Field(gt=0), _at_most(MAX_CV)]
+Sigma = Annotated[float, NOT_BOOL, Field(gt=0), at_most(MAX_SIGMA)]
+Cv = Annotated[float, NOT_BOOL, Field(gt=0), at_most(MAX_CV)]
 
 
 class _Dist(BaseModel):

@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from simulator.config.bounds import NOT_BOOL, at_most
 from simulator.config.distributions import Distribution, Fixed
 from simulator.config.units import MAX_DURATION_DAYS as MAX_DURATION_DAYS
 from simulator.config.units import MAX_DURATION_YEARS as MAX_DURATION_YEARS
@@ -80,25 +81,6 @@ AgeGroup = Literal["youth", "adult", "senior"]
 AdjustmentType = Literal["unilateral", "bilateral", "multilateral", "integrated"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
-def _not_bool(value: Any) -> Any:
-    """Refuse ``true``/``false`` where a number is expected (pydantic would read them as 1 and 0)."""
-    if isinstance(value, bool):
-        raise ValueError(f"expected a number, not {str(value).lower()}")
-    return value
-
-
-def _at_most(limit: float, what: str = "") -> AfterValidator:
-    """A ceiling stated in words, e.g. 'must be at most 1,000,000' (never echoes a huge number back)."""
-    words = f"{limit:,}" if isinstance(limit, int) else f"{limit:,g}"
-
-    def check(value: Any) -> Any:
-        if value > limit:
-            raise ValueError(f"must be at most {words}{what}")
-        return value
-
-    return AfterValidator(check)
-
-
 def _within(limit: float) -> AfterValidator:
     """A size ceiling for numbers that may be negative: ``-limit <= value <= limit``."""
     def check(value: float) -> float:
@@ -110,16 +92,13 @@ def _within(limit: float) -> AfterValidator:
 
 
 # whole numbers in [low, high]; true/false are refused
-Places = Annotated[int, BeforeValidator(_not_bool), Field(ge=0), _at_most(MAX_PLACES)]
-Replications = Annotated[int, BeforeValidator(_not_bool), Field(ge=1), _at_most(MAX_REPLICATIONS)]
-Seed = Annotated[int, BeforeValidator(_not_bool), Field(ge=0), _at_most(MAX_SEED)]
+Places = Annotated[int, NOT_BOOL, Field(ge=0), at_most(MAX_PLACES)]
+Replications = Annotated[int, NOT_BOOL, Field(ge=1), at_most(MAX_REPLICATIONS)]
+Seed = Annotated[int, NOT_BOOL, Field(ge=0), at_most(MAX_SEED)]
 
-NOT_BOOL = BeforeValidator(_not_bool)
-"""Refuses ``true``/``false`` where a whole number is expected (also used by the sweep and calibration specs)."""
-at_most = _at_most
-Staff = Annotated[int, BeforeValidator(_not_bool), Field(ge=1), _at_most(MAX_STAFF)]
-Probability = Annotated[float, BeforeValidator(_not_bool), Field(ge=0.0, le=1.0)]
-Weight = Annotated[float, BeforeValidator(_not_bool), _within(MAX_WEIGHT)]
+Staff = Annotated[int, NOT_BOOL, Field(ge=1), at_most(MAX_STAFF)]
+Probability = Annotated[float, NOT_BOOL, Field(ge=0.0, le=1.0)]
+Weight = Annotated[float, NOT_BOOL, _within(MAX_WEIGHT)]
 MIX_TOLERANCE = 1e-6
 
 _FORBIDDEN_IN_NAMES = ".:[]"
@@ -235,7 +214,7 @@ class Inflow(Frozen):
     """New clients: a Poisson process whose rate follows the months of the year."""
 
     rate: Rate
-    seasonal: list[Annotated[float, BeforeValidator(_not_bool), Field(ge=0), _at_most(MAX_MULTIPLIER)]] | None = Field(
+    seasonal: list[Annotated[float, NOT_BOOL, Field(ge=0), at_most(MAX_MULTIPLIER)]] | None = Field(
         default=None, description="12 multipliers of the rate, January to December"
     )
 
@@ -388,7 +367,7 @@ class Shelter(Frozen):
     winter_capacity: Places | None = None
     intake: Intake = Intake.model_validate({"open": "17:00", "close": "23:00"})
     serves: Serves = Serves()
-    staff: Annotated[int, BeforeValidator(_not_bool), Field(ge=0), _at_most(MAX_STAFF)] = 0
+    staff: Annotated[int, NOT_BOOL, Field(ge=0), at_most(MAX_STAFF)] = 0
 
 
 class Outreach(Frozen):
@@ -497,7 +476,7 @@ class Conference(Frozen):
     time: TimeOfDay = 10 / 24
     duration: Duration = 1.5 / 24
     participants: list[str] = []
-    max_cases: Annotated[int, BeforeValidator(_not_bool), Field(ge=1), _at_most(MAX_CASES)] = 20
+    max_cases: Annotated[int, NOT_BOOL, Field(ge=1), at_most(MAX_CASES)] = 20
 
 
 class Multilateral(HandoffType):
@@ -531,7 +510,7 @@ class Integrated(HandoffType):
     data_entry: Duration = 0.0
     priority: PriorityWeights = PriorityWeights()
     eligibility: list[Eligibility] = []
-    target_pressure: Annotated[float, BeforeValidator(_not_bool), Field(ge=0), _at_most(MAX_WEIGHT)] = Field(
+    target_pressure: Annotated[float, NOT_BOOL, Field(ge=0), at_most(MAX_WEIGHT)] = Field(
         default=0.0, description="points removed per open need: providers favour clients likely to succeed"
     )
 
@@ -550,7 +529,7 @@ class Handoffs(Frozen):
 class Escalation(Frozen):
     """A complex client with a need still unresolved after ``after`` goes to the next case conference."""
 
-    min_open_needs: Annotated[int, BeforeValidator(_not_bool), Field(ge=1), _at_most(MAX_OPEN_NEEDS)] = 2
+    min_open_needs: Annotated[int, NOT_BOOL, Field(ge=1), at_most(MAX_OPEN_NEEDS)] = 2
     after: Duration = 14.0
 
 
