@@ -81,6 +81,9 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
             out["arrivals"] = sum(1 for source in tables["episodes"]["source"] if source == "inflow")
             out["expected"] = expected_arrivals(scenario)
             out["episodes"] = len(tables["episodes"]["source"])
+            census = tables["census"]
+            # person-nights: the people homeless each night, summed; the scenario's work grows with them
+            out["person_nights"] = sum(census["sheltered"]) + sum(census["outdoors"]) + sum(census["other"])
         out["rows"] = sum(len(next(iter(columns.values()), [])) for columns in tables.values())
     elif kind == "batch":
         from simulator import run_batch

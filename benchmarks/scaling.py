@@ -48,9 +48,9 @@ def series(name: str, specs: list[dict[str, Any]], xs: list[float], unit: str, r
     results: list[list[dict[str, Any]]] = [[] for _ in specs]
     for i in range(repeats):
         for k in rotated(range(len(specs)), i):
-            out = in_subprocess(specs[k])
-            check_arrivals(f"{name}{_label(xs[k], unit)}", out["arrivals"], out["expected"])
-            results[k].append(out)
+            measured = in_subprocess(specs[k])
+            check_arrivals(f"{name}{_label(xs[k], unit)}", measured["arrivals"], measured["expected"])
+            results[k].append(measured)
         log(f"  {name} repeat {i + 1}/{repeats}: " + ", ".join(
             f"{_label(x, unit)} {median([o['seconds'] for o in r]):.2f} s" for x, r in zip(xs, results, strict=True)))
     seconds = [median([o["seconds"] for o in r]) for r in results]
@@ -63,6 +63,16 @@ def series(name: str, specs: list[dict[str, Any]], xs: list[float], unit: str, r
     out.append(record(name, "time_exponent", loglog_exponent(xs, seconds), "log-log slope (1 = linear)"))
     out.append(record(name, "cpu_time_exponent", loglog_exponent(xs, cpu), "log-log slope (1 = linear)"))
     out.append(record(name, "memory_exponent", loglog_exponent(xs, memory), "log-log slope (1 = linear)"))
+    if all("person_nights" in o for r in results for o in r):
+        # a scenario whose population is still growing asks for more work per simulated day as the run goes
+        # on: time against person-nights says whether the engine's cost per unit of work stays the same
+        nights = [median([o["person_nights"] for o in r]) for r in results]
+        for x, n in zip(xs, nights, strict=True):
+            out.append(record(name, f"person_nights{_label(x, unit)}", n, "people homeless, summed over nights"))
+        out.append(record(name, "person_nights_exponent", loglog_exponent(xs, nights),
+                          "log-log slope of the work against the horizon (1 = a steady population)"))
+        out.append(record(name, "time_per_work_exponent", loglog_exponent(nights, seconds),
+                          "log-log slope of time against person-nights (1 = constant cost per unit of work)"))
     return out
 
 
