@@ -151,3 +151,145 @@ def test_the_referral_record_is_written_in_column_order() -> None:
         "referral": 7, "client": 1, "episode": 2, "need": "housing", "source": "a", "target": "b",
         "adjustment": "bilateral", "priority": NORMAL, "created": 1.5, "arrived": 2.0, "start": 3.0, "end": 4.0,
         "outcome": SERVED}
+
+
+# ---- what a referral writes, and the parts of each type a whole run rarely shows -----------------------
+def test_referrals_are_numbered_from_one_with_their_client_and_episode() -> None:
+    sim = world()
+    people = [client(sim, "primary_care") for _ in range(3)]
+    for person in people:
+        sim.pathways.start(person, person.needs["primary_care"], "shelter", "clinic", adjustment="unilateral")
+    sim.env.run(until=5)
+    referrals = sorted(rows(sim, "referrals"), key=lambda r: r["referral"])
+    assert [(r["referral"], r["client"], r["episode"]) for r in referrals] == [
+        (1, people[0].id, 1), (2, people[1].id, 1), (3, people[2].id, 1)]
+    assert [r["priority"] for r in referrals] == [NORMAL] * 3
+
+
+def test_the_event_log_shows_a_referral_sent_and_closed() -> None:
+    sim = world({"outputs": {"event_log": True}})
+    send(sim, "bilateral")
+    events = [(r["event"], r["service"], r["need"], r["adjustment"], r["outcome"]) for r in rows(sim, "events")
+              if r["event"].startswith("referral")]
+    assert events == [("referral_sent", "clinic", "primary_care", "bilateral", "shelter"),
+                      ("referral_closed", "clinic", "primary_care", "bilateral", SERVED)]
+
+
+def test_staff_rows_name_the_adjustment_and_an_accompaniment() -> None:
+    sim = world({"handoffs.bilateral.accompaniment": {"probability": 1.0, "staff_time": "2 hours"}})
+    send(sim, "bilateral")
+    staff = sorted((r["service"], r["purpose"], r["adjustment"], round(r["hours"], 6)) for r in rows(sim, "staff"))
+    assert staff == [("clinic", "receiver", "bilateral", 0.25), ("shelter", "accompaniment", "bilateral", 2.0),
+                     ("shelter", "sender", "bilateral", 0.5)]
+    sim = world({"handoffs.bilateral.accompaniment": {"probability": 0.0, "staff_time": "2 hours"}})
+    send(sim, "bilateral")
+    assert "accompaniment" not in {r["purpose"] for r in rows(sim, "staff")}
+
+
+def many(sim, adjustment: str | None, count: int = 40, until: float = 60.0, target: str = "clinic") -> list[dict]:
+    """``count`` clients referred at time 0 from the shelter; the referrals table at ``until``."""
+    for _ in range(count):
+        person = client(sim, "primary_care" if target == "clinic" else "housing")
+        need = next(iter(person.needs))
+        sim.pathways.start(person, person.needs[need], "shelter", target, adjustment=adjustment)
+    sim.env.run(until=until)
+    return rows(sim, "referrals")
+
+
+def test_a_small_loss_hazard_still_loses_referrals_on_a_long_way() -> None:
+    # 0.5 a day over a 10-day latency: a referral survives with probability exp(-5), under 1%
+    sim = world({"handoffs.unilateral.latency": "10 days", "handoffs.unilateral.loss": {"hazard": "0.5 per day"}})
+    outcomes = [r["outcome"] for r in many(sim, "unilateral")]
+    assert outcomes.count(LOST_HANDOFF) >= 36, outcomes  # binomial(40, 0.993): 36 or more with p > 0.9999
+
+
+def test_a_referral_under_way_is_the_need_s_and_is_censored_at_the_horizon() -> None:
+    sim = world({"handoffs.unilateral.latency": "100 days", "horizon": "10 days"})
+    person = client(sim, "primary_care")
+    sim.pathways.start(person, person.needs["primary_care"], "shelter", "clinic", adjustment="unilateral")
+    sim.env.run(until=5)
+    referral = person.needs["primary_care"].referral
+    assert referral is not None
+    assert (referral.source, referral.target, referral.adjustment) == ("shelter", "clinic", "unilateral")
+    sim.env.run(until=sim.ctx.end_time)
+    sim.finish()
+    [row] = rows(sim, "referrals")
+    assert row["outcome"] == "censored"
+    assert row["referral"] == referral.id
+
+
+def test_ties_decide_the_type_of_a_referral_sent_without_one() -> None:
+    sim = world({"regime": "organic", "referrals": [
+        {"from": "shelter", "needs": ["primary_care"], "to": "clinic", "probability": 1.0, "tie": 1.0}]})
+    assert {r["adjustment"] for r in many(sim, None, count=5)} == {"bilateral"}
+
+
+@pytest.mark.parametrize(("mix", "expected"), [
+    ({"bilateral": 1.0}, {"bilateral"}),
+    ({"unilateral": 0.5, "bilateral": 0.5}, {"unilateral", "bilateral"}),
+])
+def test_a_mix_of_types_is_drawn_for_each_referral(mix: dict[str, float], expected: set[str]) -> None:
+    sim = world({"regime": "mix", "regimes": {"mix": {"assignment": mix}}})
+    assert {r["adjustment"] for r in many(sim, None)} == expected  # 40 referrals: both halves appear
+
+
+def test_a_queue_jump_is_drawn_with_its_probability() -> None:
+    sim = world({"handoffs.bilateral.queue_jump": 0.5})
+    priorities = [r["priority"] for r in many(sim, "bilateral")]
+    assert 8 <= priorities.count(QUEUE_JUMP) <= 32, priorities  # binomial(40, 0.5): outside with p < 1e-4
+
+
+def test_a_case_lost_while_waiting_for_the_conference_leaves_the_table() -> None:
+    """With room for one case a meeting, a case dropped while waiting must not take the place of the next."""
+    sim = world({"regime": "multilateral", "handoffs.multilateral.conference.max_cases": 1,
+                 "handoffs.multilateral.conference.weekday": "fri"})
+    lost = client(sim, "primary_care")
+    kept = client(sim, "primary_care")
+    sim.env.process(sim.conference.meetings())
+    sim.pathways.start(lost, lost.needs["primary_care"], "shelter", "clinic", adjustment="multilateral")
+    sim.pathways.start(kept, kept.needs["primary_care"], "shelter", "clinic", adjustment="multilateral")
+    sim.env.run(until=1)
+    lost_referral = lost.needs["primary_care"].referral
+    assert lost_referral is not None
+    sim.episodes.end(lost, "self_resolved")  # the client leaves before the Friday meeting (day 4)
+    sim.env.run(until=4.9)
+    by_client = {r["client"]: r for r in rows(sim, "referrals")}
+    assert by_client[lost.id]["outcome"] == CLIENT_EXITED
+    assert by_client[kept.id]["outcome"] == SERVED
+    assert by_client[kept.id]["arrived"] == pytest.approx(4 + 10 * HOUR)
+
+
+def test_the_loss_clock_runs_while_a_case_waits_for_the_conference() -> None:
+    sim = world({"regime": "multilateral", "handoffs.multilateral.loss": {"hazard": "1000 per day"}})
+    sim.env.process(sim.conference.meetings())
+    [referral] = many(sim, "multilateral", count=1, until=10)
+    assert referral["outcome"] == LOST_HANDOFF
+    assert referral["end"] < 0.1  # long before the Wednesday meeting
+    assert rows(sim, "visits") == []
+
+
+def test_only_a_conference_referral_takes_a_reserved_housing_place() -> None:
+    changes = {"population.needs.base": {"housing": 1.0}, "services.housing.reserved_share": 1.0,
+               "referrals": [{"from": "shelter", "needs": ["housing"], "to": "housing", "probability": 1.0}]}
+    sim = world({**changes, "regime": "multilateral"})
+    sim.env.process(sim.conference.meetings())
+    [referral] = many(sim, "multilateral", count=1, target="housing")
+    assert referral["outcome"] == "housed"
+    sim = world(changes)
+    assert many(sim, "unilateral", count=1, target="housing") == []  # still under way: on the list
+    programme = sim.housing["housing"]
+    assert len(programme.waiting) == 1
+    assert programme.reserved_free == 1  # the reserved place stays free
+
+
+def test_an_integrated_referral_carries_the_score_and_arrives_after_the_assessment() -> None:
+    sim = world({"regime": "integrated", "handoffs.integrated.latency": "1 day"})
+    person = client(sim, "primary_care", "housing", pattern="chronic", since=-365.0)
+    sim.pathways.start(person, person.needs["primary_care"], "shelter", "clinic", adjustment="integrated")
+    sim.env.run(until=5)
+    [referral] = rows(sim, "referrals")
+    # default weights: complexity 1 x 2 open needs + chronic 2 + 0.5 x (1 year + 1 day of latency + 1 hour)
+    years = (365 + 1 + 1 * HOUR) / 365
+    assert referral["priority"] == pytest.approx(NORMAL - (2 + 2 + 0.5 * years))
+    assert referral["arrived"] == pytest.approx(1 + 1 * HOUR)  # latency, then an hour of assessment
+    assert referral["start"] == pytest.approx(1 + 1 * HOUR)

@@ -96,3 +96,129 @@ def test_the_census_counts_where_everyone_sleeps(census: str) -> None:
     sim.env.run(until=2)
     first = rows(sim, "census")[0]
     assert (first["sheltered"], first["outdoors"], first["other"]) == (1, 1, 0)
+
+
+# ---- who a shelter serves, what each night records, and how a cycle reacts -----------------------------
+def _person(sim: Simulation, gender: str = "man", age: str = "adult") -> Client:
+    person = client(sim, gender=gender)
+    person.age_group = age
+    return person
+
+
+@pytest.mark.parametrize(("serves", "who", "admitted"), [
+    ({"gender": ["woman"]}, ("man", "adult"), False),
+    ({"gender": ["woman"]}, ("woman", "adult"), True),
+    ({"age_group": ["youth"]}, ("man", "adult"), False),
+    ({"age_group": ["youth"]}, ("man", "youth"), True),
+    ({"gender": ["woman"], "age_group": ["youth"]}, ("woman", "adult"), False),
+])
+def test_a_shelter_takes_only_the_clients_it_serves(serves: dict, who: tuple[str, str], admitted: bool) -> None:
+    sim = world({"services.shelter.serves": serves})
+    shelters = sim.shelters
+    assert shelters is not None
+    person = _person(sim, *who)
+    event = shelters.request(person)
+    sim.env.run(until=1)
+    assert event.triggered is admitted
+    assert (person.id in shelters.line) is not admitted
+
+
+def test_each_night_records_capacity_occupancy_admissions_and_refusals_per_shelter() -> None:
+    sim = world({"services.shelter.capacity": 2})
+    shelters = sim.shelters
+    assert shelters is not None
+    people = [client(sim) for _ in range(3)]
+    for person in people:
+        shelters.request(person)
+    sim.env.run(until=2 + 4 * HOUR)
+    nights = [(r["day"], r["shelter"], r["capacity"], r["occupancy"], r["admitted"], r["refused"])
+              for r in rows(sim, "nights")]
+    # night 0: two admitted, one refused; night 1: nobody new (the beds are still taken), one refused
+    assert nights == [(0, "shelter", 2, 2, 2, 0), (0, "all", 2, 2, 2, 1),
+                      (1, "shelter", 2, 2, 0, 0), (1, "all", 2, 2, 0, 1)]
+    assert sim.whereabouts.counts["shelter"] == 2
+
+
+def test_a_client_of_the_initial_stock_may_start_in_a_bed_before_the_intake_opens() -> None:
+    # stays of 300 days and gaps of 1 day: a stock client is mid-stay with probability 300/301
+    sim = world({"population.shelter_use.chronic": {"stay": "300 days", "gap": "1 day", "gap_other_share": 0.0},
+                 "services.shelter.capacity": 5})
+    use = sim.scenario.population.shelter_use["chronic"]
+    people = [client(sim) for _ in range(5)]
+    assert sim.episodes.cycles is not None
+    for person in people:
+        sim.env.process(sim.episodes.cycles.cycle(person, use, True, sim.ctx.streams["stock"]))
+    sim.env.run(until=0.1)  # before the 18:00 intake
+    assert sim.whereabouts.counts["shelter"] >= 4
+    placed = [r for r in rows(sim, "locations") if r["location"] == "shelter"]
+    assert all(r["time"] == 0.0 for r in placed)
+
+
+def _gap(changes: dict) -> tuple[Simulation, Client]:
+    """One gap of a client, run to its end."""
+    sim = world(changes)
+    person = client(sim)
+    use = sim.scenario.population.shelter_use["chronic"]
+    assert sim.episodes.cycles is not None
+    done = sim.env.process(sim.episodes.cycles.gap(person, use, sim.ctx.streams["x"]))
+    sim.env.run(until=done)
+    return sim, person
+
+
+def test_a_gap_is_spent_elsewhere_with_gap_other_share_one() -> None:
+    _, person = _gap({"population.shelter_use.chronic": {"stay": "1 day", "gap": "4 days", "gap_other_share": 1.0}})
+    assert person.location == "other"
+
+
+@pytest.mark.parametrize(("season", "length"), [("01-01", 2.0), ("12-01", 4.0)], ids=["winter", "not winter"])
+def test_an_outdoor_gap_begun_in_winter_is_shortened(season: str, length: float) -> None:
+    sim, person = _gap({"winter": {"start": season, "end": season[:3] + "31"},  # day 0 is 2 January
+                        "population.shelter_use.chronic": {"stay": "1 day", "gap": "4 days", "gap_other_share": 0.0,
+                                                           "winter_outdoor_gap": 0.5}})
+    assert person.location == "outdoors"
+    assert sim.env.now == pytest.approx(length)
+
+
+def test_outreach_convinces_a_client_in_a_gap_to_ask_at_once() -> None:
+    sim = world({"population.shelter_use.chronic": {"stay": "1 day", "gap": "30 days", "gap_other_share": 0.0}})
+    person = client(sim)
+    use = sim.scenario.population.shelter_use["chronic"]
+    assert sim.episodes.cycles is not None
+    assert sim.shelters is not None
+    process = sim.env.process(sim.episodes.cycles.cycle(person, use, False, sim.ctx.streams["x"]))
+    sim.env.run(until=2 + 12 * HOUR)  # one night in, out at 08:00 on day 1, then a 30-day gap
+    assert person.location == "outdoors"
+    process.interrupt("seek")
+    sim.env.run(until=2 + 19 * HOUR)
+    assert person.location == "shelter"  # asked at once, admitted at the 18:00 intake
+
+
+def test_an_avoidant_client_waits_for_outreach_then_uses_shelters() -> None:
+    sim = world()
+    person = client(sim)
+    person.avoidant = True
+    use = sim.scenario.population.shelter_use["chronic"]
+    assert sim.episodes.cycles is not None
+    process = sim.env.process(sim.episodes.cycles.cycle(person, use, False, sim.ctx.streams["x"]))
+    sim.env.run(until=10)
+    assert person.location == "outdoors"
+    assert [r["location"] for r in rows(sim, "locations")] == ["outdoors"]
+    process.interrupt("seek")
+    sim.env.run(until=11)
+    assert person.location == "shelter"
+
+
+def test_an_evicted_client_leaves_the_bed_and_goes_on_with_a_gap() -> None:
+    sim = world({"population.shelter_use.chronic": {"stay": "30 days", "gap": "2 days", "gap_other_share": 0.0}})
+    person = client(sim)
+    use = sim.scenario.population.shelter_use["chronic"]
+    assert sim.episodes.cycles is not None
+    assert sim.shelters is not None
+    process = sim.env.process(sim.episodes.cycles.cycle(person, use, False, sim.ctx.streams["x"]))
+    sim.env.run(until=3)
+    assert person.location == "shelter"
+    sim.shelters.leave(person)
+    process.interrupt("evicted")
+    sim.env.run(until=3.5)
+    assert person.location == "outdoors"
+    assert process.is_alive  # the cycle goes on: a gap, then another request
