@@ -222,3 +222,50 @@ def test_an_evicted_client_leaves_the_bed_and_goes_on_with_a_gap() -> None:
     sim.env.run(until=3.5)
     assert person.location == "outdoors"
     assert process.is_alive  # the cycle goes on: a gap, then another request
+
+
+def test_the_event_log_shows_admissions_and_refusals() -> None:
+    sim = world({"outputs": {"event_log": True}})
+    shelters = sim.shelters
+    assert shelters is not None
+    first, second = client(sim), client(sim)
+    admitted = shelters.request(first)
+    shelters.request(second)
+    sim.env.run(until=1)
+    assert admitted.value == "shelter"  # the request succeeds with the shelter's name
+    events = [(r["client"], r["event"], r["service"], r["outcome"]) for r in rows(sim, "events")]
+    assert events == [(first.id, "shelter_admitted", "shelter", ""), (second.id, "shelter_refused", "", "no_bed")]
+
+
+def test_a_full_shelter_lines_clients_up_and_a_bed_freed_during_intake_goes_to_the_line() -> None:
+    sim = world()
+    shelters = sim.shelters
+    assert shelters is not None
+    first, second = client(sim), client(sim)
+    sim.env.run(until=19 * HOUR)  # the intake window is open
+    assert shelters.request(first).triggered
+    waiting = shelters.request(second)
+    assert not waiting.triggered  # no bed left: in line, even with the window open
+    sim.env.run(until=20 * HOUR)
+    shelters.leave(first)
+    assert waiting.triggered  # the freed bed went to the line at once
+    assert shelters.where[second.id].name == "shelter"
+
+
+def test_a_full_shelter_has_no_bed_for_the_initial_stock() -> None:
+    sim = world()
+    shelters = sim.shelters
+    assert shelters is not None
+    assert shelters.place(client(sim))
+    assert not shelters.place(client(sim))
+
+
+@pytest.mark.parametrize(("census", "first_time"), [("03:00", 1 + 3 * HOUR), ("21:00", 21 * HOUR)])
+def test_a_census_counts_the_night_that_began_the_evening_before_or_that_evening(census: str,
+                                                                                first_time: float) -> None:
+    sim = world({"outputs": {"census_time": census}})
+    sim.env.run(until=3)
+    first = rows(sim, "census")[0]
+    assert first["day"] == 0
+    assert first["time"] == pytest.approx(first_time)
+    assert [r["day"] for r in rows(sim, "nights") if r["shelter"] == "all"][:2] == [0, 1]
