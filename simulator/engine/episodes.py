@@ -158,7 +158,7 @@ class Episodes:
             self.pathways.walk_ins(client, stream)
         if use is not None and self.shelters is not None:
             assert self.cycles is not None
-            client.shelter_process = self.cycles.start(client, use, source == "stock", stream)
+            client.shelter_process = self.cycles.start(client, use, source == "stock")
             client.processes.append(client.shelter_process)
         elif self.shelters is not None:
             self.whereabouts.move(client, "other")

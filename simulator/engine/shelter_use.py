@@ -43,11 +43,12 @@ class ShelterCycles:
         self.move = move
         self.contact = contact
 
-    def start(self, client: Client, use: ShelterUse, stock: bool, stream: Stream) -> simpy.Process:
-        return self.ctx.env.process(self.cycle(client, use, stock, stream))
+    def start(self, client: Client, use: ShelterUse, stock: bool) -> simpy.Process:
+        return self.ctx.env.process(self.cycle(client, use, stock))
 
-    def cycle(self, client: Client, use: ShelterUse, stock: bool, stream: Stream) -> Generator[Any, Any, None]:
-        """Ask for a bed, stay, leave for a gap, ask again; until the episode ends."""
+    def cycle(self, client: Client, use: ShelterUse, stock: bool) -> Generator[Any, Any, None]:
+        """Ask for a bed, stay, leave for a gap, ask again; until the episode ends (draws from the stream
+        ``shelter:<pattern>``; ``stock``: a client of the initial stock, mid-stay or mid-gap)."""
         env = self.ctx.env
         calendar = self.ctx.calendar
         shelters = self.shelters

@@ -41,6 +41,9 @@ def test_unilateral_arrives_after_its_latency_and_is_served() -> None:
     assert referral["end"] == pytest.approx(1.0 + 2 * HOUR)  # no intake, 2 hours of service
     assert referral["priority"] == NORMAL
     assert rows(sim, "staff") == []  # a unilateral handoff costs nobody's time here
+    [visit] = rows(sim, "visits")
+    assert (visit["service"], visit["need"], visit["referral"], visit["adjustment"]) == (
+        "clinic", "primary_care", referral["referral"], "unilateral")
 
 
 def test_bilateral_has_its_own_latency_intake_and_staff_time() -> None:

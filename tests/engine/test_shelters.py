@@ -61,7 +61,7 @@ def test_a_stay_ends_at_checkout_after_its_nights_then_a_gap_outdoors() -> None:
     person = client(sim)
     use = sim.scenario.population.shelter_use["chronic"]
     assert isinstance(use, ShelterUse)
-    sim.env.process(sim.episodes.cycles.cycle(person, use, False, sim.ctx.streams["x"]))  # type: ignore[union-attr]
+    sim.env.process(sim.episodes.cycles.cycle(person, use, False))  # type: ignore[union-attr]
     sim.env.run(until=10)
     moves = [(round(r["time"], 6), r["location"]) for r in rows(sim, "locations")]
     # outdoors at 0, a bed at 18:00, three nights, out at 08:00 on day 3, a 2-day gap outdoors, then asks again
@@ -147,7 +147,7 @@ def test_a_client_of_the_initial_stock_may_start_in_a_bed_before_the_intake_open
     people = [client(sim) for _ in range(5)]
     assert sim.episodes.cycles is not None
     for person in people:
-        sim.env.process(sim.episodes.cycles.cycle(person, use, True, sim.ctx.streams["stock"]))
+        sim.env.process(sim.episodes.cycles.cycle(person, use, True))
     sim.env.run(until=0.1)  # before the 18:00 intake
     assert sim.whereabouts.counts["shelter"] >= 4
     placed = [r for r in rows(sim, "locations") if r["location"] == "shelter"]
@@ -185,7 +185,7 @@ def test_outreach_convinces_a_client_in_a_gap_to_ask_at_once() -> None:
     use = sim.scenario.population.shelter_use["chronic"]
     assert sim.episodes.cycles is not None
     assert sim.shelters is not None
-    process = sim.env.process(sim.episodes.cycles.cycle(person, use, False, sim.ctx.streams["x"]))
+    process = sim.env.process(sim.episodes.cycles.cycle(person, use, False))
     sim.env.run(until=2 + 12 * HOUR)  # one night in, out at 08:00 on day 1, then a 30-day gap
     assert person.location == "outdoors"
     process.interrupt("seek")
@@ -199,7 +199,7 @@ def test_an_avoidant_client_waits_for_outreach_then_uses_shelters() -> None:
     person.avoidant = True
     use = sim.scenario.population.shelter_use["chronic"]
     assert sim.episodes.cycles is not None
-    process = sim.env.process(sim.episodes.cycles.cycle(person, use, False, sim.ctx.streams["x"]))
+    process = sim.env.process(sim.episodes.cycles.cycle(person, use, False))
     sim.env.run(until=10)
     assert person.location == "outdoors"
     assert [r["location"] for r in rows(sim, "locations")] == ["outdoors"]
@@ -214,7 +214,7 @@ def test_an_evicted_client_leaves_the_bed_and_goes_on_with_a_gap() -> None:
     use = sim.scenario.population.shelter_use["chronic"]
     assert sim.episodes.cycles is not None
     assert sim.shelters is not None
-    process = sim.env.process(sim.episodes.cycles.cycle(person, use, False, sim.ctx.streams["x"]))
+    process = sim.env.process(sim.episodes.cycles.cycle(person, use, False))
     sim.env.run(until=3)
     assert person.location == "shelter"
     sim.shelters.leave(person)
@@ -233,8 +233,10 @@ def test_the_event_log_shows_admissions_and_refusals() -> None:
     shelters.request(second)
     sim.env.run(until=1)
     assert admitted.value == "shelter"  # the request succeeds with the shelter's name
-    events = [(r["client"], r["event"], r["service"], r["outcome"]) for r in rows(sim, "events")]
-    assert events == [(first.id, "shelter_admitted", "shelter", ""), (second.id, "shelter_refused", "", "no_bed")]
+    events = [(r["client"], r["event"], r["service"], r["need"], r["adjustment"], r["outcome"])
+              for r in rows(sim, "events")]
+    assert events == [(first.id, "shelter_admitted", "shelter", "", "", ""),
+                      (second.id, "shelter_refused", "", "", "", "no_bed")]
 
 
 def test_a_full_shelter_lines_clients_up_and_a_bed_freed_during_intake_goes_to_the_line() -> None:
@@ -269,3 +271,12 @@ def test_a_census_counts_the_night_that_began_the_evening_before_or_that_evening
     assert first["day"] == 0
     assert first["time"] == pytest.approx(first_time)
     assert [r["day"] for r in rows(sim, "nights") if r["shelter"] == "all"][:2] == [0, 1]
+
+
+def test_the_intake_window_closes_at_its_closing_time() -> None:
+    sim = world()
+    shelters = sim.shelters
+    assert shelters is not None
+    close = shelters.shelters[0].spec.intake.close
+    sim.env.run(until=close)  # 23:00 exactly: the window is closed
+    assert not shelters.request(client(sim)).triggered
