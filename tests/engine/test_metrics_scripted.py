@@ -79,3 +79,17 @@ def test_refused_nights_feed_the_turnaway_rate() -> None:
     table = replication_metrics(records(nights=nights, episodes=[EPISODE]))
     assert metric(table, "turnaways", "all") == 20
     assert metric(table, "turnaway_rate", "all") == pytest.approx(20 / (300 + 20))
+
+
+def test_a_client_with_no_location_rows_spent_no_night_outdoors() -> None:
+    # a network without shelters writes no location rows: its clients count zero nights in each place
+    table = replication_metrics(records(episodes=[EPISODE]))
+    assert metric(table, "clients", "all") == 1
+    assert metric(table, "unsheltered_nights_per_client", "all") == 0.0
+
+
+def test_nights_outdoors_per_client_come_from_the_location_rows() -> None:
+    locations = [(1, 1, 5.0, "outdoors"), (1, 1, 20.0, "shelter"), (1, 1, 30.0, "other")]
+    table = replication_metrics(records(locations=locations, episodes=[EPISODE]))
+    # census at 03:00: outdoors from day 10 (the window) to 20 counts the nights of days 10..19 = 10
+    assert metric(table, "unsheltered_nights_per_client", "all") == 10.0
