@@ -15,7 +15,8 @@ Series (the exponent is the least-squares slope of log(y) on log(x): 1 = linear)
 * ``rate[mmc]``: the same for one year, arrival rate and staff x1, x2, x4 (utilisation stays 0.8, so the work
   per customer is constant and the exponent measures the engine alone);
 * ``horizon[small_town]``: ``configs/small_town.yaml`` for 1, 2, 4, 8 years (one run per point: long);
-* ``horizon[montreal_centre]``: ``configs/montreal_centre.yaml`` for 1, 2, 4, 8 years (one run per point);
+* ``horizon[montreal_centre]``: ``configs/montreal_centre.yaml`` for 1, 2, 4, 8 years (one run per point;
+  ``--scenario-repeats 3`` for medians of three, about 10 minutes);
 * ``rate[small_town]``: one year, arrival rate x1, x2, x4 (capacity unchanged: congestion grows too);
 * ``replications[small_town, event_log=off|on]``: ``run_batch`` of 1, 2, 4, 8 replications of one year,
   with and without the event log: the memory one more replication costs; and, as a diagnostic, event log off
@@ -111,8 +112,9 @@ def memory_per_replication(config: str, days: float, counts: list[int]) -> list[
     return out
 
 
-def run_series(quick: bool = False) -> list[Record]:
-    """Time and memory against the horizon and the arrival rate (see the module's docstring)."""
+def run_series(quick: bool = False, scenario_repeats: int = 1) -> list[Record]:
+    """Time and memory against the horizon and the arrival rate (see the module's docstring);
+    ``scenario_repeats`` runs per point of the two scenario horizon series (medians)."""
     scale = 1 / 4 if quick else 1.0
     repeats = 1 if quick else 3
     years = [1.0, 2.0, 4.0, 8.0]
@@ -124,10 +126,10 @@ def run_series(quick: bool = False) -> list[Record]:
                   [{"kind": "mmc", "days": YEAR * scale, "factor": f} for f in factors], factors, "x", repeats)
     out += series("scaling.horizon[small_town]",
                   [{"kind": "scenario", "config": "small_town.yaml", "days": y * YEAR * scale} for y in years],
-                  [y * scale for y in years], "y", 1)
+                  [y * scale for y in years], "y", scenario_repeats)
     out += series("scaling.horizon[montreal_centre]",
                   [{"kind": "scenario", "config": "montreal_centre.yaml", "days": y * YEAR * scale} for y in years],
-                  [y * scale for y in years], "y", 1)
+                  [y * scale for y in years], "y", scenario_repeats)
     out += series("scaling.rate[small_town 1y]" if not quick else "scaling.rate[small_town 1/4y]",
                   [{"kind": "scenario", "config": "small_town.yaml", "days": YEAR * scale, "factor": f}
                    for f in factors], factors, "x", repeats)
@@ -142,15 +144,18 @@ def run_memory(quick: bool = False) -> list[Record]:
     return memory_per_replication("small_town.yaml", YEAR, [1, 2, 4, 8])
 
 
-def run(quick: bool = False) -> list[Record]:
+def run(quick: bool = False, scenario_repeats: int = 1) -> list[Record]:
     """The suite's entry (see the module's docstring for the series)."""
-    return run_series(quick) + run_memory(quick)
+    return run_series(quick, scenario_repeats) + run_memory(quick)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
-    print(markdown_table(run(parser.parse_args().quick)))
+    parser.add_argument("--scenario-repeats", type=int, default=1,
+                        help="runs per point of the small_town and montreal_centre horizon series (median)")
+    args = parser.parse_args()
+    print(markdown_table(run(args.quick, args.scenario_repeats)))
 
 
 if __name__ == "__main__":
