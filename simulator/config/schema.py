@@ -472,11 +472,23 @@ class Conference(Frozen):
     every: Annotated[Duration, Field(gt=0)] = Field(
         default=7.0, description="time between two conferences (more than zero: a conference every instant never "
         "lets the clock move)")
-    weekday: Weekday = "tue"
+    weekday: Weekday = Field(default="tue", description="weekday of the first meeting")
     time: TimeOfDay = 10 / 24
     duration: Duration = 1.5 / 24
     participants: list[str] = []
     max_cases: Annotated[int, NOT_BOOL, Field(ge=1), at_most(MAX_CASES)] = 20
+    days: Annotated[list[Weekday], Field(min_length=1)] = Field(
+        default=["mon", "tue", "wed", "thu", "fri"],
+        description="weekdays on which the conference may meet: a meeting due on another day, or on a holiday, "
+        "is not held and its cases wait for the next")
+    holidays: list[date] = Field(default=[], description="dates (YYYY-MM-DD) on which no meeting is held")
+
+    @model_validator(mode="after")
+    def _first_meeting_on_a_meeting_day(self) -> Conference:
+        if self.weekday not in self.days:
+            raise ValueError(f"the first meeting's weekday {self.weekday!r} is not one of the meeting days "
+                             f"{self.days}")
+        return self
 
 
 class Multilateral(HandoffType):

@@ -1,9 +1,12 @@
 """The case conference (table de concertation): where many organisations adjust together.
 
-A multilateral referral waits for the next conference. The conference meets every ``every`` days from the
-first ``weekday`` at ``time``; when cases are waiting, each participating service gives ``duration`` of one
-staff member, and up to ``max_cases`` cases are decided, oldest first; the rest wait for the next meeting. A
-case whose referral was lost or whose client left while waiting is skipped.
+A multilateral referral waits for the next conference. The conference is due every ``every`` days from the
+first ``weekday`` at ``time``, and meets when the day is one of its meeting ``days`` (working days by default)
+and not one of its ``holidays``; otherwise the cases wait for the next meeting. When cases are waiting, each
+participating service that is open at the meeting's time gives ``duration`` of one staff member; a service
+closed then (a clinic outside its opening hours) misses the meeting, and the missed seat is counted
+(``conference_seats_missed``), not charged. Up to ``max_cases`` cases are decided, oldest first; the rest
+wait for the next meeting. A case whose referral was lost or whose client left while waiting is skipped.
 
 *Escalation* (regimes with ``escalation``): before deciding, the conference takes up complex clients who are
 stuck. A client with at least ``min_open_needs`` open needs is stuck on a need that has been open for
@@ -64,7 +67,14 @@ class CaseConference:
         spec = self.spec
         yield env.timeout(ctx.calendar.days_until(spec.weekday) + spec.time)
         escalation = self.escalation
+        calendar = ctx.calendar
+        days = frozenset(spec.days)
+        holidays = frozenset(spec.holidays)
         while True:
+            day = int(env.now)
+            if calendar.weekday(day) not in days or calendar.date(day) in holidays:
+                yield env.timeout(spec.every)  # no meeting today: the cases wait for the next one
+                continue
             if escalation is not None:
                 waiting = sum(1 for case in self.pending if case.waiting)
                 if self.escalate(escalation.min_open_needs, escalation.after, spec.max_cases - waiting):
@@ -73,7 +83,10 @@ class CaseConference:
                 if env.now >= ctx.warmup:
                     ctx.counters["conferences"] += 1
                 for participant in spec.participants:
-                    self.staff.take(participant, spec.duration, "conference", "multilateral")
+                    if self.staff.is_open(participant, env.now):
+                        self.staff.take(participant, spec.duration, "conference", "multilateral")
+                    elif env.now >= ctx.warmup:
+                        ctx.counters["conference_seats_missed"] += 1  # the service is closed: the seat is empty
                 decided = 0
                 keep = []
                 for case in self.pending:

@@ -98,6 +98,14 @@ class ServiceNode:
             day += 1
             yield env.timeout(day - env.now)
 
+    def is_open(self, t: float) -> bool:
+        """Whether the service is open at time ``t`` (a weekday of its hours, between opening and closing)."""
+        hours = self.hours
+        if hours is None:
+            return True
+        day = math.floor(t)
+        return self.ctx.calendar.weekday(day) in hours.days and hours.open <= t - day < hours.close
+
     def open_hours(self, start: float, end: float) -> float:
         """Hours of opening between ``start`` and ``end`` (days), per staff member."""
         if self.hours is None:

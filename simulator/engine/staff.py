@@ -25,6 +25,11 @@ class StaffTime:
         self.nodes = nodes
         self._rows = ctx.rows["staff"]
 
+    def is_open(self, service: str, t: float) -> bool:
+        """Whether ``service`` is open at time ``t``: always, unless it is a queue with opening hours."""
+        node = self.nodes.get(service)
+        return node is None or node.is_open(t)
+
     def take(self, service: str, days: float, purpose: str, adjustment: str, occupy: bool = True) -> None:
         """``days`` of one staff member of ``service`` for ``purpose`` (``occupy=False``: recorded only, as
         for an assessment, whose time the access point's queue already holds)."""

@@ -296,3 +296,41 @@ def test_an_integrated_referral_carries_the_score_and_arrives_after_the_assessme
     assert referral["priority"] == pytest.approx(NORMAL - (2 + 2 + 0.5 * years))
     assert referral["arrived"] == pytest.approx(1 + 1 * HOUR)  # latency, then an hour of assessment
     assert referral["start"] == pytest.approx(1 + 1 * HOUR)
+
+
+# ---- the conference's calendar -----------------------------------------------------------------------------
+def test_a_daily_conference_does_not_meet_on_weekends_or_holidays() -> None:
+    # day 0 is Monday 2023-01-02; a daily meeting at 10:00 from Friday (day 4); Monday 9 January is a holiday
+    sim = world({"regime": "multilateral",
+                 "handoffs.multilateral.conference": {"every": "1 day", "weekday": "fri", "time": "10:00",
+                                                      "participants": ["clinic"], "holidays": ["2023-01-09"]}})
+    sim.env.process(sim.conference.meetings())
+    person = client(sim, "primary_care")
+    sim.env.run(until=4.5)  # after Friday's meeting: the case arrives on Friday afternoon
+    sim.pathways.start(person, person.needs["primary_care"], "shelter", "clinic", adjustment="multilateral")
+    sim.env.run(until=12)
+    [referral] = rows(sim, "referrals")
+    # not Saturday (5), Sunday (6) nor the holiday Monday (7): Tuesday 10 January, day 8, at 10:00
+    assert referral["arrived"] == pytest.approx(8 + 10 * HOUR)
+    assert sim.ctx.counters["conferences"] == 1
+
+
+def test_a_closed_participant_misses_the_meeting_and_gives_no_time() -> None:
+    # the clinic opens 13:00-17:00; the conference meets at 10:00 with the clinic and the shelter
+    sim = world({"regime": "multilateral", "services.clinic.hours": {"open": "13:00", "close": "17:00"},
+                 "handoffs.multilateral.conference.participants": ["clinic", "shelter"]})
+    sim.env.process(sim.conference.meetings())
+    outcome, [referral], _ = send(sim, "multilateral")
+    assert outcome == SERVED
+    assert referral["arrived"] == pytest.approx(2 + 10 * HOUR)  # decided although the clinic missed it
+    conference = [r for r in rows(sim, "staff") if r["purpose"] == "conference"]
+    assert [r["service"] for r in conference] == ["shelter"]
+    assert sim.ctx.counters["conference_seats_missed"] == 1
+    assert all(sim.nodes["clinic"].is_open(r["time"]) or r["service"] != "clinic" for r in rows(sim, "staff"))
+
+
+def test_the_first_meeting_must_fall_on_a_meeting_day() -> None:
+    from simulator.config.loader import ConfigError
+
+    with pytest.raises(ConfigError, match="meeting days"):
+        world({"handoffs.multilateral.conference.weekday": "sun"})
