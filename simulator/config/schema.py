@@ -398,6 +398,9 @@ class Housing(Frozen):
         "a residual tenancy")
     offer_refusal: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
         default=0.0, description="chance that a client turns an offered place down; they go back in line")
+    reserved_release: Duration | None = Field(
+        default=30.0, description="a reserved place that no case-conference client has taken after this long "
+        "is offered to the general list (null: never); a reserved vacancy is offered at once")
 
     @model_validator(mode="after")
     def _one_supply(self) -> Housing:

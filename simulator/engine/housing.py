@@ -5,13 +5,16 @@ returns to homelessness) or receives ``vacancies`` at an external rate (units of
 offered to this population; a vacancy with nobody eligible waiting goes to someone outside the model). A share
 of places can be reserved for clients sent by a case conference. The list is served by priority then by
 date of application; a client may give up waiting (patience). Once matched, the client moves in after the
-move-in time and their episode of homelessness ends.
+move-in time and their episode of homelessness ends. A reserved place that no conference client has taken
+after ``reserved_release`` is released to the general list, so that places do not sit idle under regimes
+that hold no conference (a released place is reserved again once its tenant leaves).
 """
 
 from __future__ import annotations
 
 import heapq
 import math
+from collections import deque
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -74,10 +77,16 @@ class HousingProgramme:
         self.presence = Presence(ctx.warmup, ctx.end_time)
         self.reserved_free = 0
         self.general_free = 0
+        #: reserved places released to the general list (a reserved place again once it frees)
+        self.released_free = 0
+        #: since when each free reserved place has been free, oldest first
+        self._reserved_since: deque[float] = deque()
         self.moving_in: dict[int, Application] = {}
         if spec.slots is not None:
             reserved = round(spec.slots * spec.reserved_share)
-            self.reserved_free, self.general_free = reserved, spec.slots - reserved
+            self.general_free = spec.slots - reserved
+            for _ in range(reserved):
+                self._hold_reserved()
             # places held by earlier tenants free up after a residual tenancy (a uniform share of a tenancy),
             # so that the programme does not start empty and then turn over all at once
             assert spec.tenancy is not None
@@ -85,7 +94,7 @@ class HousingProgramme:
             for slot in range(occupied):
                 is_reserved = slot < round(occupied * spec.reserved_share)
                 if is_reserved:
-                    self.reserved_free -= 1
+                    self._take_reserved()
                 else:
                     self.general_free -= 1
                 ctx.at(self.stream.uniform() * spec.tenancy.sample(self.stream), self.free, is_reserved)
@@ -111,6 +120,8 @@ class HousingProgramme:
             yield self.env.timeout(self.stream.std_exponential() / rate)
             reserved = self.stream.uniform() < self.spec.reserved_share
             application = self._best(reserved)
+            if application is None and reserved and self.spec.reserved_release is not None:
+                application = self._best(False)  # a vacancy cannot wait: released at once
             if application is not None:
                 self._match(application, None)
 
@@ -120,9 +131,43 @@ class HousingProgramme:
         if application is not None:
             self._match(application, reserved)
         elif reserved:
-            self.reserved_free += 1
+            self._hold_reserved()
         else:
             self.general_free += 1
+
+    # -- reserved places -------------------------------------------------------------------------------
+    def _hold_reserved(self) -> None:
+        """A reserved place is free: it waits for a conference client, up to ``reserved_release``."""
+        self.reserved_free += 1
+        delay = self.spec.reserved_release
+        if delay is not None:
+            now = self.env.now
+            self._reserved_since.append(now)
+            self.ctx.at(now + delay, self._release_reserved)
+
+    def _take_reserved(self) -> None:
+        """A conference client takes a free reserved place (the one free the longest)."""
+        self.reserved_free -= 1
+        if self._reserved_since:
+            self._reserved_since.popleft()
+
+    def _release_reserved(self) -> None:
+        """Reserved places free for ``reserved_release`` go to the general list: the first application in line
+        takes one now; the others stay open to anyone."""
+        delay = self.spec.reserved_release
+        assert delay is not None
+        due = self.env.now - delay
+        since = self._reserved_since
+        while since and since[0] <= due:
+            since.popleft()
+            self.reserved_free -= 1
+            if self.env.now >= self.ctx.warmup:
+                self.ctx.counters["reserved_places_released"] += 1
+            application = self._best(False)
+            if application is not None:
+                self._match(application, True, released=True)
+            else:
+                self.released_free += 1
 
     def _best(self, reserved: bool) -> Application | None:
         """The first live application that may take a (reserved or general) place."""
@@ -142,8 +187,9 @@ class HousingProgramme:
             heapq.heappush(self.heap, item)
         return found
 
-    def _match(self, application: Application, reserved: bool | None) -> None:
-        """Offer the place; a refusal sends the client to the back of the line and the place onwards."""
+    def _match(self, application: Application, reserved: bool | None, released: bool = False) -> None:
+        """Offer the place; a refusal sends the client to the back of the line and the place onwards.
+        ``released``: a reserved place released to the general list (anyone may take it)."""
         refusal = self.spec.offer_refusal
         offers = 0
         while refusal > 0 and offers < 100 and self.stream.uniform() < refusal:
@@ -151,14 +197,16 @@ class HousingProgramme:
             self._queue(application)
             if self.ctx.log_events:
                 self.ctx.log(application.client, "housing_offer_refused", self.name, application.need, "", "")
-            nxt = self._best(bool(reserved))
+            nxt = self._best(bool(reserved) and not released)
             if nxt is None or nxt is application:
                 # nobody else can take it now: the place stays free (or, for a vacancy, goes outside)
                 if nxt is application:
                     self._queue(application)
                 if reserved is not None and self.spec.slots is not None:
-                    if reserved:
-                        self.reserved_free += 1
+                    if released:
+                        self.released_free += 1
+                    elif reserved:
+                        self._hold_reserved()
                     else:
                         self.general_free += 1
                 return
@@ -190,11 +238,14 @@ class HousingProgramme:
         application.order = priority if self.spec.discipline == "priority" else NORMAL
         # a free place is taken at once: reserved places first for case-conference clients
         if reserved_ok and self.reserved_free > 0:
-            self.reserved_free -= 1
+            self._take_reserved()
             self._match(application, True)
         elif self.general_free > 0:
             self.general_free -= 1
             self._match(application, False)
+        elif self.released_free > 0:
+            self.released_free -= 1
+            self._match(application, True, released=True)
         else:
             self._queue(application)
         slot_kind: Any = None

@@ -279,10 +279,40 @@ def test_only_a_conference_referral_takes_a_reserved_housing_place() -> None:
     [referral] = many(sim, "multilateral", count=1, target="housing")
     assert referral["outcome"] == "housed"
     sim = world(changes)
-    assert many(sim, "unilateral", count=1, target="housing") == []  # still under way: on the list
+    assert many(sim, "unilateral", count=1, target="housing", until=29.9) == []  # still under way: on the list
     programme = sim.housing["housing"]
     assert len(programme.waiting) == 1
-    assert programme.reserved_free == 1  # the reserved place stays free
+    assert programme.reserved_free == 1  # the reserved place stays free until its release, at 30 days
+
+
+def test_a_reserved_place_nobody_from_the_conference_takes_is_released_to_the_list() -> None:
+    changes = {"population.needs.base": {"housing": 1.0}, "services.housing.reserved_share": 1.0,
+               "services.housing.reserved_release": "30 days", "services.housing.slots": 2,
+               "referrals": [{"from": "shelter", "needs": ["housing"], "to": "housing", "probability": 1.0}]}
+    sim = world(changes)
+    [referral] = many(sim, "unilateral", count=1, target="housing", until=40)
+    assert referral["outcome"] == "housed"
+    assert referral["start"] == pytest.approx(30.0)  # matched when the place was released; 1 day to move in
+    programme = sim.housing["housing"]
+    assert (programme.reserved_free, programme.released_free) == (0, 1)  # the second place: open to anyone
+    assert sim.ctx.counters["reserved_places_released"] == 2
+    late = client(sim, "housing")
+    sim.pathways.start(late, late.needs["housing"], "shelter", "housing", adjustment="unilateral")
+    sim.env.run(until=45)
+    assert programme.released_free == 0  # took it at once (then 1 day to move in)
+    assert late.id not in sim.episodes.active
+    # a released place is reserved again when its tenant leaves
+    programme.free(True)
+    assert programme.reserved_free == 1
+
+
+def test_with_no_release_a_reserved_place_waits_for_ever() -> None:
+    changes = {"population.needs.base": {"housing": 1.0}, "services.housing.reserved_share": 1.0,
+               "services.housing.reserved_release": None,
+               "referrals": [{"from": "shelter", "needs": ["housing"], "to": "housing", "probability": 1.0}]}
+    sim = world(changes)
+    assert many(sim, "unilateral", count=1, target="housing", until=59) == []
+    assert sim.housing["housing"].reserved_free == 1
 
 
 def test_an_integrated_referral_carries_the_score_and_arrives_after_the_assessment() -> None:
