@@ -157,6 +157,9 @@ def cross_check(data: dict[str, Any]) -> list[Finding]:
         for i, rule in enumerate(_list(integrated.get("eligibility"))):
             service_ref(("handoffs", "integrated", "eligibility", i, "service"), _dict(rule).get("service"),
                         ("clinic", "housing"), "an eligibility rule's service")
+    for i, rule in enumerate(_list(data.get("prerequisites"))):
+        service_ref(("prerequisites", i, "service"), _dict(rule).get("service"), ("clinic", "housing"),
+                    "a prerequisite's service")
     conferences = [(("handoffs", "multilateral", "conference"),
                     _dict(_dict(handoffs.get("multilateral")).get("conference")))]
     conferences += [(("regimes", name, "conference"), _dict(_dict(spec).get("conference")))

@@ -60,6 +60,8 @@ MAX_START_DATE = date(2500, 12, 31)
 """The range of ``start_date`` (a run of the longest warm-up and horizon still ends in a real calendar)."""
 MAX_NAME_LENGTH = 200
 """The longest name of a scenario, a service or a regime."""
+MAX_RATIO = 100.0
+"""The largest hazard ratio or duration multiplier (an open need's effect on a client's path)."""
 
 
 # ---------------------------------------------------------------------------------------------- vocabulary
@@ -99,6 +101,8 @@ Seed = Annotated[int, NOT_BOOL, Field(ge=0), at_most(MAX_SEED)]
 Staff = Annotated[int, NOT_BOOL, Field(ge=1), at_most(MAX_STAFF)]
 Probability = Annotated[float, NOT_BOOL, Field(ge=0.0, le=1.0)]
 Weight = Annotated[float, NOT_BOOL, _within(MAX_WEIGHT)]
+Ratio = Annotated[float, NOT_BOOL, Field(gt=0), at_most(MAX_RATIO)]
+"""A hazard ratio or a multiplier of a duration: more than 0 (1 = no effect)."""
 MIX_TOLERANCE = 1e-6
 
 _FORBIDDEN_IN_NAMES = ".:[]"
@@ -255,6 +259,10 @@ class ShelterUse(Frozen):
         default=1.0, description="share of its length an outdoor gap lasts when it starts in winter")
     winter_seek: Probability = Field(
         default=0.0, description="share of avoidant clients who ask for a bed during a winter (drawn each winter)")
+    stay_ratio: dict[Need, Ratio] = Field(
+        default={}, description="multiplier of a stay's drawn length for each need not met when the stay begins")
+    seek_when_met: list[Need] = Field(
+        default=[], description="an avoidant client starts asking for beds once one of these needs is met")
 
 
 class Exits(Frozen):
@@ -276,6 +284,11 @@ class Exits(Frozen):
     exit_when_needs_met: bool = Field(
         default=False, description="a client whose service needs are all met leaves (textbook models)"
     )
+    self_resolution_hazard_ratio: dict[Need, Ratio] = Field(
+        default={}, description="multiplier of the self-resolution hazard while the need is not met")
+    return_hazard_ratio: dict[Need, Ratio] = Field(
+        default={}, description="multiplier of the hazard of a return (after housing or self-resolution) for "
+        "each need not met at the exit (a housing programme's support covers its own needs)")
 
 
 class Population(Frozen):
@@ -398,6 +411,9 @@ class Housing(Frozen):
         "a residual tenancy")
     offer_refusal: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
         default=0.0, description="chance that a client turns an offered place down; they go back in line")
+    support: list[Need] = Field(
+        default=[], description="needs the programme's support covers while housed: they do not raise the "
+        "return hazard (exits.return_hazard_ratio)")
     reserved_release: Duration | None = Field(
         default=30.0, description="a reserved place that no case-conference client has taken after this long "
         "is offered to the general list (null: never); a reserved vacancy is offered at once")
@@ -423,6 +439,24 @@ class WalkIn(Frozen):
     service: str
     probability: Probability
     delay: Distribution = Fixed(value=0.0)
+
+
+class Prerequisite(Frozen):
+    """A service that takes a need only once other needs are met: income and documents before social housing,
+    treatment before treatment-first housing. A handoff or walk-in to ``service`` for ``need`` is not made
+    while one of ``requires_met`` is in the client's episode and was not met at least ``delay`` earlier."""
+
+    service: str
+    need: Need
+    requires_met: list[Need] = Field(min_length=1)
+    delay: Duration = Field(default=0.0, description="time after the last prerequisite is met before the "
+                            "service takes the need (a file to assemble, an approval)")
+
+    @model_validator(mode="after")
+    def _not_itself(self) -> Prerequisite:
+        if self.need in self.requires_met:
+            raise ValueError(f"a need cannot be its own prerequisite ({self.need!r})")
+        return self
 
 
 class Referral(Frozen):
@@ -618,6 +652,7 @@ class Scenario(Frozen):
     services: dict[Name, Service]
     entry: list[WalkIn] = []
     referrals: list[Referral] = []
+    prerequisites: list[Prerequisite] = []
     handoffs: Handoffs = Handoffs()
     regimes: dict[Name, Regime] = {}
     regime: str = "organic"

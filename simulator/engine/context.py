@@ -38,7 +38,8 @@ class Context:
         self.log_events = log_events
         #: run-wide counts over the observed window (outreach contacts, conferences held, seats missed)
         self.counters: dict[str, float] = {"outreach_contacts": 0.0, "conferences": 0.0,
-                                           "conference_seats_missed": 0.0, "reserved_places_released": 0.0}
+                                           "conference_seats_missed": 0.0, "reserved_places_released": 0.0,
+                                           "referrals_blocked": 0.0}
 
     def log(self, client: Client, event: str, service: str, need: str, adjustment: str, outcome: str) -> None:
         """One row of the HMIS-shaped event log (call only when ``log_events``)."""

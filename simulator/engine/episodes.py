@@ -69,6 +69,10 @@ class Episodes:
         self._return_after_housing = exits.return_after_housing_mean
         self._resolution_returns = exits.return_after_resolution_share
         self._housing_returns = exits.return_after_housing_share
+        self._resolution_ratio: dict[str, float] = {str(k): v for k, v in exits.self_resolution_hazard_ratio.items()}
+        self._return_ratio: dict[str, float] = {str(k): v for k, v in exits.return_hazard_ratio.items()}
+        self._seek_when_met: dict[str, frozenset[str]] = {
+            str(k): frozenset(v.seek_when_met) for k, v in population.shelter_use.items() if v.seek_when_met}
         self._episodes = ctx.rows["episodes"]
         self._needs_rows = ctx.rows["needs"]
         # set by the assembler, once the parts that an episode starts exist
@@ -144,8 +148,15 @@ class Episodes:
         use = self.use.get(client.pattern)
         client.avoidant = use is not None and use.avoidance > 0 and stream.uniform() < use.avoidance
         mean = self._self_resolution.get(client.pattern)
+        client.resolve_token = 0
         if mean:
-            ctx.at(now + mean * stream.std_exponential(), self._self_resolve, client, client.episode)
+            # a unit exponential budget spent at the hazard 1 / mean times the ratios of the open needs
+            client.resolve_budget = stream.std_exponential()
+            client.resolve_mean = mean / client.ratio(self._resolution_ratio) if self._resolution_ratio else mean
+            client.resolve_since = now
+            ctx.at(now + client.resolve_mean * client.resolve_budget, self._self_resolve, client, client.episode, 0)
+        else:
+            client.resolve_mean = 0.0
         # whether this episode's exit would be followed by a return: drawn now, from the episode's own stream,
         # so that replication i of every regime sends back the same clients (no draw when the share is 1)
         share = self._resolution_returns
@@ -163,9 +174,25 @@ class Episodes:
         elif self.shelters is not None:
             self.whereabouts.move(client, "other")
 
-    def _self_resolve(self, client: Client, episode: int) -> None:
-        if client.episode == episode and client.id in self.active:
+    def _self_resolve(self, client: Client, episode: int, token: int) -> None:
+        if client.episode == episode and client.resolve_token == token and client.id in self.active:
             self.end(client, SELF_RESOLVED)
+
+    def need_met(self, client: Client, need: str) -> None:
+        """A need was met during the episode: the self-resolution hazard loses that need's ratio (the exit is
+        rescheduled with the budget left), and an avoidant client may start asking for beds."""
+        ratio = self._resolution_ratio.get(need)
+        if ratio is not None and ratio != 1.0 and client.resolve_mean > 0 and client.id in self.active:
+            now = self.ctx.env.now
+            client.resolve_budget -= (now - client.resolve_since) / client.resolve_mean
+            client.resolve_mean *= ratio  # the hazard is divided by the ratio it no longer carries
+            client.resolve_since = now
+            client.resolve_token += 1
+            self.ctx.at(now + client.resolve_mean * max(0.0, client.resolve_budget), self._self_resolve, client,
+                        client.episode, client.resolve_token)
+        seekers = self._seek_when_met.get(client.pattern)
+        if seekers is not None and need in seekers and self.cycles is not None:
+            self.cycles.stop_avoiding(client)
 
     def end(self, client: Client, reason: str) -> None:
         """Close the episode now: free the bed, stop every pending process, record needs and the episode."""
@@ -189,7 +216,8 @@ class Episodes:
             ctx.log(client, "episode_end", "", "", "", reason)
         if reason == SELF_RESOLVED and self._return_after_resolution and client.returns_if_resolved:
             stream = ctx.streams["returns"]
-            ctx.at(now + self._return_after_resolution * stream.std_exponential(), self._return, client)
+            factor = client.ratio(self._return_ratio)
+            ctx.at(now + self._return_after_resolution * stream.std_exponential() / factor, self._return, client)
 
     def _record(self, client: Client, end: float, reason: str) -> None:
         self._episodes.append((
@@ -205,14 +233,16 @@ class Episodes:
         state = client.needs.get("housing")
         if state is not None and state.status != MET:
             state.status = MET
+            state.met_at = ctx.env.now
             self._needs_rows.append((client.id, client.episode, "housing", state.onset, ctx.env.now, NEED_MET,
                                      programme.name))
+        factor = client.ratio(self._return_ratio, programme.support) if self._return_ratio else 1.0
         self.end(client, HOUSED)
         now = ctx.env.now
         stream = ctx.streams["returns"]
         returns_at = INF
         if self._return_after_housing and client.returns_if_housed:
-            returns_at = now + self._return_after_housing * stream.std_exponential()
+            returns_at = now + self._return_after_housing * stream.std_exponential() / factor
         tenancy_ends = INF
         if slot is not None and programme.spec.tenancy is not None:
             tenancy_ends = now + programme.spec.tenancy.sample(stream)

@@ -68,6 +68,8 @@ class HousingProgramme:
         self.name = name
         self.spec = spec
         self.on_housed = on_housed
+        #: needs the programme's support covers while housed (they do not raise the return hazard)
+        self.support: frozenset[str] = frozenset(spec.support)
         self.stream = ctx.streams[f"housing:{name}"]
         self.patience_stream = ctx.streams[f"patience:{name}"]
         self.heap: list[tuple[float, float, int, Application]] = []

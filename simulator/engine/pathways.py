@@ -7,7 +7,8 @@ the referral edges), a case conference (escalation) or a handoff from another se
 service meets the need with its ``treats`` probability, or refers it onwards along its own edges (one draw
 picks one or the other, or neither: the need is left open). A lost referral, a visit given up or one that did
 nothing returns the need to OPEN, where a later contact can take it up again; moving into housing ends the
-episode.
+episode. A service with *prerequisites* takes a need only once other needs of the episode are met (and a
+delay has passed since): until then no handoff or walk-in to it is made for that need, which stays open.
 """
 
 from __future__ import annotations
@@ -28,14 +29,21 @@ from simulator.engine.streams import Stream
 
 #: end a client's episode now: (client, exit reason)
 EndEpisode = Callable[[Client, str], None]
+#: a need of the client's was met: (client, need)
+NeedMet = Callable[[Client, str], None]
 
 
 class Pathways:
     """Starts and follows the pathway of each need."""
 
     def __init__(self, ctx: Context, network: Network, nodes: Mapping[str, ServiceNode], handoffs: Handoffs,
-                 walk_in_intake: float, re_referral_after: float, exit_when_met: bool, end_episode: EndEpisode):
+                 walk_in_intake: float, re_referral_after: float, exit_when_met: bool, end_episode: EndEpisode,
+                 prerequisites: Mapping[tuple[str, str], tuple[tuple[str, ...], float]] | None = None,
+                 need_met: NeedMet | None = None):
         self.ctx = ctx
+        #: (service, need) -> (needs that must be met first, delay after the last of them)
+        self.prerequisites = dict(prerequisites or {})
+        self.need_met = need_met
         self.network = network
         self.nodes = nodes
         self.handoffs = handoffs
@@ -94,9 +102,15 @@ class Pathways:
             if source == "walk_in":
                 if delay > 0:
                     yield self.ctx.env.timeout(delay)
+                if self.prerequisites and self.blocked(client, target, need):
+                    state.status = OPEN
+                    return
                 duration = self.walk_in_intake + network.service_time(target)
                 outcome = yield from self.nodes[target].serve(client, need, NORMAL, duration, INF, None, "walk_in")
             else:
+                if self.prerequisites and self.blocked(client, target, need):
+                    state.status = OPEN
+                    return
                 outcome = yield from self.handoffs.send(client, state, source, target, adjustment)
             while outcome == SERVED:
                 u = routing.uniform()
@@ -108,6 +122,8 @@ class Pathways:
                 chosen = edges.pick(u - p_met) if edges is not None else None
                 if chosen is None:
                     break  # the visit neither met the need nor referred it: left open
+                if self.prerequisites and self.blocked(client, chosen, need):
+                    break
                 source, target = target, chosen
                 outcome = yield from self.handoffs.send(client, state, source, target)
             if outcome != HOUSED:
@@ -115,12 +131,34 @@ class Pathways:
         except simpy.Interrupt:
             return
 
+    def blocked(self, client: Client, target: str, need: str) -> bool:
+        """Whether ``target`` refuses ``need`` for now: one of its prerequisites is in the client's episode and
+        was not met at least the rule's delay ago (the need stays open; counted after warm-up)."""
+        rule = self.prerequisites.get((target, need))
+        if rule is None:
+            return False
+        requires, delay = rule
+        now = self.ctx.env.now
+        needs = client.needs
+        for required in requires:
+            state = needs.get(required)
+            if state is not None and not (state.status == MET and state.met_at + delay <= now):
+                if now >= self.ctx.warmup:
+                    self.ctx.counters["referrals_blocked"] += 1
+                if self.ctx.log_events:
+                    self.ctx.log(client, "prerequisite_missing", target, need, "", required)
+                return True
+        return False
+
     def met(self, client: Client, state: NeedState, service: str) -> None:
         """``service`` met the need; with ``exit_when_needs_met``, the last one ends the episode."""
         state.status = MET
+        state.met_at = self.ctx.env.now
         self._needs_rows.append((client.id, client.episode, state.need, state.onset, self.ctx.env.now, NEED_MET,
                                  service))
         if self.ctx.log_events:
             self.ctx.log(client, "need_met", service, state.need, "", NEED_MET)
         if self.exit_when_met and client.open_needs() == 0:
             self.end_episode(client, NEEDS_MET)
+        elif self.need_met is not None:
+            self.need_met(client, state.need)

@@ -12,6 +12,10 @@ start of each winter (or when their episode begins in winter), the cold brings t
 they stop asking, and leave, when the season ends.
 
 A client of the initial stock starts mid-stay or mid-gap, in proportion to the mean stay and gap.
+
+Open needs shape the cycle: a stay's drawn length is multiplied by the ``stay_ratio`` of each need not met
+when it begins, and an avoidant client one of whose ``seek_when_met`` needs is met starts asking for beds,
+as if an outreach worker had convinced them.
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ class ShelterCycles:
         self.shelters = shelters
         self.move = move
         self.contact = contact
+        #: clients avoiding shelters now (in :meth:`avoid`), by id
+        self.avoiding: set[int] = set()
 
     def start(self, client: Client, use: ShelterUse, stock: bool) -> simpy.Process:
         return self.ctx.env.process(self.cycle(client, use, stock))
@@ -61,7 +67,9 @@ class ShelterCycles:
                 # a client of the initial stock is mid-stay or mid-gap, in proportion to their lengths
                 stay_mean, gap_mean = use.stay.mean, use.gap.mean
                 if draws.uniform() * (stay_mean + gap_mean) < stay_mean and shelters.place(client):
-                    yield from self.stay(client, draws.uniform() * use.stay.sample(draws))
+                    residual = draws.uniform() * use.stay.sample(draws)
+                    yield from self.stay(client, residual * client.ratio(use.stay_ratio) if use.stay_ratio
+                                         else residual)
                     yield from self.gap(client, use, draws)
                 else:
                     yield from self.gap(client, use, draws, draws.uniform())
@@ -79,7 +87,8 @@ class ShelterCycles:
                 else:
                     yield request
                 self.contact(client, shelters.where[client.id].name)
-                nights = max(1, round(use.stay.sample(draws)))
+                drawn = use.stay.sample(draws)
+                nights = max(1, round(drawn * client.ratio(use.stay_ratio) if use.stay_ratio else drawn))
                 if winter_only and calendar.in_winter(env.now):
                     season_end = calendar.season_change(env.now)
                     if season_end < math.inf:
@@ -98,21 +107,31 @@ class ShelterCycles:
         calendar = self.ctx.calendar
         self.move(client, "outdoors")
         seasonal = use.winter_seek > 0
-        while True:
-            wake = math.inf
-            if seasonal:
-                if calendar.in_winter(env.now):
-                    if draws.uniform() < use.winter_seek:
-                        return True
-                    wake = calendar.season_change(calendar.season_change(env.now))  # the next winter's start
-                else:
-                    wake = calendar.season_change(env.now)
-            try:
-                yield env.event() if math.isinf(wake) else env.timeout(wake - env.now)
-            except simpy.Interrupt as interrupt:
-                if interrupt.cause != "seek":
-                    raise
-                return False
+        self.avoiding.add(client.id)
+        try:
+            while True:
+                wake = math.inf
+                if seasonal:
+                    if calendar.in_winter(env.now):
+                        if draws.uniform() < use.winter_seek:
+                            return True
+                        wake = calendar.season_change(calendar.season_change(env.now))  # the next winter's start
+                    else:
+                        wake = calendar.season_change(env.now)
+                try:
+                    yield env.event() if math.isinf(wake) else env.timeout(wake - env.now)
+                except simpy.Interrupt as interrupt:
+                    if interrupt.cause != "seek":
+                        raise
+                    return False
+        finally:
+            self.avoiding.discard(client.id)
+
+    def stop_avoiding(self, client: Client) -> None:
+        """A met need (``seek_when_met``) makes an avoidant client a regular shelter user, as outreach does."""
+        process = client.shelter_process
+        if client.id in self.avoiding and process is not None and process.is_alive:
+            process.interrupt("seek")
 
     def stay(self, client: Client, nights: float) -> Generator[Any, Any, None]:
         """In a bed until the checkout hour after ``nights`` nights (at least one), unless evicted."""

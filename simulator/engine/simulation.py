@@ -103,8 +103,11 @@ class Simulation:
         self.handoffs = Handoffs(ctx, scenario, network, self.nodes, self.housing, staff, self.conference,
                                  access_point)
         exits = scenario.population.exits
+        prerequisites = {(rule.service, str(rule.need)): (tuple(map(str, rule.requires_met)), rule.delay)
+                         for rule in scenario.prerequisites}
         self.pathways = Pathways(ctx, network, self.nodes, self.handoffs, scenario.handoffs.unilateral.intake,
-                                 scenario.handoffs.re_referral_after, exits.exit_when_needs_met, self.episodes.end)
+                                 scenario.handoffs.re_referral_after, exits.exit_when_needs_met, self.episodes.end,
+                                 prerequisites, self.episodes.need_met)
         self.episodes.pathways = self.pathways
         if self.shelters is not None:
             self.episodes.cycles = ShelterCycles(ctx, self.shelters, self.whereabouts.move, self.pathways.contact)
