@@ -34,6 +34,7 @@ from rich.table import Table
 
 from simulator import __version__
 from simulator.config import ConfigError, Scenario, load_config
+from simulator.config.loader import staffing_problems
 from simulator.config.schema import MAX_BUDGET, MAX_REPLICATIONS, MAX_SEED
 from simulator.config.units import parse_duration
 from simulator.io.results import OutputError, atomic_write, check_output_file, check_output_folder
@@ -60,6 +61,8 @@ SUMMARY_ROWS: list[tuple[str, str, str, float, int]] = [
     ("exits", "housed", "exits to housing", 1.0, 0),
     ("time_homeless_mean_days", "exits", "time homeless at exit (days)", 1.0, 0),
     ("coordination_staff_hours", "all", "coordination staff hours", 1.0, 0),
+    ("staff_hours", "all", "paid staff hours", 1.0, 0),
+    ("staff_cost", "all", "staff cost", 1.0, 0),
     ("count_total", "all", "one-night count", 1.0, 0),
     ("count_outdoors", "all", "of whom outdoors", 1.0, 0),
 ]
@@ -128,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="regime to run; repeat to compare, or 'all' (default: the scenario's regime)")
     run.add_argument("--horizon", type=_parse_duration, help="observed period, e.g. '365 days'")
     run.add_argument("--warmup", type=_parse_duration, help="warm-up period, e.g. '90 days'")
+    run.add_argument("--equal-resources", action="store_true",
+                     help="re-staff every regime to the same total staff by the scenario's resources.rule "
+                          "(docs/model.md section 4.5)")
     run.add_argument("-w", "--workers", type=_parse_workers, default=None,
                      help="worker processes (default: the number of CPUs)")
     run.add_argument("--out", type=Path, help="write Parquet tables and manifest.json to this folder")
@@ -318,6 +324,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = _load(args.config, overrides or None)
     if args.event_log:
         scenario = scenario.model_copy(update={"outputs": scenario.outputs.model_copy(update={"event_log": True})})
+    if args.equal_resources:
+        scenario = scenario.model_copy(update={"resources": scenario.resources.model_copy(update={"equal": True})})
+        for _, message in staffing_problems(scenario):
+            raise UserError(f"--equal-resources: {message}")
     known = scenario.all_regimes()
     regimes = args.regime or [scenario.regime]
     if "all" in regimes:
@@ -525,7 +535,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 HEADLINE = [("wait_mean_days", "*"), ("unmet_need_days_per_client", "all"),
             ("unsheltered_nights_per_client", "all"), ("referral_loss_share", "all"),
-            ("coordination_staff_hours", "all")]
+            ("coordination_staff_hours", "all"), ("staff_hours", "all"), ("staff_cost", "all")]
 
 
 def _morris_tables(results: Any, output: str, pair_text: str | None) -> list[Any]:

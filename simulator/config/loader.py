@@ -21,7 +21,8 @@ from pydantic import ValidationError
 from simulator.config.checks import cross_check
 from simulator.config.paths import PathKey as PathKey
 from simulator.config.paths import dotted as dotted
-from simulator.config.schema import Scenario
+from simulator.config.resources import StaffingError, staffing
+from simulator.config.schema import Scenario, with_regime
 
 
 @dataclass(frozen=True)
@@ -335,6 +336,21 @@ def validation_problems(exc: ValidationError, data: Any, marks: dict[PathKey, Ma
             for path, messages in by_path.items()]
 
 
+def staffing_problems(scenario: Scenario) -> list[tuple[PathKey, str]]:
+    """With ``resources.equal``: a regime the rule cannot re-staff (see :mod:`simulator.config.resources`)."""
+    if not scenario.resources.equal:
+        return []
+    found: list[tuple[PathKey, str]] = []
+    for name, regime in scenario.all_regimes().items():
+        if regime.assignment == "integrated" and scenario.handoffs.integrated is not None:
+            try:
+                staffing(with_regime(scenario, name))
+            except StaffingError as exc:
+                found.append((("resources", "rule"), f"regime {name!r}: {exc}"))
+                break
+    return found
+
+
 def validate_data(data: dict[str, Any], marks: dict[PathKey, Mark], source: str) -> Scenario:
     """Validate merged config data; raise :class:`ConfigError` listing every problem."""
     default = Mark(source, 1, 1)
@@ -346,6 +362,9 @@ def validate_data(data: dict[str, Any], marks: dict[PathKey, Mark], source: str)
         problems.extend(validation_problems(exc, data, marks, default))
     for path, message in cross_check(data):
         problems.append(Problem(mark_for(path, marks, default), dotted(path), message))
+    if scenario is not None and not problems:
+        for path, message in staffing_problems(scenario):
+            problems.append(Problem(mark_for(path, marks, default), dotted(path), message))
     if problems:
         unique = list(dict.fromkeys(problems))
         unique.sort(key=lambda p: (p.mark.file, p.mark.line, p.mark.column))

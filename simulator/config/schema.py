@@ -61,6 +61,8 @@ MAX_START_DATE = date(2500, 12, 31)
 MAX_NAME_LENGTH = 200
 """The longest name of a scenario, a service or a regime."""
 MAX_RATIO = 100.0
+MAX_HOURLY_COST = 100_000.0
+"""The highest cost of one staff hour (any currency)."""
 """The largest hazard ratio or duration multiplier (an open need's effect on a client's path)."""
 
 
@@ -629,6 +631,29 @@ BUILTIN_REGIMES: dict[str, Regime] = {
 
 # ---------------------------------------------------------------------------------------------- scenario
 
+ServiceKind = Literal["clinic", "access_point", "shelter", "outreach"]
+
+
+class Resources(Frozen):
+    """The staff a scenario pays for, what an hour of each costs, and how regimes are put on equal resources.
+
+    Every staffed service's ``staff`` are full-time equivalents (FTE) paid ``hours_per_week`` each, whatever
+    the service's opening hours; the access point is paid only under a regime that uses it. With ``equal``
+    every regime has the same FTE: under ``rule: from_clinics`` the access point's staff are taken out of
+    the clinics (one at a time from the clinic with the most staff, each keeping one); under ``to_clinics`` a
+    regime that does not use the access point gives its staff to the clinics instead (in proportion to their
+    staff). See docs/model.md section 4.5.
+    """
+
+    hours_per_week: Annotated[Duration, Field(gt=0)] = Field(
+        default=35 / 24, description="paid hours of one full-time staff member a week")
+    hourly_cost: dict[ServiceKind, Annotated[float, NOT_BOOL, Field(ge=0), at_most(MAX_HOURLY_COST)]] = Field(
+        default={}, description="cost of one paid staff hour by kind of service (currency units; absent: 0)")
+    equal: bool = Field(default=False, description="re-staff every regime to the same total staff")
+    rule: Literal["from_clinics", "to_clinics"] = Field(
+        default="from_clinics", description="how the access point's staff are balanced under 'equal'")
+
+
 class Outputs(Frozen):
     event_log: bool = Field(default=False, description="keep the HMIS-shaped event log (can be large)")
     census_time: TimeOfDay = Field(default=3 / 24, description="hour of the nightly point-in-time count")
@@ -656,6 +681,7 @@ class Scenario(Frozen):
     handoffs: Handoffs = Handoffs()
     regimes: dict[Name, Regime] = {}
     regime: str = "organic"
+    resources: Resources = Resources()
     outputs: Outputs = Outputs()
 
     def all_regimes(self) -> dict[str, Regime]:

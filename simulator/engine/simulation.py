@@ -33,6 +33,7 @@ import math
 
 import simpy
 
+from simulator.config.resources import paid, staffing
 from simulator.config.schema import AccessPoint as AccessPointSpec
 from simulator.config.schema import Clinic, Housing, Outreach, Scenario, Shelter
 from simulator.engine.access_point import AccessPoint
@@ -72,13 +73,16 @@ class Simulation:
         self.housing: dict[str, HousingProgramme] = {}
         shelters: dict[str, Shelter] = {}
         self.outreach_specs: dict[str, Outreach] = {}
+        #: the staff of each staffed service under this regime (re-staffed if resources are equalised)
+        self.staffing = staffing(scenario)
         for name, spec in scenario.services.items():
             if isinstance(spec, Clinic):
-                self.nodes[name] = ServiceNode(ctx, name, "clinic", spec.staff, spec.hours, spec.discipline,
-                                               spec.patience, spec.waitlist_cap)
+                self.nodes[name] = ServiceNode(ctx, name, "clinic", self.staffing[name], spec.hours,
+                                               spec.discipline, spec.patience, spec.waitlist_cap)
             elif isinstance(spec, AccessPointSpec):
-                self.nodes[name] = ServiceNode(ctx, name, "access_point", spec.staff, spec.hours, "priority",
-                                               spec.patience)
+                # an access point the regime does not use is paid nothing (staff 0) and receives nobody
+                self.nodes[name] = ServiceNode(ctx, name, "access_point", self.staffing[name] or spec.staff,
+                                               spec.hours, "priority", spec.patience)
             elif isinstance(spec, Shelter):
                 shelters[name] = spec
             elif isinstance(spec, Outreach):
@@ -150,6 +154,8 @@ class Simulation:
             rows.append((name, "housing", programme.spec.slots or 0, math.nan, programme.time_avg_present(),
                          programme.arrivals_observed))
         scenario = self.scenario
+        pay = paid(scenario, self.staffing, ctx.end_time - ctx.warmup)
+        ctx.counters.update(staff_fte=float(pay.fte), staff_hours=pay.hours, staff_cost=pay.cost)
         start = scenario.start_date
         calendar = {"start_date": start.isoformat(), "winter_start": scenario.winter.start,
                     "winter_end": scenario.winter.end,

@@ -74,6 +74,8 @@ MEASURES: list[tuple[str, str, str, str, float, int]] = [
     ("referral_completion_share", "all", "referrals completed", "%", 100, 1),
     ("referral_loss_share", "all", "referrals lost in handoffs", "%", 100, 1),
     ("coordination_staff_hours", "all", "staff hours spent on coordination", "hours", 1, 0),
+    ("staff_hours", "all", "paid staff hours (all staff of the regime)", "hours", 1, 0),
+    ("staff_cost", "all", "cost of the paid staff hours", "", 1, 0),
     ("count_total", "all", "people homeless on a given night", "people", 1, 0),
     ("count_outdoors", "all", "of whom outdoors", "people", 1, 0),
 ]

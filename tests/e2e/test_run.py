@@ -58,6 +58,9 @@ RUN_ERRORS: dict[str, tuple[list[str], list[str]]] = {
                        "problems found"]),
     "integrated_without_section": ([str(MMC), "--regime", "integrated", "-q"],
                                    ["integrated", "handoffs.integrated"]),
+    "equal_resources_infeasible": ([str(DATA / "equal_resources_infeasible.yaml"), "--equal-resources", "-q"],
+                                   ["--equal-resources", "resources.rule", "needs 9 staff",
+                                    "clinics can give 1 of their 5"]),
 }
 
 
