@@ -257,6 +257,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
             continue
         console.print(f"{path}: ok ({scenario.name}: {len(scenario.services)} services, "
                       f"regime {scenario.regime})", markup=False)
+        from simulator.analysis.load import expected_loads, overloaded
+
+        for service, load in overloaded(expected_loads(scenario)):
+            _warn(f"{path}: services.{service}: offered load at least {load:.2f} from the walk-ins of new "
+                  "clients alone (rates): at or above what its staff can give (utilisation 1)")
     return EXIT_USER_ERROR if failed else 0
 
 
@@ -362,12 +367,30 @@ def cmd_run(args: argparse.Namespace) -> int:
              f"{len(regimes)} regime{'s' if len(regimes) != 1 else ''}, {scenario.horizon:g} days observed after "
              f"{scenario.warmup:g} days warm-up, seed {seed}; mean [95% interval]")
     console.print(summary_table(summary, regimes, title))
+    _warn_observed_loads(summary)
     console.print(f"done in {elapsed:.1f} s", markup=False)
     if args.csv:
         _write_csv(summary, args.csv)
     if args.out:
         console.print(f"results in {args.out} (read them with simulator summarize {args.out})", markup=False)
     return 0
+
+
+def _warn(text: str) -> None:
+    sys.stderr.write(f"warning: {text}\n")
+
+
+def _warn_observed_loads(summary: pd.DataFrame) -> None:
+    """A clinic asked for as much work as its staff can give, or more, under some regime (mean over
+    replications of ``offered_load``)."""
+    from simulator.analysis.load import THRESHOLD
+
+    rows = summary[(summary["metric"] == "offered_load") & (summary["mean"] >= THRESHOLD)]
+    for service, part in rows.groupby("dimension", sort=False):
+        where = ", ".join(f"{load:.2f} under {regime}" for regime, load in zip(part["regime"], part["mean"],
+                                                                                 strict=True))
+        _warn(f"{service}: offered load {where}: at or above what its staff can give (utilisation 1); its "
+              "waits are set by who gives up and by the horizon (docs/model.md section 4.2)")
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:

@@ -72,6 +72,8 @@ class ServiceNode:
         #: the number present (waiting or in service), time-averaged over the observed window
         self.presence = Presence(ctx.warmup, ctx.end_time)
         self.current: dict[Any, list[Any]] = {}
+        #: days of work asked of the staff in the observed window: every arrival's duration and coordination
+        self.offered = 0.0
         self._visits = ctx.rows["visits"]
         self._log = ctx.log_events
         if hours is not None:
@@ -121,6 +123,8 @@ class ServiceNode:
     def occupy(self, duration: float) -> Generator[Any, Any, None]:
         """Take one staff member for ``duration`` days (coordination work): ahead of waiting clients where the
         line is a priority line (priority discipline or opening hours), in arrival order otherwise."""
+        if self.env.now >= self.ctx.warmup:
+            self.offered += duration
         req = self.resource.request(priority=COORDINATION) if self.prioritised else self.resource.request()
         yield req
         yield self.env.timeout(duration)
@@ -142,6 +146,8 @@ class ServiceNode:
         arrival = env.now
         rows = self._visits
         rid = referral.id if referral is not None else -1
+        if arrival >= self.ctx.warmup:
+            self.offered += duration  # the work this arrival asks for, served or not
         if self.waitlist_cap is not None and self.waiting >= self.waitlist_cap:
             rows.append((client.id, client.episode, self.name, need, rid, adjustment, arrival, math.nan,
                          math.nan, BALKED))

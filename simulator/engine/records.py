@@ -15,7 +15,7 @@ Tables (columns in :data:`COLUMNS`):
 ``nights``     per night and shelter: capacity, occupancy at the census hour, admissions, refusals
 ``census``     per night at the census hour: clients sheltered, outdoors, elsewhere
 ``nodes``      per service: staff, available server hours, time-average number present (an independent
-               monitor used to check Little's law)
+               monitor used to check Little's law), arrivals and the work they asked for (offered hours)
 ``events``     the optional HMIS/HIFIS-shaped event log
 """
 
@@ -36,7 +36,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "locations": ("client", "episode", "time", "location"),
     "nights": ("day", "shelter", "capacity", "occupancy", "admitted", "refused"),
     "census": ("day", "time", "sheltered", "outdoors", "other"),
-    "nodes": ("service", "kind", "staff", "available_hours", "time_avg_present", "arrivals_observed"),
+    "nodes": ("service", "kind", "staff", "available_hours", "time_avg_present", "arrivals_observed",
+              "offered_hours"),
     "events": ("time", "client", "episode", "event", "service", "need", "adjustment", "outcome"),
 }
 

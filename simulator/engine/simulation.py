@@ -149,10 +149,10 @@ class Simulation:
         rows = ctx.rows["nodes"]
         for name, node in self.nodes.items():
             rows.append((name, node.kind, node.staff, node.staff * node.open_hours(*observed),
-                         node.time_avg_present(), node.arrivals_observed))
+                         node.time_avg_present(), node.arrivals_observed, node.offered * 24))
         for name, programme in self.housing.items():
             rows.append((name, "housing", programme.spec.slots or 0, math.nan, programme.time_avg_present(),
-                         programme.arrivals_observed))
+                         programme.arrivals_observed, math.nan))
         scenario = self.scenario
         pay = paid(scenario, self.staffing, ctx.end_time - ctx.warmup)
         ctx.counters.update(staff_fte=float(pay.fte), staff_hours=pay.hours, staff_cost=pay.cost)

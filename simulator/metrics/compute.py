@@ -150,6 +150,7 @@ def replication_metrics(records: RunRecords, census_time: float = 3 / 24,
             busy = _overlap(start[ok], end[ok], lo, hi).sum() * 24
             coordination = staff[(staff["service"] == name) & (staff["purpose"] != "assessment")]["hours"].sum()
             add("utilisation", name, (busy + coordination) / available)
+            add("offered_load", name, node["offered_hours"] / available)
 
     # ---- needs ----------------------------------------------------------------------------------
     needs = t["needs"]

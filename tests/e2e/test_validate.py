@@ -166,7 +166,7 @@ EXACT = ["bad_referral_probability.yaml", "bad_service_references.yaml", "bad_ca
          "bad_start_date.yaml", "bad_month_day.yaml", "bad_horizon_overflow.yaml", "bad_names.yaml",
          "bad_bool_numbers.yaml", "bad_absurd_numbers.yaml", "bad_negative_numbers.yaml"]
 
-VALID = ["valid_small.yaml", "extends_valid.yaml"]
+VALID = ["valid_small.yaml", "extends_valid.yaml", "equal_resources_infeasible.yaml"]
 
 
 def _check_block(block: list[str], expected: list[Expected], describe: str) -> None:
@@ -232,6 +232,17 @@ def test_valid_files_exit_0_and_say_ok():
     lines = result.stdout.splitlines()
     assert lines[0].startswith("valid_small.yaml: ok (small")
     assert lines[1].startswith("extends_valid.yaml: ok (small_child")
+
+
+def test_an_overloaded_clinic_is_a_warning_not_an_error():
+    """configs/textbook/mmc_patience.yaml offers 3 Erlangs to 3 staff (rho = 1, kept stable by abandonment):
+    valid, exit 0, with one warning naming the service and its load from the rates."""
+    result = run_cli("validate", "configs/textbook/mmc_patience.yaml", "configs/textbook/mmc.yaml")
+    assert_ok(result)
+    warnings = result.stderr.splitlines()
+    assert warnings == ["warning: configs/textbook/mmc_patience.yaml: services.clinic: offered load at least "
+                        "1.00 from the walk-ins of new clients alone (rates): at or above what its staff can "
+                        "give (utilisation 1)"], result.describe()
 
 
 def test_console_script_shows_paths_as_the_user_gave_them():
