@@ -53,6 +53,8 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, ValidationError, model_validator
 
+from simulator.analysis.retention import ARMS, Cohort, retention
+from simulator.analysis.retention import summary as retention_summary
 from simulator.config.bounds import NOT_BOOL, at_most
 from simulator.config.loader import (
     ConfigError,
@@ -72,11 +74,16 @@ from simulator.config.schema import (
     MAX_BUDGET,
     MAX_REPLICATIONS,
     Frozen,
+    Housing,
+    Need,
+    Pattern,
+    Probability,
     Replications,
     Scenario,
     Seed,
     with_regime,
 )
+from simulator.config.units import Duration
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +143,37 @@ class Check(Frozen):
     replications: Annotated[int, NOT_BOOL, Field(ge=2), at_most(MAX_REPLICATIONS)] = 5
 
 
+class ArmTarget(Frozen):
+    value: Annotated[float, Field(ge=0, le=1)]
+    tolerance: Annotated[float, Field(gt=0)]
+
+
+class Retention(Frozen):
+    """A trial run in the model (:mod:`simulator.analysis.retention`): the share of a high-need cohort housed
+    the whole of the last ``last`` days of ``follow_up``, with housing first and under usual care."""
+
+    programme: str
+    cohort: Annotated[int, NOT_BOOL, Field(ge=10), at_most(100_000)] = 300
+    follow_up: Annotated[Duration, Field(gt=0)] = 730.0
+    last: Annotated[Duration, Field(gt=0)] = 182.5
+    pattern: Pattern = "chronic"
+    needs: dict[Need, Probability] = {"mental_health": 1.0}
+    replications: Annotated[int, NOT_BOOL, Field(ge=2), at_most(MAX_REPLICATIONS)] = 3
+    housing_first: ArmTarget
+    usual_care: ArmTarget
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _last_within(self) -> Retention:
+        if self.last > self.follow_up:
+            raise ValueError("'last' must not be longer than 'follow_up'")
+        return self
+
+    def cohort_spec(self) -> Cohort:
+        return Cohort(self.programme, self.cohort, self.follow_up, self.last, self.pattern,
+                      tuple((str(k), v) for k, v in self.needs.items()))
+
+
 class CalibrationSpec(Frozen):
     name: str
     description: str = ""
@@ -148,6 +186,8 @@ class CalibrationSpec(Frozen):
     targets: Annotated[list[Target], Field(min_length=1)]
     parameters: Annotated[list[CalibratedParameter], Field(min_length=1)]
     check: Check = Check()
+    retention: Retention | None = Field(
+        default=None, description="a retention trial checked with --check (not fitted)")
 
 
 def _get(data: Any, path: PathKey) -> Any:
@@ -302,6 +342,11 @@ def load_calibration(path: str | Path) -> Calibration:
     known = base.all_regimes()
     if spec.regime not in known:
         raise ConfigError([problem(("regime",), f"unknown regime {spec.regime!r}; known: {', '.join(sorted(known))}")])
+    if spec.retention is not None:
+        programme = base.services.get(spec.retention.programme)
+        if not isinstance(programme, Housing) or programme.slots is None:
+            raise ConfigError([problem(("retention", "programme"), f"{spec.retention.programme!r} is not a housing "
+                                       "programme with slots in the base scenario")])
     return calibration
 
 
@@ -565,6 +610,24 @@ def check(calibration: Calibration, replications: int | None = None, seed: int |
     seed = scenario.seed if seed is None else seed
     metrics = (run or _run_batch(workers))(scenario, replications, seed)
     return check_table(metrics, spec.targets, level)
+
+
+def check_retention(calibration: Calibration, seed: int | None = None) -> pd.DataFrame:
+    """The retention trial of the spec on the scenario as written: each arm's share, t-interval and whether it
+    lies within the tolerance of the published figure (empty without a ``retention`` section)."""
+    spec = calibration.spec.retention
+    if spec is None:
+        return pd.DataFrame()
+    scenario = calibration.scenario(dict(calibration.start))
+    values = retention(scenario, spec.cohort_spec(), spec.replications, scenario.seed if seed is None else seed)
+    rows = []
+    for arm in ARMS:
+        target: ArmTarget = getattr(spec, arm)
+        mean, low, high = retention_summary(values[arm])
+        rows.append({"target": f"housed_last_6_months[{arm}]", "published": target.value,
+                     "tolerance": target.tolerance, "source": spec.source, "mean": mean, "low": low, "high": high,
+                     "replications": len(values[arm]), "met": bool(abs(mean - target.value) <= target.tolerance)})
+    return pd.DataFrame(rows)
 
 
 def check_table(metrics: pd.DataFrame, targets: list[Target], level: float = 0.95) -> pd.DataFrame:

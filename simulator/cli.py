@@ -477,7 +477,22 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             shown.add_row(str(row.target), f"{row.published:.4g}", f"{row.mean:.4g} [{row.low:.4g}, {row.high:.4g}]",
                           f"±{row.tolerance:.3g}", "yes" if row.met else "NO")
         console.print(shown)
-        return 0 if bool(table["met"].all()) else 1
+        met = bool(table["met"].all())
+        if spec.retention is not None:
+            trial = cal.check_retention(loaded)
+            retained = Table(title=f"retention trial: {spec.retention.cohort} clients ({spec.retention.pattern}, "
+                             f"{', '.join(spec.retention.needs)}), followed {spec.retention.follow_up:g} days, "
+                             f"{int(trial['replications'].iloc[0])} replications; share housed the whole of the "
+                             f"last {spec.retention.last:g} days")
+            for column in ("arm", "published", "model mean [95% CI]", "tolerance", "met"):
+                retained.add_column(column, justify="left" if column == "arm" else "right")
+            for row in trial.itertuples():
+                retained.add_row(str(row.target), f"{row.published:.3g}",
+                                 f"{row.mean:.3g} [{row.low:.3g}, {row.high:.3g}]", f"±{row.tolerance:.3g}",
+                                 "yes" if row.met else "NO")
+            console.print(retained)
+            met = met and bool(trial["met"].all())
+        return 0 if met else 1
 
     budget = args.budget or spec.method.budget
     console.print(f"{spec.name}: {len(spec.parameters)} parameters, {len(spec.targets)} targets, regime "

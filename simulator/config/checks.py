@@ -133,7 +133,16 @@ def cross_check(data: dict[str, Any]) -> list[Finding]:
                               f"services.{target}.treats"))
 
     for i, walk in enumerate(_list(data.get("entry"))):
-        service_ref(("entry", i, "service"), _dict(walk).get("service"), ("clinic",), "a walk-in service")
+        named = service_ref(("entry", i, "service"), _dict(walk).get("service"), ("clinic", "housing"),
+                            "a walk-in service")
+        kind = kinds[named] if named is not None else None
+        need = _dict(walk).get("need")
+        if kind == "housing" and need != "housing":
+            found.append((("entry", i, "need"), f"a walk-in to a housing programme is for the housing need, not "
+                                                f"{need!r}"))
+        elif kind == "clinic" and need == "housing":
+            found.append((("entry", i, "need"), "a clinic does not receive the housing need: walk in to a "
+                                                "housing programme"))
 
     # regimes and their settings
     handoffs = _dict(data.get("handoffs"))

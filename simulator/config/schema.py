@@ -237,6 +237,8 @@ class InitialStock(Frozen):
     count: Places = 0
     pattern: Annotated[dict[Pattern, Probability], AfterValidator(_sums_to_one)] | None = None
     time_homeless: Distribution = Fixed(value=0.0)
+    walk_ins: bool = Field(default=False, description="draw walk-ins for the stock too (a cohort that starts "
+                           "together, as in a trial); by default the stock is past its first contacts")
 
 
 class ShelterUse(Frozen):

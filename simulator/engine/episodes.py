@@ -117,13 +117,14 @@ class Episodes:
             self.start(client, attributes, "inflow", t)
 
     def initial_stock(self) -> None:
-        """The clients already homeless at time 0 (no walk-ins: they are past their first contacts)."""
+        """The clients already homeless at time 0 (no walk-ins, unless ``walk_ins``: they are past their first
+        contacts)."""
         stock = self.population.initial_stock
         stream = self.ctx.streams["stock"]
         for _ in range(stock.count):
             client = self.draw_client(stream, self._stock_pattern)
             since = -stock.time_homeless.sample(stream)
-            self.start(client, stream, "stock", since, walk_ins=False)
+            self.start(client, stream, "stock", since, walk_ins=stock.walk_ins)
 
     # -- an episode ------------------------------------------------------------------------------------
     def start(self, client: Client, stream: Stream, source: str, homeless_since: float,

@@ -105,8 +105,13 @@ class Pathways:
                 if self.prerequisites and self.blocked(client, target, need):
                     state.status = OPEN
                     return
-                duration = self.walk_in_intake + network.service_time(target)
-                outcome = yield from self.nodes[target].serve(client, need, NORMAL, duration, INF, None, "walk_in")
+                programme = self.handoffs.housing.get(target)
+                if programme is not None:  # an application made on one's own, without a referral
+                    outcome = yield from programme.apply(client, need, NORMAL, False, None, "walk_in")
+                else:
+                    duration = self.walk_in_intake + network.service_time(target)
+                    outcome = yield from self.nodes[target].serve(client, need, NORMAL, duration, INF, None,
+                                                                  "walk_in")
             else:
                 if self.prerequisites and self.blocked(client, target, need):
                     state.status = OPEN

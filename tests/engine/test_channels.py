@@ -161,3 +161,28 @@ def test_a_bad_prerequisite_is_refused(rule: dict, message: str) -> None:
 
     with pytest.raises(ConfigError, match=message):
         world({"prerequisites": [rule]})
+
+
+def test_a_walk_in_to_a_housing_programme_is_an_application_without_a_referral() -> None:
+    sim = world({"population.needs.base": {"housing": 1.0},
+                 "entry": [{"need": "housing", "service": "housing", "probability": 1.0}]})
+    person = client(sim, "housing")
+    sim.pathways.start(person, person.needs["housing"], "walk_in", "housing")
+    sim.env.run(until=5)
+    [visit] = rows(sim, "visits")
+    assert (visit["service"], visit["adjustment"], visit["referral"]) == ("housing", "walk_in", -1)
+    assert (visit["arrival"], visit["start"], visit["end"]) == (0.0, 0.0, pytest.approx(1.0))
+    assert rows(sim, "referrals") == []
+    [episode] = rows(sim, "episodes")
+    assert episode["exit_reason"] == HOUSED
+
+
+@pytest.mark.parametrize(("walk", "message"), [
+    ({"need": "primary_care", "service": "housing", "probability": 1.0}, "for the housing need"),
+    ({"need": "housing", "service": "clinic", "probability": 1.0}, "does not receive the housing need"),
+])
+def test_walk_ins_match_the_kind_of_service(walk: dict, message: str) -> None:
+    from simulator.config.loader import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        world({"entry": [walk]})

@@ -1,0 +1,104 @@
+"""Housing retention of a high-need cohort, the way At Home/Chez Soi measured it in Montreal.
+
+The trial followed people with serious mental illness who were homeless at entry for two years and reported
+the share *housed for the whole of the last six months* (high need: 60% with housing first and its support,
+31% under usual care; the project's data file of sourced figures). The same measure comes out of the model
+by running the trial in it (docs/model.md section 14):
+
+* the cohort: ``cohort`` clients of one pattern and need profile, homeless at time 0 (the initial stock, with
+  walk-ins), in the scenario's city (its inflow, services and the other people competing for them; the
+  scenario's own initial stock is replaced by the cohort, and there is no warm-up);
+* arm ``usual_care``: the cohort meets the services everybody meets (walk-ins as drawn for new clients),
+  the programme included, with its usual places;
+* arm ``housing_first``: the same, and each member walks into ``programme`` at time 0, which has one free
+  place for each of them besides its usual places (all taken by earlier tenants at the start; none
+  reserved). The offer cannot be kept to the cohort: every new client of the city may walk into the
+  programme too, but only its places freed later are left for them;
+* the measure: the share of the cohort with no homeless episode overlapping the last ``last`` days of the
+  ``follow_up`` (an episode still open at the horizon counts as homeless). Both arms use the same streams
+  (common random numbers), replication by replication.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from simulator.config.loader import validate_data
+from simulator.config.schema import Housing, Scenario
+from simulator.engine.simulation import simulate_records
+
+ARMS = ("housing_first", "usual_care")
+Arm = Literal["housing_first", "usual_care"]
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """The trial: who enters, for how long they are followed, and which programme offers housing first."""
+
+    programme: str
+    size: int = 300
+    follow_up: float = 730.0
+    last: float = 182.5
+    pattern: str = "chronic"
+    needs: tuple[tuple[str, float], ...] = (("mental_health", 1.0),)
+
+
+def cohort_scenario(base: Scenario, cohort: Cohort, arm: Arm) -> Scenario:
+    """``base`` with its initial stock replaced by the cohort, followed ``follow_up`` days, for one arm."""
+    spec = base.services.get(cohort.programme)
+    if not isinstance(spec, Housing) or spec.slots is None:
+        raise ValueError(f"{cohort.programme!r} is not a housing programme with slots")
+    data: dict[str, Any] = base.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data["warmup"] = "0 days"
+    data["horizon"] = f"{cohort.follow_up:g} days"
+    population = data["population"]
+    population["initial_stock"] = {**population.get("initial_stock", {}), "count": cohort.size,
+                                   "pattern": {cohort.pattern: 1.0}, "walk_ins": True}
+    by_pattern = population.setdefault("needs", {}).setdefault("by_pattern", {})
+    by_pattern[cohort.pattern] = {**by_pattern.get(cohort.pattern, {}), **dict(cohort.needs)}
+    if arm == "housing_first":
+        # the trial's programme: a free place for every member, taken at once by their walk-in at time 0
+        data["services"][cohort.programme].update(
+            {"slots": spec.slots + cohort.size, "initial_occupancy": spec.slots / (spec.slots + cohort.size),
+             "reserved_share": 0.0})
+        entry = [e for e in data.get("entry", []) if e["need"] != "housing"]
+        data["entry"] = [{"need": "housing", "service": cohort.programme, "probability": 1.0}, *entry]
+    return validate_data(data, {}, f"<{arm} cohort of {base.name}>")
+
+
+def housed_last(records_episodes: dict[str, np.ndarray], size: int, follow_up: float, last: float) -> float:
+    """The share of clients ``0 .. size - 1`` with no episode overlapping ``[follow_up - last, follow_up)``."""
+    client = records_episodes["client"]
+    start = records_episodes["start"]
+    end = records_episodes["end"]
+    lo = follow_up - last
+    homeless = (client < size) & (start < follow_up) & (end > lo)
+    return 1.0 - len(np.unique(client[homeless])) / size
+
+
+def retention(base: Scenario, cohort: Cohort, replications: int, seed: int) -> dict[str, list[float]]:
+    """The measure in each arm, one value per replication (the same streams in both arms)."""
+    out: dict[str, list[float]] = {arm: [] for arm in ARMS}
+    for arm in ARMS:
+        scenario = cohort_scenario(base, cohort, arm)  # type: ignore[arg-type]
+        for replication in range(replications):
+            records = simulate_records(scenario, seed, replication)
+            episodes = {name: np.asarray(records.tables["episodes"][name]) for name in ("client", "start", "end")}
+            out[arm].append(housed_last(episodes, cohort.size, cohort.follow_up, cohort.last))
+    return out
+
+
+def summary(values: list[float], level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and t-interval."""
+    from scipy import stats
+
+    sample = np.asarray(values, dtype=float)
+    mean = float(sample.mean())
+    if len(sample) < 2:
+        return mean, math.nan, math.nan
+    half = float(stats.t.ppf(0.5 + level / 2, len(sample) - 1) * sample.std(ddof=1) / math.sqrt(len(sample)))
+    return mean, mean - half, mean + half
