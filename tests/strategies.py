@@ -203,7 +203,12 @@ def scenario_data(draw: st.DrawFn, regime: str | None = None) -> dict[str, Any]:
     conference = handoffs["multilateral"]["conference"]
     conference["max_cases"] = draw(st.integers(1, 10))
     conference["every"] = draw(st.sampled_from(("7 days", "3.5 days", "14 days")))
-    conference["weekday"] = draw(st.sampled_from(("mon", "tue", "wed", "thu", "fri", "sat", "sun")))
+    conference["weekday"] = weekday = draw(st.sampled_from(("mon", "tue", "wed", "thu", "fri", "sat", "sun")))
+    # the meeting days: working days, every day, or some days that include the first meeting's
+    conference["days"] = draw(st.sampled_from((
+        ["mon", "tue", "wed", "thu", "fri"] if weekday not in ("sat", "sun") else [weekday],
+        ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+        sorted({weekday, "wed"}))))
     handoffs["multilateral"]["reserved_slot"] = draw(st.booleans())
     if draw(st.booleans()):
         # the "mixed" regime holds its own, more frequent, conferences
