@@ -77,10 +77,11 @@ class HousingProgramme:
         #: applications on the list, waiting for a match (by ``id``), in order of joining
         self.waiting: dict[int, Application] = {}
         self.presence = Presence(ctx.warmup, ctx.end_time)
-        self.reserved_free = 0
+        #: free reserved places (held for the conference, or released to anyone), time-averaged
+        self.idle_reserved = Presence(ctx.warmup, ctx.end_time)
+        self._reserved_free = 0
+        self._released_free = 0
         self.general_free = 0
-        #: reserved places released to the general list (a reserved place again once it frees)
-        self.released_free = 0
         #: since when each free reserved place has been free, oldest first
         self._reserved_since: deque[float] = deque()
         self.moving_in: dict[int, Application] = {}
@@ -104,6 +105,28 @@ class HousingProgramme:
             self.env.process(self.vacancies())
 
     # -- monitor ---------------------------------------------------------------------------------------
+    @property
+    def reserved_free(self) -> int:
+        """Free reserved places held for a conference client."""
+        return self._reserved_free
+
+    @reserved_free.setter
+    def reserved_free(self, value: int) -> None:
+        self.idle_reserved.tick(self.env.now)
+        self.idle_reserved.present += value - self._reserved_free
+        self._reserved_free = value
+
+    @property
+    def released_free(self) -> int:
+        """Free reserved places released to the general list (a reserved place again once it frees)."""
+        return self._released_free
+
+    @released_free.setter
+    def released_free(self, value: int) -> None:
+        self.idle_reserved.tick(self.env.now)
+        self.idle_reserved.present += value - self._released_free
+        self._released_free = value
+
     @property
     def arrivals_observed(self) -> int:
         return self.presence.arrivals_observed

@@ -156,6 +156,8 @@ class Simulation:
         scenario = self.scenario
         pay = paid(scenario, self.staffing, ctx.end_time - ctx.warmup)
         ctx.counters.update(staff_fte=float(pay.fte), staff_hours=pay.hours, staff_cost=pay.cost)
+        ctx.counters["reserved_places_idle"] = sum(programme.idle_reserved.time_average(ctx.end_time)
+                                                   for programme in self.housing.values())
         start = scenario.start_date
         calendar = {"start_date": start.isoformat(), "winter_start": scenario.winter.start,
                     "winter_end": scenario.winter.end,

@@ -301,6 +301,9 @@ def test_a_reserved_place_nobody_from_the_conference_takes_is_released_to_the_li
     sim.env.run(until=45)
     assert programme.released_free == 0  # took it at once (then 1 day to move in)
     assert late.id not in sim.episodes.active
+    # idle reserved places: 2 from 0 to 30, then the released one until the late client, referred at 40 with
+    # a 1-day latency, took it at 41
+    assert programme.idle_reserved.time_average(45.0) == pytest.approx((2 * 30 + 1 * 11) / 60)
     # a released place is reserved again when its tenant leaves
     programme.free(True)
     assert programme.reserved_free == 1
