@@ -99,6 +99,7 @@ class Target(Frozen):
     value: float
     tolerance: Annotated[float, Field(gt=0)]
     source: str = ""
+    note: str = Field(default="", description="what a reader should know when the target is missed")
 
 
 class CalibratedParameter(Frozen):

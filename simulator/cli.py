@@ -206,6 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
                             help="output folder of `simulator calibrate --out` (adds the search's history)")
     validation.add_argument("--sensitivity", type=Path, metavar="DIR",
                             help="results folder of a Morris sweep (adds the sensitivity section)")
+    validation.add_argument("--comparison", type=Path, metavar="DIR", action="append", default=[],
+                            help="results folder of `simulator run --regime all --out DIR` (with or without "
+                                 "--equal-resources): adds the regime comparison; repeat for both")
     validation.add_argument("--textbook", type=Path, default=Path("configs/textbook"), metavar="DIR",
                             help="textbook scenarios checked against queueing theory ('none' to skip)")
     validation.add_argument("--textbook-scale", type=float, default=0.5, metavar="X",
@@ -539,7 +542,8 @@ def cmd_validation_report(args: argparse.Namespace) -> int:
     from simulator.validation import build_validation
 
     check_output_file(args.out, "-o/--out")
-    for given, what in ((args.calibration, "--calibration"), (args.sensitivity, "--sensitivity")):
+    for given, what in ((args.calibration, "--calibration"), (args.sensitivity, "--sensitivity"),
+                        *((folder, "--comparison") for folder in args.comparison)):
         if given is not None and not given.is_dir():
             raise UserError(f"{what} {given}: no such folder")
     textbook = None if str(args.textbook) == "none" else args.textbook
@@ -551,7 +555,8 @@ def cmd_validation_report(args: argparse.Namespace) -> int:
     text = build_validation(args.spec, _command(), args.calibration, args.sensitivity, textbook,
                             args.replications, textbook_scale=args.textbook_scale,
                             workers=args.workers or os.cpu_count() or 1,
-                            progress=lambda message: console.print(message, markup=False))
+                            progress=lambda message: console.print(message, markup=False),
+                            comparisons=args.comparison)
     atomic_write(args.out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     _console().print(f"wrote {args.out}", markup=False)
     return 0

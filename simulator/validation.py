@@ -116,12 +116,16 @@ def published_section(calibration: Calibration, metrics: pd.DataFrame, replicati
                      f"{_fmt(row['mean'])} [{_fmt(row['low'])}, {_fmt(row['high'])}]", f"± {_fmt(row['tolerance'])}",
                      "yes" if row["met"] else "**no**"])
     met = int(table["met"].sum())
+    missed = [t for t, ok in zip(calibration.spec.targets, table["met"], strict=True) if not ok]
     body = [f"The scenario as written (`{_shown(calibration.base_path)}`, regime `{calibration.spec.regime}`), "
             f"run with its own seed ({seed}) and {replications} replications: streams the calibration never "
             f"saw (it used seed {calibration.spec.seed}). A target is met when the model's mean lies within "
             f"the tolerance of the published figure; the interval is the 95% t-interval over replications. "
             f"**{met} of {len(table)} targets met.**", "",
             _table(["figure", "source", "published", "model mean [95% CI]", "tolerance", "met"], rows), ""]
+    for target in missed:
+        why = target.note or "the spec gives no reason."
+        body += [f"*{target.name.replace('_', ' ')}* is missed: {why}", ""]
 
     extra = []
     winter = _interval(_sample(metrics, "turnaway_rate", "winter"), share=True)
@@ -136,8 +140,11 @@ def published_section(calibration: Calibration, metrics: pd.DataFrame, replicati
                       "winter > rest of year",
                       f"winter {winter[0]:.1%} [{winter[1]:.1%}, {winter[2]:.1%}]; rest {rest[0]:.1%} "
                       f"[{rest[1]:.1%}, {rest[2]:.1%}]", holds])
+    fitted = {(t.metric, t.dimension) for t in calibration.spec.targets}
     for service, published, words in (("clsc_first_line", 9.0, "first-line (CLSC) wait"),
                                       ("mental_health", 26.0, "specialised mental-health wait")):
+        if ("wait_mean_days", service) in fitted:
+            continue
         wait = _interval(_sample(metrics, "wait_mean_days", service))
         if math.isfinite(wait[0]):
             ratio = wait[0] / published
@@ -333,13 +340,104 @@ def _shown(path: Path) -> str:
         return path.name
 
 
+def retention_section(calibration: Calibration) -> str:
+    """The retention trial of the spec (section 1's last part), as Markdown."""
+    from simulator.calibration import check_retention
+
+    spec = calibration.spec.retention
+    if spec is None:
+        return ""
+    trial = check_retention(calibration)
+    rows = [[str(r["target"]).replace("_", " "), _fmt(r["published"]),
+             f"{_fmt(r['mean'])} [{_fmt(r['low'])}, {_fmt(r['high'])}]", f"± {_fmt(r['tolerance'])}",
+             "yes" if r["met"] else "**no**"] for r in trial.to_dict("records")]
+    return "\n".join([
+        f"**Housing retention** (the At Home/Chez Soi trial run in the model, `docs/model.md` section 14; "
+        f"{spec.source}): {spec.cohort} {spec.pattern} clients with {', '.join(spec.needs)}, homeless at the start, "
+        f"followed {spec.follow_up:g} days with {spec.replications} replications per arm on the same streams; the "
+        f"share housed the whole of the last {spec.last:g} days.", "",
+        _table(["arm", "published", "model mean [95% CI]", "tolerance", "met"], rows), ""])
+
+
+#: the measures of the regime comparison: (metric, dimension, label, decimals)
+COMPARED = [("count_total", "all", "one-night count (people)", 0),
+            ("count_outdoors", "all", "of whom outdoors", 0),
+            ("unsheltered_nights_per_client", "all", "unsheltered nights per person", 1),
+            ("unmet_need_days_per_client", "all", "unmet-need days per person", 0),
+            ("exits", "housed", "exits to housing", 0),
+            ("exits", "self_resolved", "exits on one's own", 0),
+            ("wait_mean_days", "clsc_first_line", "CLSC wait of those served (days)", 1),
+            ("wait_mean_days", "mental_health", "specialised mental-health wait (days)", 1),
+            ("reserved_places_idle", "all", "reserved housing places idle (mean number)", 1),
+            ("staff_fte", "all", "paid staff (FTE)", 0),
+            ("staff_hours", "all", "paid staff hours", 0),
+            ("staff_cost", "all", "staff cost ($)", 0)]
+
+
+def comparison_section(folders: Sequence[Path]) -> Section:
+    """Section 6: each regime against organic on the default scenario, as declared and on equal resources."""
+    import json
+
+    from scipy import stats
+
+    from simulator import results as results_io
+
+    lines = ["Every regime against `organic` on the default scenario, replication by replication (common random "
+             "numbers): the mean of `organic`, then for each regime the mean paired difference and its 95% "
+             "paired t-interval. **Bold**: more than 2 paired standard errors from zero (with few replications "
+             "the 95% interval is wider than 2 standard errors and may still hold zero)."]
+    verdicts: list[str] = []
+    for folder in folders:
+        res = results_io.open(folder)
+        scenario = json.loads((folder / "scenarios" / "point=00000.json").read_text(encoding="utf-8"))
+        equal = bool(scenario.get("resources", {}).get("equal", False))
+        rule = scenario.get("resources", {}).get("rule", "from_clinics")
+        regimes = [r for r in res.regimes if r != "organic"]
+        means = {(r["regime"], r["metric"], r["dimension"]): float(r["mean"])
+                 for r in res.summary().to_dict("records")}
+        paired = {(r["regime"], r["metric"], r["dimension"]): r for r in res.paired("organic").to_dict("records")}
+        n = int(res.manifest["replications"])
+        title = (f"On equal resources (`--equal-resources`, rule `{rule}`)" if equal
+                 else "As declared (each regime with the staff the scenario gives it)")
+        rows = []
+        for metric, dimension, label, decimals in COMPARED:
+            key = ("organic", metric, dimension)
+            if key not in means:
+                continue
+            row = [label, f"{means[key]:,.{decimals}f}"]
+            for regime in regimes:
+                p = paired.get((regime, metric, dimension))
+                if p is None or not math.isfinite(float(p.get("ci_low", math.nan))):
+                    row.append("-")
+                    continue
+                mean, low, high = float(p["mean_difference"]), float(p["ci_low"]), float(p["ci_high"])
+                se = (high - low) / 2 / float(stats.t.ppf(0.975, int(p["n"]) - 1))
+                cell = f"{mean:+,.{decimals}f} [{low:+,.{decimals}f}, {high:+,.{decimals}f}]"
+                strong = se > 0 and abs(mean) > 2 * se
+                row.append(f"**{cell}**" if strong else cell)
+                if strong and metric in ("count_total", "unsheltered_nights_per_client"):
+                    verdicts.append(f"{label} under {regime} ({'equal resources' if equal else 'as declared'}): "
+                                    f"{mean:+,.{decimals}f}, {abs(mean) / se:.1f} paired standard errors")
+            rows.append(row)
+        lines += ["", f"**{title}**: `{_shown(folder)}`, {n} replications of "
+                  f"{float(res.manifest.get('horizon_days', res.manifest.get('horizon', 0)) or 0):g} observed days.",
+                  "", _table(["measure", "organic", *[f"{r} - organic" for r in regimes]], rows)]
+    if verdicts:
+        lines += ["", "The one-night count or the unsheltered nights differ from `organic` by more than 2 paired "
+                  "standard errors in: " + "; ".join(verdicts) + "."]
+    else:
+        lines += ["", "No regime moves the one-night count or the unsheltered nights by more than 2 paired standard "
+                  "errors from `organic` at these replications."]
+    return Section("6. Regimes compared on the default scenario", "\n".join(lines))
+
+
 # ------------------------------------------------------------------------------------------- document
 
 def build_validation(spec: Path, command: Sequence[str], calibration_output: Path | None = None,
                      sensitivity: Path | None = None, textbook: Path | None = None, replications: int | None = None,
                      textbook_replications: int | None = None, textbook_scale: float = 0.5,
                      textbook_level: float = 0.99, workers: int = 1,
-                     progress: Callable[[str], None] | None = None) -> str:
+                     progress: Callable[[str], None] | None = None, comparisons: Sequence[Path] = ()) -> str:
     """The validation document as Markdown (see the module docstring)."""
     from simulator import __version__
     from simulator.batch.runner import run_batch
@@ -351,7 +449,11 @@ def build_validation(spec: Path, command: Sequence[str], calibration_output: Pat
     say = progress or (lambda _: None)
     say(f"running {scenario.name} ({replications} replications)")
     metrics = run_batch(scenario, replications=replications, seed=scenario.seed, workers=workers).metrics
-    sections = [published_section(calibration, metrics, replications, scenario.seed),
+    published = published_section(calibration, metrics, replications, scenario.seed)
+    if calibration.spec.retention is not None:
+        say("running the retention trial")
+        published = Section(published.title, published.body + "\n\n" + retention_section(calibration))
+    sections = [published,
                 calibration_section(calibration, calibration_output),
                 uncalibrated_section(calibration)]
     if textbook is not None:
@@ -364,6 +466,17 @@ def build_validation(spec: Path, command: Sequence[str], calibration_output: Pat
     if sensitivity is not None:
         say("reading the sensitivity sweep")
         sections.append(sensitivity_section(sensitivity))
+    else:
+        sections.append(Section("5. Sensitivity of the conclusions", (
+            "Not in this edition: no Morris sweep was given (`--sensitivity`). The screen of "
+            "`configs/sweeps/montreal_coordination_morris.yaml` (31 parameters: the coordination assumptions, the "
+            "channels through which met needs change lives, the release of reserved places, the access point's "
+            "staff and equal resources; 10 trajectories, 3 replications, 4 regimes: 3,840 runs) takes about four "
+            "hours on 2 cores. Run it, then this command with `--sensitivity`, to state which comparisons hold "
+            "across the plausible ranges and which flip.")))
+    if comparisons:
+        say("reading the regime comparisons")
+        sections.append(comparison_section(comparisons))
     header = [f"# Validation of `{scenario.name}`", "",
               f"Generated on {date.today().isoformat()} by `{' '.join(command)}` (simulator {__version__}; "
               f"scenario hash `{config_hash(scenario)[:12]}`). Do not edit by hand: rerun the command.", "",

@@ -106,3 +106,38 @@ def test_queueing_section_shows_every_check(tmp_path: Path) -> None:
     assert len(rows) == len(table)
     assert f"**{int(table['ok'].sum())} of {len(table)} checks agree.**" in section.body
     assert "99% t-interval" in section.body
+
+
+def test_the_regime_comparison_prints_the_paired_differences_of_the_api(tmp_path: Path) -> None:
+    """`--comparison DIR`: each cell is the results API's paired difference against organic, bold beyond 2
+    paired standard errors; the equal-resources folder is named as such."""
+    import math
+
+    from scipy import stats
+
+    from simulator import results
+    from simulator.validation import comparison_section
+
+    folders = []
+    for equal in (False, True):
+        out = tmp_path / ("equal" if equal else "declared")
+        args = ["run", str(SMALL_NETWORK), "--regime", "organic", "--regime", "integrated", "-n", "3",
+                "--horizon", "20 days", "--out", str(out), "-q", "-w", "1"]
+        done = run_cli(*args, *(["--equal-resources"] if equal else []))
+        assert_ok(done)
+        folders.append(out)
+    section = comparison_section(folders).body
+    assert "**As declared" in section
+    assert "**On equal resources (`--equal-resources`, rule `from_clinics`)**" in section
+    paired = results.open(folders[0]).paired("organic")
+    row = paired[(paired["regime"] == "integrated") & (paired["metric"] == "count_total")].iloc[0]
+    cell = f"{row['mean_difference']:+,.0f} [{row['ci_low']:+,.0f}, {row['ci_high']:+,.0f}]"
+    se = (row["ci_high"] - row["ci_low"]) / 2 / stats.t.ppf(0.975, row["n"] - 1)
+    strong = se > 0 and abs(row["mean_difference"]) > 2 * se and math.isfinite(se)
+    line = next(x for x in section.splitlines() if x.startswith("| one-night count (people) |"))
+    assert (f"**{cell}**" if strong else cell) in line
+    # the integrated regime pays its access point as declared, not on equal resources
+    fte = [next(x for x in comparison_section([f]).body.splitlines() if x.startswith("| paid staff (FTE) |"))
+           for f in folders]
+    assert "| +1 [+1, +1] |" in fte[0]
+    assert "| +0 [+0, +0] |" in fte[1]
