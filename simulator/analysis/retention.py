@@ -5,15 +5,13 @@ the share *housed for the whole of the last six months* (high need: 60% with hou
 31% under usual care; the project's data file of sourced figures). The same measure comes out of the model
 by running the trial in it (docs/model.md section 14):
 
-* the cohort: ``cohort`` clients of one pattern and need profile, homeless at time 0 (the initial stock, with
-  walk-ins), in the scenario's city (its inflow, services and the other people competing for them; the
-  scenario's own initial stock is replaced by the cohort, and there is no warm-up);
-* arm ``usual_care``: the cohort meets the services everybody meets (walk-ins as drawn for new clients),
-  the programme included, with its usual places;
-* arm ``housing_first``: the same, and each member walks into ``programme`` at time 0, which has one free
-  place for each of them besides its usual places (all taken by earlier tenants at the start; none
-  reserved). The offer cannot be kept to the cohort: every new client of the city may walk into the
-  programme too, but only its places freed later are left for them;
+* the cohort (``population.cohort``): ``size`` clients of one pattern and need profile who become homeless
+  together at time 0, in the scenario's city as it stands on its start date (its initial stock, inflow and
+  services, with everybody competing for them); no warm-up;
+* arm ``usual_care``: the cohort meets the services everybody meets (walk-ins as drawn for new clients);
+* arm ``housing_first``: the same, and each member first walks into ``programme``, which has one free place
+  for each of them besides its usual places (all held by earlier tenants at the start; none reserved): they
+  apply at time 0, before anyone else can, and are housed after the move-in;
 * the measure: the share of the cohort with no homeless episode overlapping the last ``last`` days of the
   ``follow_up`` (an episode still open at the horizon counts as homeless). Both arms use the same streams
   (common random numbers), replication by replication.
@@ -48,36 +46,35 @@ class Cohort:
 
 
 def cohort_scenario(base: Scenario, cohort: Cohort, arm: Arm) -> Scenario:
-    """``base`` with its initial stock replaced by the cohort, followed ``follow_up`` days, for one arm."""
+    """``base`` with the trial's cohort entering at time 0, followed ``follow_up`` days, for one arm."""
     spec = base.services.get(cohort.programme)
     if not isinstance(spec, Housing) or spec.slots is None:
         raise ValueError(f"{cohort.programme!r} is not a housing programme with slots")
     data: dict[str, Any] = base.model_dump(mode="json", by_alias=True, exclude_none=True)
     data["warmup"] = "0 days"
     data["horizon"] = f"{cohort.follow_up:g} days"
-    population = data["population"]
-    population["initial_stock"] = {**population.get("initial_stock", {}), "count": cohort.size,
-                                   "pattern": {cohort.pattern: 1.0}, "walk_ins": True}
-    by_pattern = population.setdefault("needs", {}).setdefault("by_pattern", {})
-    by_pattern[cohort.pattern] = {**by_pattern.get(cohort.pattern, {}), **dict(cohort.needs)}
+    entry = []
     if arm == "housing_first":
         # the trial's programme: a free place for every member, taken at once by their walk-in at time 0
         data["services"][cohort.programme].update(
             {"slots": spec.slots + cohort.size, "initial_occupancy": spec.slots / (spec.slots + cohort.size),
              "reserved_share": 0.0})
-        entry = [e for e in data.get("entry", []) if e["need"] != "housing"]
-        data["entry"] = [{"need": "housing", "service": cohort.programme, "probability": 1.0}, *entry]
+        entry = [{"need": "housing", "service": cohort.programme, "probability": 1.0}]
+    data["population"]["cohort"] = {"count": cohort.size, "pattern": cohort.pattern, "needs": dict(cohort.needs),
+                                    "entry": entry}
     return validate_data(data, {}, f"<{arm} cohort of {base.name}>")
 
 
-def housed_last(records_episodes: dict[str, np.ndarray], size: int, follow_up: float, last: float) -> float:
-    """The share of clients ``0 .. size - 1`` with no episode overlapping ``[follow_up - last, follow_up)``."""
+def housed_last(records_episodes: dict[str, np.ndarray], follow_up: float, last: float) -> float:
+    """The share of the cohort (clients with an episode of source ``cohort``) with no episode overlapping
+    ``[follow_up - last, follow_up)``."""
     client = records_episodes["client"]
     start = records_episodes["start"]
     end = records_episodes["end"]
+    members = np.unique(client[records_episodes["source"] == "cohort"])
     lo = follow_up - last
-    homeless = (client < size) & (start < follow_up) & (end > lo)
-    return 1.0 - len(np.unique(client[homeless])) / size
+    homeless = np.isin(client, members) & (start < follow_up) & (end > lo)
+    return 1.0 - len(np.unique(client[homeless])) / len(members) if len(members) else float("nan")
 
 
 def retention(base: Scenario, cohort: Cohort, replications: int, seed: int) -> dict[str, list[float]]:
@@ -87,8 +84,9 @@ def retention(base: Scenario, cohort: Cohort, replications: int, seed: int) -> d
         scenario = cohort_scenario(base, cohort, arm)  # type: ignore[arg-type]
         for replication in range(replications):
             records = simulate_records(scenario, seed, replication)
-            episodes = {name: np.asarray(records.tables["episodes"][name]) for name in ("client", "start", "end")}
-            out[arm].append(housed_last(episodes, cohort.size, cohort.follow_up, cohort.last))
+            episodes = {name: np.asarray(records.tables["episodes"][name])
+                        for name in ("client", "source", "start", "end")}
+            out[arm].append(housed_last(episodes, cohort.follow_up, cohort.last))
     return out
 
 

@@ -132,17 +132,20 @@ def cross_check(data: dict[str, Any]) -> list[Finding]:
                               f"{target!r} neither treats {need!r} nor refers it on: add it to "
                               f"services.{target}.treats"))
 
-    for i, walk in enumerate(_list(data.get("entry"))):
-        named = service_ref(("entry", i, "service"), _dict(walk).get("service"), ("clinic", "housing"),
+    cohort_entry = _list(_dict(_dict(data.get("population")).get("cohort")).get("entry"))
+    walks: list[tuple[PathKey, Any]] = [(("entry", i), walk) for i, walk in enumerate(_list(data.get("entry")))]
+    walks += [(("population", "cohort", "entry", i), walk) for i, walk in enumerate(cohort_entry)]
+    for place, walk in walks:
+        named = service_ref((*place, "service"), _dict(walk).get("service"), ("clinic", "housing"),
                             "a walk-in service")
         kind = kinds[named] if named is not None else None
         need = _dict(walk).get("need")
         if kind == "housing" and need != "housing":
-            found.append((("entry", i, "need"), f"a walk-in to a housing programme is for the housing need, not "
-                                                f"{need!r}"))
+            found.append(((*place, "need"), f"a walk-in to a housing programme is for the housing need, not "
+                                            f"{need!r}"))
         elif kind == "clinic" and need == "housing":
-            found.append((("entry", i, "need"), "a clinic does not receive the housing need: walk in to a "
-                                                "housing programme"))
+            found.append(((*place, "need"), "a clinic does not receive the housing need: walk in to a "
+                                            "housing programme"))
 
     # regimes and their settings
     handoffs = _dict(data.get("handoffs"))

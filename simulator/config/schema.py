@@ -237,8 +237,6 @@ class InitialStock(Frozen):
     count: Places = 0
     pattern: Annotated[dict[Pattern, Probability], AfterValidator(_sums_to_one)] | None = None
     time_homeless: Distribution = Fixed(value=0.0)
-    walk_ins: bool = Field(default=False, description="draw walk-ins for the stock too (a cohort that starts "
-                           "together, as in a trial); by default the stock is past its first contacts")
 
 
 class ShelterUse(Frozen):
@@ -295,6 +293,18 @@ class Exits(Frozen):
         "each need not met at the exit (a housing programme's support covers its own needs)")
 
 
+class Cohort(Frozen):
+    """A group entering homelessness together, as in a trial: ``count`` clients of one pattern created at
+    ``at``, with their own need probabilities (over the pattern's) and walk-ins tried before everyone's;
+    their episodes have source ``cohort``."""
+
+    count: Annotated[int, NOT_BOOL, Field(ge=1), at_most(MAX_PLACES)]
+    pattern: Pattern = "chronic"
+    needs: dict[Need, Probability] = {}
+    entry: list[WalkIn] = Field(default=[], description="the cohort's own walk-ins, tried before `entry`")
+    at: Duration = Field(default=0.0, description="when the cohort enters (time 0: after the initial stock)")
+
+
 class Population(Frozen):
     attributes: Attributes = Attributes()
     needs: NeedPrevalence = NeedPrevalence()
@@ -302,6 +312,7 @@ class Population(Frozen):
     initial_stock: InitialStock = InitialStock()
     shelter_use: dict[Pattern, ShelterUse] = {}
     exits: Exits = Exits()
+    cohort: Cohort | None = None
 
 
 # ---------------------------------------------------------------------------------------------- services

@@ -117,18 +117,43 @@ class Episodes:
             self.start(client, attributes, "inflow", t)
 
     def initial_stock(self) -> None:
-        """The clients already homeless at time 0 (no walk-ins, unless ``walk_ins``: they are past their first
-        contacts)."""
+        """The clients already homeless at time 0 (no walk-ins: they are past their first contacts)."""
         stock = self.population.initial_stock
         stream = self.ctx.streams["stock"]
         for _ in range(stock.count):
             client = self.draw_client(stream, self._stock_pattern)
             since = -stock.time_homeless.sample(stream)
-            self.start(client, stream, "stock", since, walk_ins=stock.walk_ins)
+            self.start(client, stream, "stock", since, walk_ins=False)
+
+    def cohort(self) -> None:
+        """A cohort entering together (``population.cohort``), at its time: after the initial stock at 0."""
+        cohort = self.population.cohort
+        if cohort is None:
+            return
+        if cohort.at <= 0:
+            self._enter_cohort()
+        else:
+            self.ctx.at(cohort.at, self._enter_cohort)
+
+    def _enter_cohort(self) -> None:
+        cohort = self.population.cohort
+        assert cohort is not None
+        stream = self.ctx.streams["cohort"]
+        merged = {**self.population.needs.base, **self.population.needs.by_pattern.get(cohort.pattern, {}),
+                  **cohort.needs}
+        prevalence = [(str(n), p) for n, p in merged.items() if p > 0]
+        routes: dict[str, list[tuple[str, float, Any]]] = {}
+        for walk in cohort.entry:
+            routes.setdefault(str(walk.need), []).append((walk.service, walk.probability, walk.delay))
+        now = self.ctx.env.now
+        for _ in range(cohort.count):
+            client = self.draw_client(stream, ([cohort.pattern], [1.0]))
+            self.start(client, stream, "cohort", now, prevalence=prevalence, first_routes=routes)
 
     # -- an episode ------------------------------------------------------------------------------------
     def start(self, client: Client, stream: Stream, source: str, homeless_since: float,
-              walk_ins: bool = True) -> None:
+              walk_ins: bool = True, prevalence: list[tuple[str, float]] | None = None,
+              first_routes: dict[str, list[tuple[str, float, Any]]] | None = None) -> None:
         """Open an episode: draw needs, schedule self-resolution, start the walk-ins and the shelter cycle."""
         ctx = self.ctx
         now = ctx.env.now
@@ -141,7 +166,7 @@ class Episodes:
         client.processes = []
         client.needs = {}
         needs = client.needs
-        for need, p in self._prevalence[client.pattern]:
+        for need, p in (prevalence if prevalence is not None else self._prevalence[client.pattern]):
             if p >= 1.0 or stream.uniform() < p:
                 needs[need] = NeedState(need, now)
         client.needs_at_entry = len(needs)
@@ -167,7 +192,7 @@ class Episodes:
         if ctx.log_events:
             ctx.log(client, "episode_start", "", "", "", source)
         if walk_ins and self.pathways is not None:
-            self.pathways.walk_ins(client, stream)
+            self.pathways.walk_ins(client, stream, first_routes)
         if use is not None and self.shelters is not None:
             assert self.cycles is not None
             client.shelter_process = self.cycles.start(client, use, source == "stock")

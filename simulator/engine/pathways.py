@@ -64,13 +64,16 @@ class Pathways:
         """An escalated need, referred to ``target`` through the case conference."""
         self.start(client, state, "conference", target, adjustment="multilateral")
 
-    def walk_ins(self, client: Client, stream: Stream) -> None:
-        """At the start of an episode: for each need, the first entry point drawn (if any) is walked to."""
+    def walk_ins(self, client: Client, stream: Stream,
+                 first: Mapping[str, list[tuple[str, float, Any]]] | None = None) -> None:
+        """At the start of an episode: for each need, the first entry point drawn (if any) is walked to
+        (``first``: a cohort's own entry points, tried before everyone's)."""
         routes = self.network.walk_ins
-        if not routes:
+        if not routes and not first:
             return
         for need, state in client.needs.items():
-            for service, p, delay in routes.get(need, ()):
+            tried = [*first.get(need, ()), *routes.get(need, ())] if first else routes.get(need, ())
+            for service, p, delay in tried:
                 if p >= 1.0 or stream.uniform() < p:
                     wait = delay.sample(stream) if delay.mean > 0 else 0.0
                     self.start(client, state, "walk_in", service, wait)

@@ -120,6 +120,7 @@ class Simulation:
         env = self.env
         ctx = self.ctx
         self.episodes.initial_stock()
+        self.episodes.cohort()
         env.process(self.episodes.arrivals())
         for name, spec in self.outreach_specs.items():
             env.process(outreach(ctx, name, spec, self.episodes.active, self.whereabouts, self.shelters,
