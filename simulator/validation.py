@@ -47,15 +47,23 @@ OUTPUTS: list[tuple[str, str, str]] = [
 REASONS: dict[str, str] = {
     "Population": "Shares and prevalences are taken from counts and the meta-analysis where sourced; the "
                   "assumed ones (age groups, needs by pattern, episodic and chronic stays and gaps, exits "
-                  "of episodic and chronic users, returns) have no Montreal figure to be fitted to: no "
-                  "published series of returns or of time homeless by shelter-use pattern. How the cold "
+                  "of episodic users, returns after self-resolution) have no Montreal figure to be fitted to: no "
+                  "published series of returns or of time homeless by shelter-use pattern (the chronic exits "
+                  "and the housed return share are set to the retention trial of section 1). How the cold "
                   "changes shelter seeking (`winter_outdoor_gap`, `winter_seek`) is assumed: only the fact that "
                   "refusals peak in winter is published, and one parameter (the winter overflow beds) is "
-                  "fitted to it.",
+                  "fitted to it. The channels through which a met need changes a life (hazard ratios of "
+                  "self-resolution and returns, stay ratios, seeking a bed once treated) are assumptions with "
+                  "ranges in the sensitivity screen; only their joint effect on retention is checked (section 1).",
     "Services": "Capacities are sourced or derived. Staff numbers, service times, opening hours and patience "
                 "of clinics are assumptions: the full-time equivalents serving homeless people are not "
-                "published, and two published waits (first-line and specialised mental health) cannot pin "
-                "the staff and service times of six services. Those waits are compared below, not fitted.",
+                "published. The two published waits (first-line and specialised mental health) pin the CLSC's "
+                "staff and the specialised clinic's visit length and patience (fitted); they cannot pin the "
+                "other clinics.",
+    "Prerequisites": "The delay between papers and a social-housing application is assumed (screened).",
+    "Resources": "Hourly costs and paid hours are assumptions of the order of Quebec public and community "
+                 "pay scales; they set the cost column, not the outcomes. The access point's staff and the "
+                 "equal-resources rule are screened.",
     "Clients who go on their own": "Walk-in probabilities and delays are not observed anywhere.",
     "Referral network": "Referral probabilities and tie densities (beyond Fleury et al.'s network density) "
                         "are not observed; they shape every regime alike.",
@@ -419,8 +427,9 @@ def comparison_section(folders: Sequence[Path]) -> Section:
                     verdicts.append(f"{label} under {regime} ({'equal resources' if equal else 'as declared'}): "
                                     f"{mean:+,.{decimals}f}, {abs(mean) / se:.1f} paired standard errors")
             rows.append(row)
-        lines += ["", f"**{title}**: `{_shown(folder)}`, {n} replications of "
-                  f"{float(res.manifest.get('horizon_days', res.manifest.get('horizon', 0)) or 0):g} observed days.",
+        made = " ".join(str(part) for part in res.manifest.get("command", []))
+        lines += ["", f"**{title}**: {n} replications of "
+                  f"{float(res.manifest.get('horizon_days', 0) or 0):g} observed days, made by `{made}`.",
                   "", _table(["measure", "organic", *[f"{r} - organic" for r in regimes]], rows)]
     if verdicts:
         lines += ["", "The one-night count or the unsheltered nights differ from `organic` by more than 2 paired "
@@ -481,8 +490,9 @@ def build_validation(spec: Path, command: Sequence[str], calibration_output: Pat
               f"Generated on {date.today().isoformat()} by `{' '.join(command)}` (simulator {__version__}; "
               f"scenario hash `{config_hash(scenario)[:12]}`). Do not edit by hand: rerun the command.", "",
               "It answers two questions: does the model look like the city (sections 1 to 3), and which "
-              "conclusions hinge on assumptions nobody measured (sections 4 and 5: first that the engine "
+              "conclusions hinge on assumptions nobody measured (sections 4 to 6: first that the engine "
               "computes queues right, then how the regime comparisons move over the plausible ranges of the "
-              "coordination assumptions)."]
+              "coordination assumptions, and how the regimes compare on the default scenario, as declared "
+              "and on equal resources)."]
     body = ["\n".join(header)] + [f"## {s.title}\n\n{s.body}" for s in sections]
     return "\n\n".join(body) + "\n"
