@@ -112,8 +112,7 @@ class HousingProgramme:
 
     @reserved_free.setter
     def reserved_free(self, value: int) -> None:
-        self.idle_reserved.tick(self.env.now)
-        self.idle_reserved.present += value - self._reserved_free
+        self._idle_changes(value - self._reserved_free)
         self._reserved_free = value
 
     @property
@@ -123,9 +122,13 @@ class HousingProgramme:
 
     @released_free.setter
     def released_free(self, value: int) -> None:
-        self.idle_reserved.tick(self.env.now)
-        self.idle_reserved.present += value - self._released_free
+        self._idle_changes(value - self._released_free)
         self._released_free = value
+
+    def _idle_changes(self, by: int) -> None:
+        """The number of free reserved places changes by ``by`` now (time-weighted)."""
+        self.idle_reserved.tick(self.env.now)
+        self.idle_reserved.present += by
 
     @property
     def arrivals_observed(self) -> int:
