@@ -72,6 +72,8 @@ class Client:
         self.shelter_process: simpy.Process | None = None
         self.needs: dict[str, NeedState] = {}
         self.processes: list[simpy.Process] = []
+        self.resolve_mean = 0.0  # no self-resolution clock until an episode sets one
+        self.resolve_token = 0
 
     def open_needs(self) -> int:
         return sum(1 for state in self.needs.values() if state.status != MET)
