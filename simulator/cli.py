@@ -50,9 +50,13 @@ def default_config() -> Path | None:
                   Path(sys.prefix) / "share" / "simulator" / "configs" / DEFAULT_NAME]
     return next((path for path in candidates if path.exists()), None)
 
+#: rows shown under each row of a metric, for the same dimension: (metric, label, scale, decimals); the wait of
+#: those served never stands without the share who gave up or were turned away
+COMPANION_ROWS: dict[str, tuple[str, str, float, int]] = {
+    "wait_mean_days": ("abandonment_share", "  gave up or turned away (%): {dim}", 100.0, 1)}
 #: rows of the compact summary: (metric, dimension, label, scale, decimals)
 SUMMARY_ROWS: list[tuple[str, str, str, float, int]] = [
-    ("wait_mean_days", "*", "mean wait (days): {dim}", 1.0, 2),
+    ("wait_mean_days", "*", "mean wait of those served (days): {dim}", 1.0, 2),
     ("turnaway_rate", "all", "shelter requests refused (%)", 100.0, 2),
     ("unsheltered_nights_per_client", "all", "unsheltered nights per client", 1.0, 1),
     ("unmet_need_days_per_client", "all", "unmet-need days per client", 1.0, 0),
@@ -300,18 +304,25 @@ def summary_table(summary: pd.DataFrame, regimes: list[str], title: str) -> Tabl
     for regime in regimes:
         table.add_column(regime, justify="right")
     indexed = summary.set_index(["metric", "dimension", "regime"])
-    for metric, dimension, label, scale, decimals in SUMMARY_ROWS:
-        if metric not in indexed.index.get_level_values(0):
-            continue
+    metrics = set(indexed.index.get_level_values(0))
+
+    def row(metric: str, dim: str, label: str, scale: float, decimals: int) -> bool:
         part = indexed.loc[metric]
-        dims = sorted(set(part.index.get_level_values(0))) if dimension == "*" else [dimension]
+        cells = [_format_cell(part.loc[(dim, regime)], scale, decimals) if (dim, regime) in part.index else "-"
+                 for regime in regimes]
+        if all(cell == "-" for cell in cells):
+            return False
+        table.add_row(label.format(dim=dim), *cells)
+        return True
+
+    for metric, dimension, label, scale, decimals in SUMMARY_ROWS:
+        if metric not in metrics:
+            continue
+        dims = sorted(set(indexed.loc[metric].index.get_level_values(0))) if dimension == "*" else [dimension]
+        companion = COMPANION_ROWS.get(metric)
         for dim in dims:
-            cells = []
-            for regime in regimes:
-                key = (dim, regime)
-                cells.append(_format_cell(part.loc[key], scale, decimals) if key in part.index else "-")
-            if any(cell != "-" for cell in cells):
-                table.add_row(label.format(dim=dim), *cells)
+            if row(metric, dim, label, scale, decimals) and companion is not None and companion[0] in metrics:
+                row(companion[0], dim, companion[1], companion[2], companion[3])
     return table
 
 

@@ -126,6 +126,7 @@ def replication_metrics(records: RunRecords, census_time: float = 3 / 24,
         add("visits_censored", service, (group["outcome"] == CENSORED).sum())
         add("balk_share", service, (group["outcome"] == BALKED).mean())
         add("renege_share", service, (group["outcome"] == RENEGED).mean())
+        add("abandonment_share", service, group["outcome"].isin((RENEGED, BALKED)).mean())
         if len(wait):
             add("wait_mean_days", service, wait.mean())
             add("wait_median_days", service, np.median(wait))

@@ -197,7 +197,7 @@ def test_run_prints_a_summary_per_regime(runs):
     rows = _table_rows(result.stdout)
     assert rows["metric"] == ["organic", "unilateral"]
     cell = re.compile(r"^-?[\d,]+(\.\d+)? \[-?[\d,]+(\.\d+)?, -?[\d,]+(\.\d+)?\]$")
-    wait = rows["mean wait (days): clinic"]
+    wait = rows["mean wait of those served (days): clinic"]
     assert all(cell.match(c) for c in wait), wait
     assert "results in" in result.stdout
 
@@ -213,7 +213,15 @@ def test_summary_cells_are_the_mean_and_t_interval_of_the_metrics(runs, out_root
         mean = values.mean()
         half = stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values))
         expected = f"{mean:,.2f} [{mean - half:,.2f}, {mean + half:,.2f}]"
-        assert rows["mean wait (days): clinic"][column] == expected
+        assert rows["mean wait of those served (days): clinic"][column] == expected
+        # beside it, the share of the clinic's arrivals who gave up (reneged) or were turned away (balked)
+        chosen = (metrics["metric"] == "abandonment_share") & (metrics["dimension"] == "clinic") & (
+            metrics["regime"] == regime)
+        shares = metrics.loc[chosen, "value"].to_numpy() * 100
+        mean = shares.mean()
+        half = stats.t.ppf(0.975, len(shares) - 1) * shares.std(ddof=1) / math.sqrt(len(shares))
+        expected = f"{mean:,.1f} [{mean - half:,.1f}, {mean + half:,.1f}]"
+        assert rows["gave up or turned away (%): clinic"][column] == expected
 
 
 def test_regime_all_runs_every_regime(runs):

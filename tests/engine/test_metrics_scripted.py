@@ -59,6 +59,22 @@ def test_waits_count_the_served_who_arrived_in_the_window() -> None:
     assert metric(table, "renege_share", "clinic") == pytest.approx(1 / 3)
 
 
+def test_abandonment_counts_those_who_gave_up_or_were_turned_away_among_all_arrivals() -> None:
+    visits = [
+        (1, 1, "clinic", "primary_care", 1, "unilateral", 12.0, 14.0, 14.5, "served"),
+        (1, 1, "clinic", "primary_care", 2, "unilateral", 13.0, math.nan, 20.0, "reneged"),
+        (1, 1, "clinic", "primary_care", 3, "unilateral", 14.0, math.nan, math.nan, "balked"),
+        (1, 1, "clinic", "primary_care", 4, "unilateral", 15.0, math.nan, 16.0, "exited"),  # left homelessness
+        (1, 1, "clinic", "primary_care", 5, "unilateral", 30.0, math.nan, math.nan, "censored"),
+        (1, 1, "clinic", "primary_care", 6, "unilateral", 5.0, math.nan, 9.0, "reneged"),  # in the warm-up
+    ]
+    table = replication_metrics(records(visits=visits, episodes=[EPISODE]))
+    # 5 arrivals in the window: one reneged and one balked
+    assert metric(table, "abandonment_share", "clinic") == pytest.approx(2 / 5)
+    assert metric(table, "abandonment_share", "clinic") == pytest.approx(
+        metric(table, "renege_share", "clinic") + metric(table, "balk_share", "clinic"))
+
+
 def test_referral_completion_and_loss_shares() -> None:
     referrals = [
         (1, 1, 1, "primary_care", "shelter", "clinic", "unilateral", 3.0, 12.0, 13.0, 13.0, 13.5, "served"),
