@@ -54,7 +54,6 @@ import pandas as pd
 from pydantic import Field, ValidationError, model_validator
 
 from simulator.analysis.retention import ARMS, Cohort, retention
-from simulator.analysis.retention import summary as retention_summary
 from simulator.config.bounds import NOT_BOOL, at_most
 from simulator.config.loader import (
     ConfigError,
@@ -84,6 +83,7 @@ from simulator.config.schema import (
     with_regime,
 )
 from simulator.config.units import Duration
+from simulator.metrics.summary import t_interval
 
 log = logging.getLogger(__name__)
 
@@ -624,7 +624,7 @@ def check_retention(calibration: Calibration, seed: int | None = None) -> pd.Dat
     rows = []
     for arm in ARMS:
         target: ArmTarget = getattr(spec, arm)
-        mean, low, high = retention_summary(values[arm])
+        mean, low, high = t_interval(values[arm])
         rows.append({"target": f"housed_last_6_months[{arm}]", "published": target.value,
                      "tolerance": target.tolerance, "source": spec.source, "mean": mean, "low": low, "high": high,
                      "replications": len(values[arm]), "met": bool(abs(mean - target.value) <= target.tolerance)})
@@ -633,18 +633,15 @@ def check_retention(calibration: Calibration, seed: int | None = None) -> pd.Dat
 
 def check_table(metrics: pd.DataFrame, targets: list[Target], level: float = 0.95) -> pd.DataFrame:
     """Each target's published value beside the model's mean and t-interval over the replications."""
-    from scipy import stats
 
     values = target_values(metrics, targets)
     rows = []
     for target in targets:
-        sample = np.array(values[target.name], dtype=float)
-        mean = float(sample.mean()) if len(sample) else math.nan
-        half = (float(stats.t.ppf(0.5 + level / 2, len(sample) - 1) * sample.std(ddof=1) / math.sqrt(len(sample)))
-                if len(sample) > 1 else math.nan)
+        sample = values[target.name]
+        mean, low, high = t_interval(sample, level)
         rows.append({"target": target.name, "metric": target.metric, "dimension": target.dimension,
                      "published": target.value, "tolerance": target.tolerance, "source": target.source,
-                     "mean": mean, "low": mean - half, "high": mean + half, "replications": len(sample),
+                     "mean": mean, "low": low, "high": high, "replications": len(sample),
                      "met": bool(abs(mean - target.value) <= target.tolerance)})
     return pd.DataFrame(rows)
 

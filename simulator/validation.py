@@ -60,7 +60,6 @@ REASONS: dict[str, str] = {
                 "published. The two published waits (first-line and specialised mental health) pin the CLSC's "
                 "staff and the specialised clinic's visit length and patience (fitted); they cannot pin the "
                 "other clinics.",
-    "Prerequisites": "The delay between papers and a social-housing application is assumed (screened).",
     "Resources": "Hourly costs and paid hours are assumptions of the order of Quebec public and community "
                  "pay scales; they set the cost column, not the outcomes. The access point's staff and the "
                  "equal-resources rule are screened.",

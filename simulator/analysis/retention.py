@@ -19,7 +19,6 @@ by running the trial in it (docs/model.md section 14):
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -88,15 +87,3 @@ def retention(base: Scenario, cohort: Cohort, replications: int, seed: int) -> d
                         for name in ("client", "source", "start", "end")}
             out[arm].append(housed_last(episodes, cohort.follow_up, cohort.last))
     return out
-
-
-def summary(values: list[float], level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and t-interval."""
-    from scipy import stats
-
-    sample = np.asarray(values, dtype=float)
-    mean = float(sample.mean())
-    if len(sample) < 2:
-        return mean, math.nan, math.nan
-    half = float(stats.t.ppf(0.5 + level / 2, len(sample) - 1) * sample.std(ddof=1) / math.sqrt(len(sample)))
-    return mean, mean - half, mean + half

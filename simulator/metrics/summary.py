@@ -31,3 +31,15 @@ def summarise(metrics: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     out["ci_low"] = out["mean"] - half
     out["ci_high"] = out["mean"] + half
     return out
+
+
+def t_interval(values: np.ndarray | list[float], level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and Student-t interval of one sample (NaN bounds with fewer than two values)."""
+    from scipy import stats
+
+    sample = np.asarray(values, dtype=float)
+    mean = float(sample.mean()) if len(sample) else float("nan")
+    if len(sample) < 2:
+        return mean, float("nan"), float("nan")
+    half = float(stats.t.ppf(0.5 + level / 2, len(sample) - 1) * sample.std(ddof=1) / np.sqrt(len(sample)))
+    return mean, mean - half, mean + half
