@@ -7,6 +7,32 @@ data, styles inline, nothing fetched from the network, every user-supplied name 
 sentences that say them, so that tests can check each one; :func:`headline_summary` picks the few the headline
 says. Intervals are shown clipped to their measure's natural bounds (:func:`bounds`); the data keep the API's
 numbers.
+
+The page is laid out by jinja2 templates shipped in ``simulator/report/templates/``: ``report.html.j2`` (the
+page), ``macros.html.j2`` (a table of measures, a figure) and ``report.css`` (the style sheet, inlined into the
+page's ``<style>`` so that the report stays one file). This module computes and formats every number and
+sentence; the templates hold no arithmetic. ``build_report(..., template_dir=DIR)`` (``simulator report
+--template-dir DIR``) looks in ``DIR`` first: a ``report.css`` there restyles the page, and a ``report.html.j2``
+there replaces the page, usually by extending the packaged one, which is always reachable as
+``base/report.html.j2``, and overriding some of its blocks::
+
+    {% extends "base/report.html.j2" %}
+    {% block footer %}<p class='note'>Prepared for the board.</p>{% endblock %}
+
+The blocks: ``head`` (holding ``style``), ``body``, and within ``body``: ``header``, ``headline``, ``measures``,
+``for_whom``, ``figures``, ``sweep``, ``all_measures``, ``methods`` (holding ``model``, ``regimes``,
+``intervals``, ``parameters``, ``stress_des``, ``limitations`` and ``reproducibility``) and ``footer`` (empty).
+``{{ super() }}`` in a block keeps the packaged content; ``{{ inline("NAME") }}`` writes a file of the template
+folders as it is (how ``report.css`` gets into the page). Every ``{{ value }}`` is escaped by
+:func:`html.escape`; an undefined variable is an error. The variables: ``title``; ``scenario`` and
+``description``; ``regimes`` (each with ``label`` and ``description``), ``regime_list`` (their names, comma
+separated) and ``regimes_keep``; ``replications``, ``points``, ``horizon`` and ``warmup`` (days); ``headline``,
+``facts`` and ``paired`` (sentences); ``baseline`` (the baseline regime's name in prose); ``measures``,
+``waits`` and ``groups`` (each a :class:`Table` or None); ``figures`` and ``sweep`` (lists of :class:`Picture`;
+``sweep`` is None for a single point); ``parameters`` (:class:`Parameters` or None); ``stress`` (each with
+``name`` and ``text``); ``limitations`` (one sentence without its full stop); ``run`` (:class:`Run`). A folder
+that does not exist, or a template that cannot be parsed or rendered, is a :class:`ReportError` naming the file
+(and the line).
 """
 
 from __future__ import annotations
@@ -26,7 +52,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import pandas as pd
+from markupsafe import Markup
 
 from simulator.io.store import ResultsError
 from simulator.report import figures
@@ -280,82 +308,241 @@ def headline_summary(results: Results, baseline: str | None = None, labels: Labe
     return chosen[:HEADLINE_MAX]
 
 
-def _cell(metric: str, row: pd.Series, scale: float, decimals: int) -> str:
+@dataclass(frozen=True)
+class Cell:
+    """One regime's mean of a measure, formatted, and its 95% interval clipped to the measure's bounds
+    (``low`` and ``high`` None with one replication)."""
+
+    mean: str
+    low: str | None = None
+    high: str | None = None
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """A measure: its label (with its unit) and a cell per regime, None where the regime lacks the measure."""
+
+    label: str
+    cells: tuple[Cell | None, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of means with their 95% intervals, a column per regime."""
+
+    first: str
+    columns: tuple[str, ...]
+    rows: tuple[TableRow, ...]
+    caption: str = ""
+
+    @property
+    def keep(self) -> bool:
+        """Short enough to be kept on one printed page."""
+        return len(self.rows) <= SHORT_TABLE_ROWS
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A figure as the page shows it: the PNG as a ``data:`` URI, its size in CSS pixels, alt text, caption."""
+
+    src: str
+    width: int
+    height: int
+    alt: str
+    caption: str
+
+
+@dataclass(frozen=True)
+class RegimeRow:
+    label: str
+    description: str
+
+
+@dataclass(frozen=True)
+class ParameterLine:
+    name: str
+    value: str
+    note: str
+
+
+@dataclass(frozen=True)
+class ParameterSection:
+    """A top-level section of the scenario file, its own note (None when it has none) and its lines."""
+
+    title: str
+    note: str | None
+    lines: tuple[ParameterLine, ...]
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """The labelled lines of the scenario file: the file, the files it extends (comma-separated, "" for none),
+    the stored scenario to read instead when the file has changed since the run (None when it has not), the
+    legend of the labels, and the sections."""
+
+    file: str
+    extended: str
+    changed: str | None
+    legend: str
+    sections: tuple[ParameterSection, ...]
+
+
+@dataclass(frozen=True)
+class StressItem:
+    name: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Run:
+    """What the Reproducibility section says: the results folder, hashes, seed, commands and build time."""
+
+    results: str
+    spec_hash: str
+    scenario_hash: str
+    seed: str
+    command: str
+    built: str
+
+
+def _cell(metric: str, row: pd.Series, scale: float, decimals: int) -> Cell:
     low, high = clip(row["ci_low"], row["ci_high"], bounds(metric))
-    interval = "" if pd.isna(low) else (
-        f"<br><small>{_fmt(low, scale, decimals)} to {_fmt(high, scale, decimals)}</small>")
-    return f"<td>{_fmt(row['mean'], scale, decimals)}{interval}</td>"
+    mean = _fmt(row["mean"], scale, decimals)
+    if pd.isna(low):
+        return Cell(mean)
+    return Cell(mean, _fmt(low, scale, decimals), _fmt(high, scale, decimals))
 
 
 def _measures_table(summary: pd.DataFrame, regimes: list[str], labels: Labels,
                     rows: Sequence[tuple[str, str, str, str, float, int]], first: str = "measure",
-                    caption: str = "") -> str:
-    """A table of means with their 95% intervals (clipped to the measures' bounds), a column per regime."""
-    head = "".join(f"<th scope='col'>{html.escape(labels.regime(r))}</th>" for r in regimes)
+                    caption: str = "") -> Table | None:
+    """A table of means with their 95% intervals (clipped to the measures' bounds), a column per regime; None
+    when no regime has any of the measures."""
     body = []
     indexed = summary.set_index(["regime", "metric", "dimension"])
     for metric, dimension, label, unit, scale, decimals in rows:
-        cells = []
+        cells: list[Cell | None] = []
         for regime in regimes:
             key: Any = (regime, metric, dimension)
             if key in indexed.index and pd.notna(indexed.loc[key]["mean"]):
                 cells.append(_cell(metric, indexed.loc[key], scale, decimals))
             else:
-                cells.append("<td>-</td>")
-        if any(cell != "<td>-</td>" for cell in cells):
-            unit_text = f" ({html.escape(unit)})" if unit else ""
-            body.append(f"<tr><th scope='row'>{html.escape(label)}{unit_text}</th>{''.join(cells)}</tr>")
+                cells.append(None)
+        if any(cell is not None for cell in cells):
+            body.append(TableRow(f"{label} ({unit})" if unit else label, tuple(cells)))
     if not body:
-        return ""
-    short = " class='keep'" if len(body) <= SHORT_TABLE_ROWS else ""
-    caption_html = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    return (f"<table{short}>{caption_html}<thead><tr><th scope='col'>{html.escape(first)}</th>{head}</tr></thead>"
-            f"<tbody>{''.join(body)}</tbody></table>")
+        return None
+    return Table(first, tuple(labels.regime(r) for r in regimes), tuple(body), caption)
 
 
-def _figure(made: tuple[bytes, str] | None, caption: str) -> str:
+def _figure(made: tuple[bytes, str] | None, caption: str) -> Picture | None:
     if made is None:
-        return ""
+        return None
     png, alt = made
-    data = base64.b64encode(png).decode("ascii")
     width, height = figures.css_size(png)  # printed at the size it was drawn, its text at its own size
-    return (f"<figure><img src='data:image/png;base64,{data}' width='{width}' height='{height}' "
-            f"alt='{html.escape(alt, quote=True)}'>"
-            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+    return Picture(f"data:image/png;base64,{base64.b64encode(png).decode('ascii')}", width, height, alt, caption)
 
 
 #: tables of at most this many rows are kept on one page; longer ones break between rows
 SHORT_TABLE_ROWS = 8
 
-STYLE = """
-body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222;
-line-height:1.45}
-h1{font-size:1.7rem;margin-bottom:.2rem}h2{border-bottom:2px solid #0072b2;padding-bottom:.2rem;margin-top:2rem}
-h3{margin-top:1.4rem}.sub{color:#555}.note{font-size:.85rem;color:#444}
-table{border-collapse:collapse;width:100%;margin:1rem 0;font-size:.9rem}
-caption{text-align:left;font-weight:bold;padding:.3rem 0}
-th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:right;vertical-align:top}
-thead th{background:#eef4fa}thead th:first-child{text-align:left}
-tbody th{text-align:left;font-weight:normal}table.text td,table.text th{text-align:left}
-thead{display:table-header-group}tr{break-inside:avoid;page-break-inside:avoid}
-table.parameters{font-size:.75rem;table-layout:fixed;line-height:1.3}
-table.parameters td,table.parameters th{padding:.15rem .35rem;text-align:left}
-table.parameters td.value{overflow-wrap:anywhere}table.parameters tr.group th{background:#f3f3f3;font-weight:bold}
-col.name{width:37%}col.value{width:21%}col.note{width:42%}
-.section-note{display:block;font-weight:normal}
-figure{margin:1.2rem 0;break-inside:avoid;page-break-inside:avoid}figure img{max-width:100%;height:auto}
-figcaption{font-size:.85rem;color:#444}
-.facts li{margin:.3rem 0}ul.all{font-size:.9rem}ul.all li{margin:.15rem 0}
-code,pre{background:#f4f4f4;padding:.1rem .3rem;font-size:.85rem}
-pre{padding:.6rem;white-space:pre-wrap;word-break:break-all;break-inside:avoid;page-break-inside:avoid}
-@page{margin:16mm 14mm}
-@media print{body{margin:0;max-width:none;padding:0}h2,h3,caption{break-after:avoid;page-break-after:avoid}
-table.keep{break-inside:avoid;page-break-inside:avoid}tr.group{break-after:avoid;page-break-after:avoid}}
-"""
+#: the packaged templates: the page (report.html.j2), the pieces it repeats (macros.html.j2), its style (report.css)
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+#: the files a template folder of the user's may hold to override the packaged ones
+TEMPLATE_NAMES = ("report.html.j2", "report.css", "macros.html.j2")
+#: the packaged style sheet, which the page inlines
+STYLE = (TEMPLATES / "report.css").read_text(encoding="utf-8")
 
 
-def build_html(results: Results, title: str, baseline: str | None = None) -> str:
-    """The report as one self-contained HTML document."""
+def _escaped(value: Any) -> Markup:
+    """A value as the page writes it: escaped by :func:`html.escape` (``&``, ``<``, ``>`` and both quotes),
+    unless it is markup already (a macro's output, a block, an inlined style sheet)."""
+    if isinstance(value, Markup):
+        return value
+    return Markup(html.escape(str(value), quote=True))
+
+
+@jinja2.pass_environment
+def _inline(env: jinja2.Environment, name: str) -> Markup:
+    """A file of the template folders as it is, not rendered (a style sheet to inline into ``<style>``)."""
+    if env.loader is None:
+        raise jinja2.TemplateNotFound(name)
+    source, _, _ = env.loader.get_source(env, name)
+    return Markup(source)
+
+
+def environment(template_dir: str | Path | None = None) -> jinja2.Environment:
+    """The jinja2 environment of the report's templates.
+
+    A name is looked up in ``template_dir`` first (when given), then among the packaged templates; ``base/NAME``
+    always names the packaged ``NAME``, so that a user's ``report.html.j2`` can extend the packaged page.
+    Every ``{{ value }}`` is escaped, and an undefined variable is an error rather than an empty string.
+    """
+    packaged = jinja2.FileSystemLoader(TEMPLATES)
+    loaders: list[jinja2.BaseLoader] = [jinja2.PrefixLoader({"base": packaged})]
+    if template_dir is not None:
+        folder = Path(template_dir)
+        if not folder.is_dir():
+            what = "not a folder" if folder.exists() else "no such template folder"
+            raise ReportError(f"{folder}: {what} (a template folder holds a report.css and/or a report.html.j2 "
+                              "of your own)")
+        if not any((folder / name).is_file() for name in TEMPLATE_NAMES):
+            raise ReportError(f"{folder}: the template folder holds none of {', '.join(TEMPLATE_NAMES)}, so "
+                              "it would change nothing")
+        loaders.append(jinja2.FileSystemLoader(folder))
+    loaders.append(packaged)
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(("html", "htm", "xml", "html.j2"), default_for_string=True, default=True),
+        undefined=jinja2.StrictUndefined,
+        finalize=_escaped,  # html.escape's entities, as the page has always written them
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["e"] = env.filters["escape"] = _escaped
+    env.globals["inline"] = _inline
+    return env
+
+
+def _where(exc: BaseException) -> str:
+    """``FILE, line N: `` of the innermost template line an error came from, or "" (jinja2 puts the templates'
+    lines into the traceback)."""
+    found = ""
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if not name.endswith(".py") and not name.startswith("<"):
+            found = f"{name}, line {tb.tb_lineno}: "
+        tb = tb.tb_next
+    return found
+
+
+def _template_error(exc: Exception) -> ReportError:
+    """The report's error for a template that cannot be read, parsed or rendered, naming the file and line."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return ReportError(f"{exc.filename or exc.name or 'a template'}, line {exc.lineno}: template syntax error: "
+                           f"{exc.message}")
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return ReportError(f"{_where(exc)}template {exc.name!r} not found (the packaged templates are "
+                           "\"base/report.html.j2\", \"base/macros.html.j2\" and \"base/report.css\")")
+    if isinstance(exc, UnicodeDecodeError):
+        return ReportError(f"a template file is not UTF-8 text: {exc}")
+    return ReportError(f"{_where(exc)}the template failed: {exc}")
+
+
+def _template(template_dir: str | Path | None) -> jinja2.Template:
+    """The page's template, ``report.html.j2``: the user's when ``template_dir`` holds one, else the packaged."""
+    try:
+        return environment(template_dir).get_template("report.html.j2")
+    except (jinja2.TemplateError, UnicodeDecodeError) as exc:
+        raise _template_error(exc) from None
+
+
+def build_html(results: Results, title: str, baseline: str | None = None,
+               template_dir: str | Path | None = None) -> str:
+    """The report as one self-contained HTML document, laid out by the template ``report.html.j2`` (the
+    packaged one, or the one in ``template_dir``, with its ``report.css``: see the module's docstring)."""
+    template = _template(template_dir)  # a wrong folder or a broken template fails before the figures are drawn
     manifest = results.manifest
     regimes = results.regimes
     baseline = baseline or default_baseline(regimes)
@@ -375,31 +562,7 @@ def build_html(results: Results, title: str, baseline: str | None = None) -> str
     metrics = results.metrics
     start = scenario.get("start_date", "2022-01-01")
     parameters = [c for c in results.points.columns if c not in ("point", "config_hash")]
-    description = str(scenario.get("description") or "").strip()
-    horizon = f"{float(manifest.get('horizon_days') or 0):g}"
-    warmup = f"{float(manifest.get('warmup_days') or 0):g}"
-    points = int(manifest.get("points", 1) or 1)
 
-    parts = [f"<h1>{html.escape(title)}</h1>",
-             f"<p class='sub'>Scenario <code>{html.escape(str(manifest.get('name', '')))}</code>"
-             + (f": {html.escape(description)}" if description else "") + "</p>",
-             f"<p class='sub'>{len(regimes)} regime{'s' if len(regimes) != 1 else ''} compared "
-             f"({html.escape(', '.join(labels.regime(r) for r in regimes))}), "
-             f"{manifest.get('replications')} replications each"
-             + (f", at {points} points of a sweep (the text speaks of the first)" if points > 1 else "")
-             + f"; one observed period of {horizon} days after a warm-up of {warmup} days. Every number is a "
-             "mean over replications with its 95% interval.</p>",
-             "<h2>Headline</h2><ul class='facts headline'>"]
-    parts += [f"<li>{html.escape(f.text)}</li>" for f in headline]
-    parts.append("</ul><p class='note'>Every measure for every regime, sentence by sentence, is in "
-                 "<a href='#all-measures'>All measures, sentence by sentence</a>.</p>")
-    parts.append("<h2>Measures funders track</h2>")
-    parts.append(_measures_table(first, regimes, labels, MEASURES))
-    wait_rows = _wait_rows(first, labels)
-    if wait_rows:
-        parts.append(_measures_table(first, regimes, labels, wait_rows, "service",
-                                     "Median wait for a first appointment or a place, by service (days)"))
-    parts.append("<h2>For whom</h2>")
     group_rows: list[tuple[str, str, str, str, float, int]] = []
     for group in SUBGROUPS:
         name = labels.group(group)
@@ -407,40 +570,55 @@ def build_html(results: Results, title: str, baseline: str | None = None) -> str
                        ("unsheltered_nights_per_client", group, f"unsheltered nights per person: {name}",
                         "nights", 1, 1),
                        ("housed_share", group, f"share housed: {name}", "%", 100, 1)]
-    parts.append(_measures_table(first, regimes, labels, group_rows))
-    parts.append("<h2>Figures</h2>")
-    parts.append(_figure(figures.waits(metrics, regimes, labels), "Waits at each service by regime."))
-    parts.append(_figure(figures.unmet_needs(metrics, regimes, labels), "Unmet-need days by need and regime."))
-    parts.append(_figure(figures.occupancy(results.nights, regimes, start, labels),
-                         "Shelter occupancy and refusals over the observed period."))
-    parts.append(_figure(figures.funnel(metrics, regimes, labels),
-                         "What became of the referrals, by regime and adjustment type."))
+    shown = [
+        _figure(figures.waits(metrics, regimes, labels), "Waits at each service by regime."),
+        _figure(figures.unmet_needs(metrics, regimes, labels), "Unmet-need days by need and regime."),
+        _figure(figures.occupancy(results.nights, regimes, start, labels),
+                "Shelter occupancy and refusals over the observed period."),
+        _figure(figures.funnel(metrics, regimes, labels),
+                "What became of the referrals, by regime and adjustment type."),
+    ]
     if len(regimes) > 1:
-        parts.append(_figure(figures.forest(results.paired(baseline), FOREST_ROWS, labels),
+        shown.append(_figure(figures.forest(results.paired(baseline), FOREST_ROWS, labels),
                              f"Paired differences from the {labels.regime_prose(baseline)} regime."))
+    sweep: list[Picture | None] | None = None
     if parameters and len(results.points) > 1:
-        parts.append("<h2>Across the swept parameters</h2>")
         measure = "unmet-need days per person"
-        for parameter in parameters:
-            parts.append(_figure(figures.response(summary, results.points, parameter,
-                                                  "unmet_need_days_per_client", "all", regimes, labels, measure),
-                                 f"Unmet-need days per person against {labels.parameter(parameter)} "
-                                 f"({parameter})."))
-        parts.append(_figure(figures.tornado(summary, results.points, parameters, "unmet_need_days_per_client",
+        sweep = [_figure(figures.response(summary, results.points, parameter, "unmet_need_days_per_client", "all",
+                                          regimes, labels, measure),
+                         f"Unmet-need days per person against {labels.parameter(parameter)} ({parameter}).")
+                 for parameter in parameters]
+        sweep.append(_figure(figures.tornado(summary, results.points, parameters, "unmet_need_days_per_client",
                                              "all", baseline, labels, measure),
                              "Which swept parameters move unmet-need days most."))
-    parts.append("<h2 id='all-measures'>All measures, sentence by sentence</h2>")
-    parts.append("<h3>Under each regime</h3><ul class='facts all'>")
-    parts += [f"<li>{html.escape(f.text)}</li>" for f in facts]
-    parts.append("</ul>")
-    if paired:
-        parts.append(f"<h3>Against the {html.escape(labels.regime_prose(baseline))} regime</h3><ul class='facts all'>")
-        parts += [f"<li>{html.escape(f.text)}</li>" for f in paired]
-        parts.append("</ul>")
-    parts.append(_methods(results, scenario, labels))
-    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>{''.join(parts)}</body></html>")
+    context: dict[str, Any] = {
+        "title": title,
+        "scenario": str(manifest.get("name", "")),
+        "description": str(scenario.get("description") or "").strip(),
+        "regimes": [RegimeRow(labels.regime(r), capitalise(labels.describe_regime(r)) or "(no description)")
+                    for r in regimes],
+        "regime_list": ", ".join(labels.regime(r) for r in regimes),
+        "regimes_keep": len(regimes) <= SHORT_TABLE_ROWS,
+        "replications": manifest.get("replications"),
+        "points": int(manifest.get("points", 1) or 1),
+        "horizon": f"{float(manifest.get('horizon_days') or 0):g}",
+        "warmup": f"{float(manifest.get('warmup_days') or 0):g}",
+        "headline": [f.text for f in headline],
+        "measures": _measures_table(first, regimes, labels, MEASURES),
+        "waits": _measures_table(first, regimes, labels, _wait_rows(first, labels), "service",
+                                 "Median wait for a first appointment or a place, by service (days)"),
+        "groups": _measures_table(first, regimes, labels, group_rows),
+        "figures": [f for f in shown if f is not None],
+        "sweep": None if sweep is None else [f for f in sweep if f is not None],
+        "facts": [f.text for f in facts],
+        "baseline": labels.regime_prose(baseline),
+        "paired": [f.text for f in paired],
+        **_methods(results, scenario, labels),
+    }
+    try:
+        return template.render(context)
+    except (jinja2.TemplateError, UnicodeDecodeError) as exc:
+        raise _template_error(exc) from None
 
 
 def _wait_rows(summary: pd.DataFrame, labels: Labels) -> list[tuple[str, str, str, str, float, int]]:
@@ -518,35 +696,23 @@ def _value_text(value: str, labels: Labels) -> str:
     return text
 
 
-def _parameter_table(sources: ScenarioSources, labels: Labels) -> str:
-    body = []
+def _parameter_table(sources: ScenarioSources, labels: Labels) -> tuple[str, tuple[ParameterSection, ...]]:
+    """The legend of the source labels, and the scenario file's labelled lines by section."""
+    sections = []
     for section, rows in sources.sections():
         # a note on a whole top-level block (``referrals:  # ...``) goes into the section's heading row
         whole = [row.note for row in rows if not row.value and "." not in row.path]
-        note = f"<span class='section-note'>{html.escape(' '.join(whole))}</span>" if whole else ""
-        body.append(f"<tr class='group'><th colspan='3' scope='colgroup'>{html.escape(section)}{note}</th></tr>")
-        for row in rows:
-            if not row.value and "." not in row.path:
-                continue
-            value = html.escape(_value_text(row.value, labels)) if row.value else "(the lines below)"
-            body.append(f"<tr><th scope='row'>{html.escape(labels.parameter(row.path))}</th>"
-                        f"<td class='value'>{value}</td><td class='note'>{html.escape(row.note)}</td></tr>")
+        lines = tuple(ParameterLine(labels.parameter(row.path),
+                                    _value_text(row.value, labels) if row.value else "(the lines below)", row.note)
+                      for row in rows if row.value or "." in row.path)
+        sections.append(ParameterSection(section, " ".join(whole) if whole else None, lines))
     legend = ", ".join(f"[{k}] {v}" for k, v in LABELS.items() if k != "C" or sources.count("C"))
-    return ("<table class='parameters'><colgroup><col class='name'><col class='value'><col class='note'>"
-            "</colgroup><thead><tr><th scope='col'>parameter</th><th scope='col'>value</th><th scope='col'>source "
-            f"and note ({html.escape(legend)})</th></tr></thead><tbody>{''.join(body)}</tbody></table>")
+    return legend, tuple(sections)
 
 
-def _regimes_table(regimes: Sequence[str], labels: Labels) -> str:
-    rows = "".join(f"<tr><th scope='row'>{html.escape(labels.regime(r))}</th>"
-                   f"<td>{html.escape(capitalise(labels.describe_regime(r)) or '(no description)')}</td></tr>"
-                   for r in regimes)
-    short = " keep" if len(regimes) <= SHORT_TABLE_ROWS else ""
-    return (f"<table class='text{short}'><caption>The regimes compared</caption><thead><tr><th scope='col'>regime"
-            f"</th><th scope='col'>how referrals are coordinated</th></tr></thead><tbody>{rows}</tbody></table>")
-
-
-def _methods(results: Results, scenario: dict[str, Any], labels: Labels) -> str:
+def _methods(results: Results, scenario: dict[str, Any], labels: Labels) -> dict[str, Any]:
+    """What the section "Methods and assumptions" says beyond its fixed text: the template's variables
+    ``parameters``, ``stress``, ``limitations`` and ``run``."""
     manifest = results.manifest
     spec = results.root / "spec.json"
     try:
@@ -554,36 +720,29 @@ def _methods(results: Results, scenario: dict[str, Any], labels: Labels) -> str:
     except (OSError, ValueError):
         spec_base = ""
     sources = find(str(scenario.get("name", manifest.get("name", ""))), manifest.get("command", []), spec_base)
-    parts = []
+    parameters = None
     if sources.parameters:
-        extended = ", ".join(_shown_path(f) for f in sources.files[:-1])
-        caption = (f"<h3>Parameters and their sources</h3><p class='note'>Every labelled line of "
-                   f"{html.escape(_shown_path(sources.files[-1]))}"
-                   + (f" and of the files it extends ({html.escape(extended)})" if extended else "")
-                   + ", grouped by section; a section's own note applies to all its lines.")
-        if not _file_matches(sources, manifest):
-            caption += (" The file as it is now is not the scenario these results were made from (a command-line "
-                        "or sweep override, or an edit since): the values the model used are in the results "
-                        f"folder, scenarios/point={int(results.points['point'].min()):05d}.json.")
-        parts.append(caption + "</p>" + _parameter_table(sources, labels))
+        legend, sections = _parameter_table(sources, labels)
+        changed = (None if _file_matches(sources, manifest)
+                   else f"scenarios/point={int(results.points['point'].min()):05d}.json")
+        parameters = Parameters(_shown_path(sources.files[-1]), ", ".join(_shown_path(f) for f in sources.files[:-1]),
+                                changed, legend, sections)
     replications = int(manifest.get("replications") or 0)
     stress = [
-        ("Objectives", "Compare coordination regimes on waits, unmet needs, unsheltered nights, referral losses "
-                       "and staff time."),
-        ("Model logic", "Discrete-event simulation (SimPy) of clients, shelters, clinics, outreach and housing; "
-                        "every referral is a handoff whose effect depends on its adjustment type (docs/model.md)."),
-        ("Data", _data_row(scenario, sources)),
-        ("Experimentation", f"{replications} replications per regime and point, warm-up "
-                            f"{float(manifest.get('warmup_days') or 0):g} days, seed {manifest.get('seed')}, common "
-                            "random numbers across regimes and points; 95% Student t intervals over replications, "
-                            "paired by replication for differences between regimes."),
-        ("Implementation", f"simulator {manifest.get('versions', {}).get('simulator', '?')}, Python "
-                           f"{manifest.get('versions', {}).get('python', '?')}."),
-        ("Code access", "The scenario, results folder and commands below regenerate every number."),
+        StressItem("Objectives", "Compare coordination regimes on waits, unmet needs, unsheltered nights, referral "
+                                 "losses and staff time."),
+        StressItem("Model logic", "Discrete-event simulation (SimPy) of clients, shelters, clinics, outreach and "
+                                  "housing; every referral is a handoff whose effect depends on its adjustment type "
+                                  "(docs/model.md)."),
+        StressItem("Data", _data_row(scenario, sources)),
+        StressItem("Experimentation", f"{replications} replications per regime and point, warm-up "
+                                      f"{float(manifest.get('warmup_days') or 0):g} days, seed {manifest.get('seed')}, "
+                                      "common random numbers across regimes and points; 95% Student t intervals over "
+                                      "replications, paired by replication for differences between regimes."),
+        StressItem("Implementation", f"simulator {manifest.get('versions', {}).get('simulator', '?')}, Python "
+                                     f"{manifest.get('versions', {}).get('python', '?')}."),
+        StressItem("Code access", "The scenario, results folder and commands below regenerate every number."),
     ]
-    stress_rows = "".join(f"<tr><th scope='row'>{html.escape(a)}</th><td>{html.escape(b)}</td></tr>"
-                          for a, b in stress)
-    command = shlex.join(manifest.get("command", [])) or "(not recorded)"
     limitations = []
     if not sources.files or sources.count("S") + sources.count("D") == 0:
         limitations.append("The parameters are illustrative: sweep them before drawing conclusions")
@@ -601,30 +760,11 @@ def _methods(results: Results, scenario: dict[str, Any], labels: Labels) -> str:
     if 0 < replications < 10:
         limitations.append(f"with {replications} replications the intervals are wide: use 10 or more before "
                            "quoting a difference called \"not distinguishable from zero\"")
-    return (
-        "<h2>Methods and assumptions</h2>"
-        "<p>Clients arrive by a seasonal Poisson inflow and from an initial point-in-time stock, ask for shelter "
-        "beds night by night, and are referred between organisations for their needs (primary care, mental "
-        "health, substance use, housing, income and documents). Each referral's latency, loss, information "
-        "carried, staff time and priority follow its adjustment type: unilateral, bilateral or multilateral "
-        "mutual adjustment, or the integrated (bureaucratic) access point. The full specification is "
-        "docs/model.md.</p>"
-        + _regimes_table(results.regimes, labels) +
-        "<p>Intervals are 95% Student t intervals over replications; where one crosses a natural bound (a share "
-        "below 0% or above 100%, a count, duration or rate below zero) the tables, sentences and figures show it "
-        "clipped at that bound, while the results folder and the results API keep the unclipped numbers.</p>"
-        + "".join(parts) +
-        "<h3>Reporting items (STRESS-DES)</h3>"
-        f"<table class='keep text'><tbody>{stress_rows}</tbody></table>"
-        f"<h3>Limitations</h3><p>{html.escape('; '.join(limitations))}.</p>"
-        "<h3>Reproducibility</h3>"
-        f"<pre>results: {html.escape(str(results.root))}\n"
-        f"spec hash: {html.escape(str(manifest.get('spec_hash')))}\n"
-        f"scenario hash: {html.escape(str(manifest.get('base_config_hash')))}\n"
-        f"seed: {html.escape(str(manifest.get('seed')))}\n"
-        f"results made by: {html.escape(command)}\n"
-        f"report made by: simulator report {html.escape(str(results.root))}\n"
-        f"built: {datetime.now(UTC).isoformat(timespec='seconds')}</pre>")
+    run = Run(results=str(results.root), spec_hash=str(manifest.get("spec_hash")),
+              scenario_hash=str(manifest.get("base_config_hash")), seed=str(manifest.get("seed")),
+              command=shlex.join(manifest.get("command", [])) or "(not recorded)",
+              built=datetime.now(UTC).isoformat(timespec="seconds"))
+    return {"parameters": parameters, "stress": stress, "limitations": "; ".join(limitations), "run": run}
 
 
 def chromium() -> str | None:
@@ -658,12 +798,16 @@ def print_pdf(html_path: Path, pdf_path: Path) -> None:
 
 
 def build_report(results_dir: str | Path, out: str | Path, title: str | None = None, pdf: bool = True,
-                 baseline: str | None = None, verify: bool = True) -> list[Path]:
+                 baseline: str | None = None, verify: bool = True,
+                 template_dir: str | Path | None = None) -> list[Path]:
     """Write ``report.html`` (and ``report.pdf``) for a results folder; return the files written.
 
     ``verify=False`` skips checking the table files against their recorded checksums (see
-    :func:`simulator.results.open`).
+    :func:`simulator.results.open`). ``template_dir``: a folder whose ``report.css`` and/or ``report.html.j2``
+    replace the packaged ones (see the module's docstring).
     """
+    if template_dir is not None:
+        environment(template_dir)  # a wrong folder fails before the results are read
     try:
         results = open_results(results_dir, verify=verify)
     except ResultsError as exc:
@@ -673,7 +817,7 @@ def build_report(results_dir: str | Path, out: str | Path, title: str | None = N
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     name = str(results.manifest.get("name", "results"))
-    document = build_html(results, title or f"What the model says: {name}", baseline)
+    document = build_html(results, title or f"What the model says: {name}", baseline, template_dir)
     html_path = out / "report.html"
     tmp = html_path.with_suffix(".html.tmp")
     tmp.write_text(document, encoding="utf-8")
