@@ -51,9 +51,13 @@ def default_config() -> Path | None:
     return next((path for path in candidates if path.exists()), None)
 
 #: rows shown under each row of a metric, for the same dimension: (metric, label, scale, decimals); the wait of
-#: those served never stands without the share who gave up or were turned away
-COMPANION_ROWS: dict[str, tuple[str, str, float, int]] = {
-    "wait_mean_days": ("abandonment_share", "  gave up or turned away (%): {dim}", 100.0, 1)}
+#: those served never stands without the time in line of all who joined and the share who gave up or were
+#: turned away
+COMPANION_ROWS: dict[str, list[tuple[str, str, float, int]]] = {
+    "wait_mean_days": [("line_time_mean_days", "  time in line of all who joined (days): {dim}", 1.0, 2),
+                       ("abandonment_share", "  gave up or turned away (%): {dim}", 100.0, 1)]}
+#: the mark of a figure that rests on few data (docs/model.md section 10)
+FEW_MARK = "†"
 #: rows of the compact summary: (metric, dimension, label, scale, decimals)
 SUMMARY_ROWS: list[tuple[str, str, str, float, int]] = [
     ("wait_mean_days", "*", "mean wait of those served (days): {dim}", 1.0, 2),
@@ -291,10 +295,11 @@ def _format_cell(row: Any, scale: float, decimals: int) -> str:
     mean = row["mean"] * scale
     if math.isnan(mean):
         return "-"
+    mark = f" {FEW_MARK}" if bool(row.get("few", False)) else ""
     low, high = row["ci_low"] * scale, row["ci_high"] * scale
     if math.isnan(low):
-        return f"{mean:,.{decimals}f}"
-    return f"{mean:,.{decimals}f} [{low:,.{decimals}f}, {high:,.{decimals}f}]"
+        return f"{mean:,.{decimals}f}{mark}"
+    return f"{mean:,.{decimals}f} [{low:,.{decimals}f}, {high:,.{decimals}f}]{mark}"
 
 
 def summary_table(summary: pd.DataFrame, regimes: list[str], title: str) -> Table:
@@ -319,10 +324,17 @@ def summary_table(summary: pd.DataFrame, regimes: list[str], title: str) -> Tabl
         if metric not in metrics:
             continue
         dims = sorted(set(indexed.loc[metric].index.get_level_values(0))) if dimension == "*" else [dimension]
-        companion = COMPANION_ROWS.get(metric)
         for dim in dims:
-            if row(metric, dim, label, scale, decimals) and companion is not None and companion[0] in metrics:
-                row(companion[0], dim, companion[1], companion[2], companion[3])
+            if row(metric, dim, label, scale, decimals):
+                for companion in COMPANION_ROWS.get(metric, []):
+                    if companion[0] in metrics:
+                        row(companion[0], dim, *companion[1:])
+    if "few" in summary and summary["few"].any():
+        from simulator.metrics.summary import MIN_OBSERVATIONS, MIN_REPLICATIONS
+
+        table.caption = (f"{FEW_MARK} few data: fewer than {MIN_OBSERVATIONS} observations (visits, clients, "
+                         f"exits...) over all replications, or fewer than {MIN_REPLICATIONS} replications")
+        table.caption_justify = "left"
     return table
 
 

@@ -37,7 +37,7 @@ from simulator.batch.sweep import MORRIS_COLUMNS
 from simulator.batch.tasks import Task
 from simulator.io.results import sha256_file
 from simulator.io.store import ResultsError, checksum_path, key_path, repair_hint, task_of
-from simulator.metrics.summary import summarise
+from simulator.metrics.summary import MIN_REPLICATIONS, summarise
 
 __all__ = ["Results", "ResultsError", "open"]
 
@@ -136,8 +136,9 @@ class Results:
         """Each regime minus ``baseline``, paired by replication (common random numbers).
 
         Columns: point, regime, metric, dimension, n, mean_difference, ci_low, ci_high (paired t-interval),
-        and unpaired_ci_low / unpaired_ci_high (Welch interval ignoring the pairing), to show what the
-        common random numbers buy.
+        unpaired_ci_low / unpaired_ci_high (Welch interval ignoring the pairing), to show what the common
+        random numbers buy, and few (either regime's figure rests on few data, or fewer than two pairs:
+        ``docs/model.md`` section 10).
         """
         from scipy import stats
 
@@ -170,7 +171,18 @@ class Results:
                     row.update(ci_low=mean - half, ci_high=mean + half, unpaired_ci_low=mean - unpaired,
                                unpaired_ci_high=mean + unpaired)
                 rows.append(row)
-        return pd.DataFrame(rows)
+        out = pd.DataFrame(rows)
+        if out.empty:
+            return out
+        # a difference rests on few data when either side does, or on fewer than MIN_REPLICATIONS pairs
+        flags = self.summary(level).set_index(["point", "regime", "metric", "dimension"])["few"]
+        keys = ["point", "metric", "dimension"]
+        few = np.asarray(out["n"].to_numpy() < MIN_REPLICATIONS)
+        for side in ("regime", "baseline"):
+            found = flags.reindex(pd.MultiIndex.from_frame(out[["point", side, *keys[1:]]]))
+            few |= found.isna().to_numpy() | (found.to_numpy() == True)  # noqa: E712 (an object array)
+        out["few"] = few
+        return out
 
     def salib_problem(self) -> dict[str, Any]:
         problem: dict[str, Any] = self.manifest["salib_problem"]

@@ -147,6 +147,8 @@ def _single(net: Network) -> list[_Check]:
                    _metric("renege_share", name)),
             _Check(f"{model}: mean wait in queue of served clients (Erlang A)", "hours",
                    impatient.wq_served * HOURS, wait),
+            _Check(f"{model}: mean time in line of all arrivals, served or not (Erlang A)", "hours",
+                   impatient.wq_all * HOURS, _metric("line_time_mean_days", name, HOURS)),
             _Check(f"{model}: time-average number present L", "clients", number, present),
         ]
     raise ValueError(f"{name}: a waiting room with impatient clients (M/M/c/K+M) has no formula here")

@@ -32,8 +32,38 @@ from simulator.engine.outcomes import (
     SERVED,
 )
 from simulator.engine.records import COLUMNS, RunRecords
+from simulator.metrics.survival import kaplan_meier
 
 HIGH_COMPLEXITY = 3
+#: follow-up periods of the returns after an exit to housing (HUD System Performance Measure 2), in days
+FOLLOW_UP: dict[str, float] = {"6m": 182.5, "12m": 365.0, "24m": 730.0}
+#: a month of the monthly flows: complete blocks of this many days from the end of the warm-up (a 365-day
+#: window holds 12)
+MONTH_DAYS = 365.0 / 12
+#: Reaching Home's chronic homelessness: at least 180 days homeless over the past year, or at least 546 days
+#: over the past three years
+CHRONIC_YEAR_DAYS, CHRONIC_RECURRENT_DAYS = 180.0, 546.0
+
+#: for each metric estimated from a sample inside a replication, the count metric (and dimension, ``None``:
+#: the same) of that sample: the summaries add it up over replications and flag a figure that rests on few
+#: observations (``docs/model.md`` section 10)
+BASIS: dict[str, tuple[str, str | None]] = {
+    **{m: ("visits_served", None) for m in ("wait_mean_days", "wait_median_days", "wait_p90_days",
+                                            "wait_p95_days", "sojourn_mean_days")},
+    **{m: ("visits", None) for m in ("balk_share", "renege_share", "abandonment_share", "line_time_mean_days",
+                                     "line_time_median_days", "line_time_p90_days")},
+    **{m: ("needs_met", None) for m in ("time_to_need_met_mean_days", "time_to_need_met_median_days")},
+    "time_homeless_median_days": ("exits", "all"),
+    **{m: ("clients", None) for m in ("unsheltered_nights_per_client", "unmet_need_days_per_client",
+                                      "refused_nights_per_client", "housed_share")},
+    "referral_completion_share": ("referrals_sent", None),
+    "referral_loss_share": ("referrals_sent", None),
+    "handoff_latency_mean_days": ("referrals_arrived", None),
+    "returns_within_share": ("housing_exits_followed", None),
+    "housing_retention_share": ("housing_exits_followed", None),
+}
+#: dimensions of ``time_homeless_mean_days`` and the ``exits`` dimension that counts its sample
+TIME_HOMELESS_BASIS = {"exits": "all", "housed": "housed"}
 
 
 def tables_from_records(records: RunRecords) -> dict[str, pd.DataFrame]:
@@ -102,6 +132,119 @@ def _count_night(days: np.ndarray, calendar: dict[str, str]) -> int | None:
     return None
 
 
+def line_times(visits: pd.DataFrame, hi: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each visit's time in line and whether it is complete (``False``: still in line at ``hi``).
+
+    The line ends at the start of service (served, or in service at the horizon, or when the episode ended
+    in service), when the client left it (reneged, lost, episode ended), or at once for a balk.
+    """
+    arrival = visits["arrival"].to_numpy(dtype=float)
+    start = visits["start"].to_numpy(dtype=float)
+    end = visits["end"].to_numpy(dtype=float)
+    outcome = visits["outcome"].to_numpy()
+    left = np.where(~np.isnan(start), start, np.where(outcome == BALKED, arrival, end))
+    observed = ~np.isnan(left)
+    duration = np.where(observed, left, hi) - arrival
+    return duration, observed
+
+
+def _homeless_days(at: pd.DataFrame, episodes: pd.DataFrame, window: float) -> np.ndarray:
+    """For each row of ``at`` (client, episode, t): days homeless in ``[t - window, t]`` over that episode and
+    the client's earlier ones, each counted from its ``homeless_since`` (time homeless before the run is
+    known only for the episode a client was in at the start)."""
+    if at.empty:
+        return np.zeros(0)
+    spells = episodes[["client", "episode", "homeless_since", "end"]].rename(columns={"episode": "spell"})
+    keyed = at.reset_index(drop=True).reset_index(names="row")
+    both = keyed.merge(spells, on="client")
+    both = both[both["spell"] <= both["episode"]]
+    t = both["t"].to_numpy(dtype=float)
+    stop = np.minimum(both["end"].to_numpy(dtype=float), t)
+    days = np.clip(stop - np.maximum(both["homeless_since"].to_numpy(dtype=float), t - window), 0.0, None)
+    total = np.zeros(len(keyed))
+    np.add.at(total, both["row"].to_numpy(), days)
+    return total
+
+
+def _chronic(at: pd.DataFrame, episodes: pd.DataFrame) -> np.ndarray:
+    """Reaching Home's chronic homelessness at each row's time ``t``."""
+    return ((_homeless_days(at, episodes, 365.0) >= CHRONIC_YEAR_DAYS)
+            | (_homeless_days(at, episodes, 3 * 365.0) >= CHRONIC_RECURRENT_DAYS))
+
+
+def funders_measures(episodes: pd.DataFrame, census: pd.DataFrame, calendar: dict[str, str], lo: float,
+                     hi: float) -> list[tuple[str, str, float]]:
+    """The measures funders track (HUD System Performance Measures, Reaching Home, Built for Zero):
+    returns after housing, first-time homelessness, chronic homelessness and monthly flows."""
+    rows: list[tuple[str, str, float]] = []
+
+    def add(metric: str, dimension: str, value: Any) -> None:
+        rows.append((metric, dimension, float(value)))
+
+    ended = episodes["exit_reason"].isin((HOUSED, SELF_RESOLVED, NEEDS_MET)).to_numpy()
+    end = episodes["end"].to_numpy(dtype=float)
+
+    # returns within 6, 12 and 24 months of an exit to housing in the window (HUD SPM 2; SPM 7 retention)
+    housed = episodes[(episodes["exit_reason"] == HOUSED) & (end >= lo) & (end < hi)]
+    following = episodes[episodes["source"] == "return"][["client", "episode", "start"]]
+    following = following.assign(episode=following["episode"] - 1).rename(columns={"start": "returned"})
+    housed = housed.merge(following, on=["client", "episode"], how="left")
+    after = (housed["returned"] - housed["end"]).to_numpy(dtype=float)  # NaN: no return in the run
+    for label, days in FOLLOW_UP.items():
+        followed = (housed["end"] + days <= hi).to_numpy()
+        add("housing_exits_followed", label, followed.sum())
+        add("housing_exits_unfollowed", label, (~followed).sum())
+        if followed.any():
+            share = float(np.mean(after[followed] <= days))  # NaN compares False: not returned
+            add("returns_within_share", label, share)
+            if label != "24m":
+                add("housing_retention_share", label, 1.0 - share)
+
+    # first-time homeless against returns (HUD SPM 5; Reaching Home's new inflows and returns)
+    starts = episodes["start"].to_numpy(dtype=float) >= lo
+    first = int(((episodes["source"] == "inflow").to_numpy() & starts).sum())
+    again = int(((episodes["source"] == "return").to_numpy() & starts).sum())
+    if first + again:
+        add("first_time_share", "all", first / (first + again))
+
+    # chronic homelessness on the count night and over the window (Reaching Home)
+    night = _count_night(census["day"].to_numpy(), calendar) if len(census) and calendar else None
+    if night is not None:
+        when = float(census["time"].iloc[night])
+        present = episodes[(episodes["start"] <= when) & (end > when)]
+        chronic = _chronic(present[["client", "episode"]].assign(t=when), episodes)
+        add("chronic_homeless", "count_night", chronic.sum())
+        if len(present):
+            add("chronic_homeless_share", "count_night", chronic.mean())
+    window = episodes[(end >= lo) & (episodes["start"].to_numpy(dtype=float) < hi)]
+    if len(window):
+        last = window[["client", "episode"]].assign(t=np.minimum(window["end"].to_numpy(dtype=float), hi))
+        chronic = _chronic(last, episodes)  # days homeless only grow during an episode: its last instant
+        people = window["client"].nunique()
+        chronic_people = window.loc[chronic, "client"].nunique()
+        add("chronic_homeless", "year", chronic_people)
+        add("chronic_homeless_share", "year", chronic_people / people)
+
+    # monthly inflow and outflow (Built for Zero's by-name list dashboard)
+    months = int((hi - lo) // MONTH_DAYS + 1e-9)
+    if months >= 1:
+        edges = lo + MONTH_DAYS * np.arange(months + 1)
+        entering = episodes[(episodes["source"] != "stock").to_numpy()]["start"].to_numpy(dtype=float)
+        inflow = np.histogram(entering, bins=edges)[0]
+        outflow = np.histogram(end[ended], bins=edges)[0]
+        for month in range(months):
+            add("monthly_inflow", f"{month + 1:02d}", inflow[month])
+            add("monthly_outflow", f"{month + 1:02d}", outflow[month])
+        add("inflow_per_month", "all", inflow.mean())
+        add("outflow_per_month", "all", outflow.mean())
+        add("months_observed", "all", months)
+        add("months_outflow_above_inflow", "all", (outflow > inflow).sum())
+        if len(census) and outflow.mean() > 0:
+            homeless = (census["sheltered"] + census["outdoors"] + census["other"]).mean()
+            add("functional_zero_ratio", "all", homeless / outflow.mean())
+    return rows
+
+
 def replication_metrics(records: RunRecords, census_time: float = 3 / 24,
                         tables: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """All metrics of one replication as a long table ``metric, dimension, value``."""
@@ -127,6 +270,13 @@ def replication_metrics(records: RunRecords, census_time: float = 3 / 24,
         add("balk_share", service, (group["outcome"] == BALKED).mean())
         add("renege_share", service, (group["outcome"] == RENEGED).mean())
         add("abandonment_share", service, group["outcome"].isin((RENEGED, BALKED)).mean())
+        durations, complete = line_times(group, hi)
+        line = kaplan_meier(durations, complete)
+        add("line_time_mean_days", service, line.restricted_mean())
+        for name, q in (("line_time_median_days", 0.5), ("line_time_p90_days", 0.9)):
+            value = line.quantile(q)
+            if not math.isnan(value):
+                add(name, service, value)
         if len(wait):
             add("wait_mean_days", service, wait.mean())
             add("wait_median_days", service, np.median(wait))
@@ -178,8 +328,10 @@ def replication_metrics(records: RunRecords, census_time: float = 3 / 24,
         refused = system["refused"].sum()
         occupied = system["occupancy"].sum()
         add("turnaways", "all", refused)
-        add("turnaway_rate", "all", refused / (occupied + refused) if occupied + refused else math.nan)
-        add("occupancy_rate", "all", occupied / system["capacity"].sum() if system["capacity"].sum() else math.nan)
+        if occupied + refused:  # a rate of 0 / 0 (nobody asked for a bed) is no figure: omitted
+            add("turnaway_rate", "all", refused / (occupied + refused))
+        if system["capacity"].sum():
+            add("occupancy_rate", "all", occupied / system["capacity"].sum())
         add("nights_at_capacity_share", "all", (system["occupancy"] >= system["capacity"]).mean())
         if records.calendar:
             winter = _winter_days(system["day"].to_numpy(), records.calendar)
@@ -187,8 +339,8 @@ def replication_metrics(records: RunRecords, census_time: float = 3 / 24,
             for season, mask in (("winter", winter), ("rest", ~winter)):
                 part = system[mask]
                 asked = part["occupancy"].sum() + part["refused"].sum()
-                if len(part):
-                    rates[season] = part["refused"].sum() / asked if asked else math.nan
+                if len(part) and asked:
+                    rates[season] = part["refused"].sum() / asked
                     add("turnaway_rate", season, rates[season])
             if len(rates) == 2:
                 add("turnaway_winter_excess", "all", rates["winter"] - rates["rest"])
@@ -207,7 +359,8 @@ def replication_metrics(records: RunRecords, census_time: float = 3 / 24,
             add("count_on_date", "total", counted)
             for place in ("sheltered", "outdoors", "other"):
                 add("count_on_date", place, row[place])
-                add("count_on_date_share", place, row[place] / counted if counted else math.nan)
+                if counted:
+                    add("count_on_date_share", place, row[place] / counted)
 
     # ---- episodes: flows, length of time homeless, subgroups ------------------------------------
     episodes = t["episodes"]
@@ -222,6 +375,7 @@ def replication_metrics(records: RunRecords, census_time: float = 3 / 24,
     add("returns", "all", ((episodes["source"] == "return") & (episodes["start"] >= lo)).sum())
     for reason in (HOUSED, SELF_RESOLVED, NEEDS_MET):
         add("exits", reason, (exits["exit_reason"] == reason).sum())
+    add("exits", "all", exits["exit_reason"].isin((HOUSED, SELF_RESOLVED, NEEDS_MET)).sum())
     if len(exits):
         lot = exits["end"] - exits["homeless_since"]
         add("time_homeless_mean_days", "exits", lot.mean())
@@ -231,6 +385,8 @@ def replication_metrics(records: RunRecords, census_time: float = 3 / 24,
         add("time_homeless_mean_days", "housed", (housed["end"] - housed["homeless_since"]).mean())
     chronic = in_window["pattern"] == "chronic"
     add("chronic_clients", "all", chronic.sum())
+
+    rows.extend(funders_measures(episodes, census, records.calendar, lo, hi))
 
     per_client = location_nights(t, lo, hi, census_time)
     frame = in_window.merge(per_client, on=["client", "episode"], how="left").fillna(
@@ -270,6 +426,7 @@ def replication_metrics(records: RunRecords, census_time: float = 3 / 24,
             add("referral_completion_share", adjustment, completed / total)
             add("referral_loss_share", adjustment, lost / total)
         reached = group[group["arrived"].notna()]
+        add("referrals_arrived", adjustment, len(reached))
         if len(reached):
             add("handoff_latency_mean_days", adjustment, (reached["arrived"] - reached["created"]).mean())
     for outcome, count in sent["outcome"].value_counts().items():

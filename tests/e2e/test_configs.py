@@ -32,9 +32,10 @@ def test_cli_validates_every_config():
     relative = [str(p.relative_to(ROOT)) for p in CONFIG_FILES]
     result = run_cli("validate", *relative)
     assert_ok(result)
-    # the only warning: the Erlang A scenario offers exactly its staff's capacity (rho = 1) on purpose
+    # the only warnings: the Erlang A scenarios offer their staff's capacity (rho = 1) and twice it, on purpose
     assert [line.split(": services.")[0] for line in result.stderr.splitlines()] == \
-        ["warning: configs/textbook/mmc_patience.yaml"], result.describe()
+        ["warning: configs/textbook/mmc_patience.yaml", "warning: configs/textbook/mmc_saturated.yaml"], \
+        result.describe()
     ok = [line.split(": ok (")[0] for line in result.stdout.splitlines() if ": ok (" in line]
     assert ok == relative
 

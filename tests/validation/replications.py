@@ -98,7 +98,9 @@ def summarise(run: Run) -> Summary:
     """Per-replication estimates for every clinic of a textbook scenario (keys ``service:quantity``).
 
     From the engine's metrics table: ``wait`` (mean wait of served visits arriving in the observed window),
-    ``sojourn`` (their mean time in the clinic), ``balk``, ``renege``, ``utilisation``, ``L`` (the engine's
+    ``sojourn`` (their mean time in the clinic), ``line`` (the mean time in line of ALL who joined: served,
+    reneged, balked at 0, censored at the horizon), ``balk``, ``renege``, ``abandon`` (the two together),
+    ``utilisation``, ``L`` (the engine's
     own time-average number present, waiting or in service) and ``lam`` (observed arrivals per day). From the
     visits table: ``p_wait`` (share of served visits that waited at all) and the terms of Little's law over
     the window (see :func:`little_terms`). ``network:sojourn`` is the mean time from walk-in to need met of
@@ -114,7 +116,8 @@ def summarise(run: Run) -> Summary:
             continue
         for key, metric in (("wait", "wait_mean_days"), ("sojourn", "sojourn_mean_days"), ("balk", "balk_share"),
                             ("renege", "renege_share"), ("utilisation", "utilisation"),
-                            ("L", "time_avg_present"), ("lam", "arrival_rate_per_day")):
+                            ("L", "time_avg_present"), ("lam", "arrival_rate_per_day"),
+                            ("line", "line_time_mean_days"), ("abandon", "abandonment_share")):
             out[f"{name}:{key}"] = float(metrics.get((metric, name), math.nan))
         mine = visits[visits["service"] == name]
         observed = mine[(mine["arrival"] >= lo) & (mine["arrival"] < hi) & (mine["outcome"] == "served")]

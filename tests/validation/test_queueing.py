@@ -93,8 +93,12 @@ VARIANTS: dict[str, dict[str, Variant | None]] = {
         "slow": Variant(20, 250, 20, _caps(0.04, 0.02, 0.015, balk=0.07)),
     },
     "mmc_patience": {
-        "fast": Variant(10, 70, 5, _caps(0.16, 0.08, 0.04, renege=0.12)),
-        "slow": Variant(20, 220, 20, _caps(0.07, 0.03, 0.015, renege=0.05)),
+        "fast": Variant(10, 70, 5, _caps(0.16, 0.08, 0.04, renege=0.12, abandon=0.12, line=0.16)),
+        "slow": Variant(20, 220, 20, _caps(0.07, 0.03, 0.015, renege=0.05, abandon=0.05, line=0.07)),
+    },
+    "mmc_saturated": {
+        "fast": Variant(10, 100, 2, _caps(0.07, 0.05, 0.03, abandon=0.04, line=0.07)),
+        "slow": Variant(20, 500, 10, _caps(0.03, 0.02, 0.015, abandon=0.02, line=0.03)),
     },
     "tandem": {
         "fast": Variant(10, 100, 5, _caps(0.26, 0.19, 0.06, network=0.11)),
@@ -237,7 +241,8 @@ def test_mmck_blocking(config: str, speed: str) -> None:
 # ---------------------------------------------------------------------------------------------- Erlang A
 @pytest.mark.parametrize(("config", "speed"), variants("mmc_patience"))
 def test_erlang_a_abandonment(config: str, speed: str) -> None:
-    """M/M/3+M: share of arrivals that renege, mean wait of those served, L."""
+    """M/M/3+M: share of arrivals that renege (and abandon), the two forms of the wait (of those served; in line,
+    of all who joined), L."""
     sc = scenario(config, speed)
     net = network_of(sc)
     (lam,), (mu,), (c,), (theta,) = net.external, net.mu, net.c, net.theta
@@ -255,6 +260,8 @@ def test_erlang_a_abandonment(config: str, speed: str) -> None:
     check([
         judge("renege", "P(abandon)", theory.p_abandon),
         judge("wait", "Wq of served (days)", theory.wq_served),
+        judge("line", "Wq of all arrivals (days)", theory.wq_all),
+        judge("abandon", "abandonment share", theory.p_abandon),
         judge("lam", "arrival rate (per day)", lam),
         judge("L", "L (time-average present)", big_l),
     ])
@@ -262,6 +269,33 @@ def test_erlang_a_abandonment(config: str, speed: str) -> None:
     # an engine that drew patience with twice the configured mean would see far fewer abandonments
     must_reject(judge("renege", "P(abandon) if patience were twice as long",
                       erlang_a(lam, mu, c, theta / 2).p_abandon))
+
+
+@pytest.mark.parametrize(("config", "speed"), variants("mmc_saturated"))
+def test_saturated_clinic_two_waits(config: str, speed: str) -> None:
+    """M/M/3+M at twice its capacity: half of those who join give up. The wait of those served and the time
+    in line of all who joined each match their Erlang A formula, and each is rejected as the other: the two
+    forms are apart, and the abandonment share (``abandonment_share``) stands beside them."""
+    sc = scenario(config, speed)
+    net = network_of(sc)
+    (lam,), (mu,), (c,), (theta,) = net.external, net.mu, net.c, net.theta
+    theory = erlang_a(lam, mu, c, theta)
+    assert lam / (c * mu) == pytest.approx(2.0)
+    assert theory.wq_served > 1.2 * theory.wq_all  # the formulas alone put the two forms 24% apart
+    got = runs(config, speed)
+    key = net.names[0]
+
+    def judge(quantity: str, name: str, th: float) -> Verdict:
+        return compare(f"{config} {name}", values(got, f"{key}:{quantity}"), th,
+                       max_half_width=precision(config, speed, quantity))
+
+    check([
+        judge("abandon", "abandonment share (reneged + balked)", theory.p_abandon),
+        judge("wait", "Wq of served (days)", theory.wq_served),
+        judge("line", "Wq of all who joined (days)", theory.wq_all),
+    ])
+    must_reject(judge("line", "Wq of all who joined read as the wait of those served", theory.wq_served))
+    must_reject(judge("wait", "Wq of served read as the time in line of all who joined", theory.wq_all))
 
 
 # ---------------------------------------------------------------------------------------------- networks

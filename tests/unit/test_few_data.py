@@ -1,0 +1,77 @@
+"""Figures that rest on few data are flagged (``docs/model.md`` section 10), in the summary and in the paired
+differences; the Kaplan-Meier helpers behind the time in line, on samples worked out by hand."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulator.metrics.summary import MIN_OBSERVATIONS, observations, summarise
+from simulator.metrics.survival import kaplan_meier
+
+
+def _rows(regime: str, replication: int, values: dict[tuple[str, str], float]) -> list[dict[str, object]]:
+    return [{"replication": replication, "regime": regime, "metric": m, "dimension": d, "value": v}
+            for (m, d), v in values.items()]
+
+
+def _metrics(served: tuple[int, int], exits: tuple[int, int] = (40, 40)) -> pd.DataFrame:
+    rows = []
+    for rep in (0, 1):
+        rows += _rows("organic", rep, {
+            ("wait_mean_days", "clinic"): 1.0 + rep, ("visits_served", "clinic"): served[rep],
+            ("line_time_mean_days", "clinic"): 2.0, ("visits", "clinic"): served[rep] + 5,
+            ("time_homeless_mean_days", "exits"): 100.0, ("exits", "all"): exits[rep],
+            ("time_homeless_mean_days", "housed"): 50.0, ("exits", "housed"): 1,
+            ("count_total", "all"): 10.0 + rep})
+    return pd.DataFrame(rows)
+
+
+def test_observations_are_the_sample_behind_each_value() -> None:
+    frame = _metrics((10, 12))
+    got = dict(zip(zip(frame["replication"], frame["metric"], frame["dimension"], strict=True),
+                   observations(frame), strict=True))
+    assert got[(0, "wait_mean_days", "clinic")] == 10  # served visits
+    assert got[(1, "line_time_mean_days", "clinic")] == 17  # every visit that joined
+    assert got[(0, "time_homeless_mean_days", "exits")] == 40  # all exits
+    assert got[(0, "time_homeless_mean_days", "housed")] == 1  # exits to housing
+    assert math.isnan(got[(0, "count_total", "all")])  # a count of the whole replication: no sample
+
+
+def test_summary_flags_a_figure_from_few_observations() -> None:
+    summary = summarise(_metrics((10, 12))).set_index(["metric", "dimension"])
+    assert summary.loc[("wait_mean_days", "clinic"), "observations"] == 22
+    assert bool(summary.loc[("wait_mean_days", "clinic"), "few"])  # 22 < 30
+    assert not bool(summary.loc[("line_time_mean_days", "clinic"), "few"])  # 15 + 17 = 32
+    assert bool(summary.loc[("time_homeless_mean_days", "housed"), "few"])  # 2 exits to housing
+    assert not bool(summary.loc[("count_total", "all"), "few"])  # two replications, no sample
+    assert MIN_OBSERVATIONS == 30
+
+
+def test_summary_flags_a_single_replication() -> None:
+    one = _metrics((100, 100))
+    summary = summarise(one[one["replication"] == 0]).set_index(["metric", "dimension"])
+    assert bool(summary.loc[("count_total", "all"), "few"])  # no interval from one replication
+    assert bool(summary.loc[("wait_mean_days", "clinic"), "few"])
+
+
+def test_kaplan_meier_without_censoring_is_the_sample() -> None:
+    curve = kaplan_meier(np.array([3.0, 1.0, 2.0, 2.0]), np.ones(4, dtype=bool))
+    assert curve.restricted_mean() == pytest.approx((3 + 1 + 2 + 2) / 4)
+    assert curve.quantile(0.5) == 2.0  # 1 -> 3/4, 2 -> 1/4: first at or below 1/2
+    assert curve.quantile(0.9) == 3.0
+
+
+def test_kaplan_meier_quantile_is_absent_when_censoring_hides_it() -> None:
+    # 1 event at 1 of 4 at risk (-> 3/4), then 3 censored: the curve never reaches 1/2
+    curve = kaplan_meier(np.array([1.0, 5.0, 6.0, 7.0]), np.array([True, False, False, False]))
+    assert math.isnan(curve.quantile(0.5))
+    assert curve.restricted_mean() == pytest.approx(1.0 + 0.75 * 6.0)  # a lower bound: area up to 7
+
+
+def test_kaplan_meier_counts_the_censored_at_a_tie_as_still_at_risk() -> None:
+    curve = kaplan_meier(np.array([2.0, 2.0, 4.0]), np.array([True, False, True]))
+    assert list(curve.survival) == pytest.approx([2 / 3, 0.0])  # at 2: 1 event of 3 at risk
