@@ -39,6 +39,7 @@ from simulator.config.schema import MAX_BUDGET, MAX_REPLICATIONS, MAX_SEED
 from simulator.config.units import parse_duration
 from simulator.io.results import OutputError, atomic_write, check_output_file, check_output_folder
 from simulator.io.store import ResultsError
+from simulator.metrics.summary import FEW_MARK
 
 EXIT_USER_ERROR = 2
 DEFAULT_NAME = "montreal_centre.yaml"
@@ -56,8 +57,7 @@ def default_config() -> Path | None:
 COMPANION_ROWS: dict[str, list[tuple[str, str, float, int]]] = {
     "wait_mean_days": [("line_time_mean_days", "  time in line of all who joined (days): {dim}", 1.0, 2),
                        ("abandonment_share", "  gave up or turned away (%): {dim}", 100.0, 1)]}
-#: the mark of a figure that rests on few data (docs/model.md section 10)
-FEW_MARK = "†"
+
 #: rows of the compact summary: (metric, dimension, label, scale, decimals)
 SUMMARY_ROWS: list[tuple[str, str, str, float, int]] = [
     ("wait_mean_days", "*", "mean wait of those served (days): {dim}", 1.0, 2),
@@ -184,6 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--no-pdf", action="store_true", help="write the HTML only")
     report.add_argument("--no-verify", action="store_true", help="skip checking every table file against "
                         "its recorded size and SHA-256 (for huge folders; empty files are still refused)")
+    report.add_argument("--template-dir", type=Path, metavar="DIR",
+                        help="a folder whose report.css, report.html.j2 (extending base/report.html.j2) or "
+                        "macros.html.j2 restyle the report (reports/README.md)")
 
     calibrate = commands.add_parser(
         "calibrate", help="fit a scenario's unobserved parameters to published figures",
@@ -295,7 +298,7 @@ def _format_cell(row: Any, scale: float, decimals: int) -> str:
     mean = row["mean"] * scale
     if math.isnan(mean):
         return "-"
-    mark = f" {FEW_MARK}" if bool(row.get("few", False)) else ""
+    mark = f" {FEW_MARK}" if bool(row.get("few", False)) else ""  # docs/model.md section 10
     low, high = row["ci_low"] * scale, row["ci_high"] * scale
     if math.isnan(low):
         return f"{mean:,.{decimals}f}{mark}"
@@ -592,7 +595,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     check_output_folder(out, "-o/--out")
     try:
         written = build_report(args.results, out, args.title, pdf=not args.no_pdf, baseline=args.baseline,
-                               verify=not args.no_verify)
+                               verify=not args.no_verify, template_dir=args.template_dir)
     except ReportError as exc:
         raise UserError(str(exc)) from None
     _console().print("wrote " + ", ".join(str(p) for p in written), markup=False)

@@ -14,6 +14,8 @@ KEYS = ["regime", "metric", "dimension"]
 MIN_OBSERVATIONS = 30
 #: and so is any figure from fewer replications than this (no interval)
 MIN_REPLICATIONS = 2
+#: the mark of such a figure in tables (the command line's summary, the report)
+FEW_MARK = "†"
 
 
 def observations(metrics: pd.DataFrame) -> pd.Series:

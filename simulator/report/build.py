@@ -57,6 +57,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from simulator.io.store import ResultsError
+from simulator.metrics.summary import FEW_MARK, MIN_OBSERVATIONS, MIN_REPLICATIONS
 from simulator.report import figures
 from simulator.report.labels import NEEDS, Labels, capitalise, words
 from simulator.report.sources import LABELS, ScenarioSources, find
@@ -106,6 +107,32 @@ MEASURES: list[tuple[str, str, str, str, float, int]] = [
     ("staff_cost", "all", "cost of the paid staff hours", "", 1, 0),
     ("count_total", "all", "people homeless on a given night", "people", 1, 0),
     ("count_outdoors", "all", "of whom outdoors", "people", 1, 0),
+]
+#: the measures as the funders' programmes define them (docs/model.md section 9): (metric, dimension, label,
+#: unit, scale, decimals); the label names the measure mirrored
+FUNDERS: list[tuple[str, str, str, str, float, int]] = [
+    ("returns_within_share", "6m", "returned within 6 months of an exit to housing [HUD SPM 2]",
+     "% of exits followed", 100, 1),
+    ("returns_within_share", "12m", "returned within 12 months of an exit to housing [HUD SPM 2]",
+     "% of exits followed", 100, 1),
+    ("returns_within_share", "24m", "returned within 24 months of an exit to housing [HUD SPM 2]",
+     "% of exits followed", 100, 1),
+    ("housing_retention_share", "6m", "still housed 6 months after an exit to housing [HUD SPM 7]", "%", 100, 1),
+    ("housing_retention_share", "12m", "still housed 12 months after an exit to housing [HUD SPM 7]", "%", 100,
+     1),
+    ("first_time_share", "all", "entries that are first-time homelessness [HUD SPM 5; Reaching Home]", "%", 100,
+     1),
+    ("chronic_homeless", "count_night", "chronically homeless on the count night [Reaching Home]", "people", 1,
+     0),
+    ("chronic_homeless_share", "count_night", "of those counted that night, chronically homeless", "%", 100, 1),
+    ("chronic_homeless", "year", "chronically homeless at some time in the observed period [Reaching Home]",
+     "people", 1, 0),
+    ("inflow_per_month", "all", "entering homelessness per month [Built for Zero]", "people", 1, 0),
+    ("outflow_per_month", "all", "leaving homelessness per month [Built for Zero]", "people", 1, 0),
+    ("months_outflow_above_inflow", "all", "months in which more left than entered [Built for Zero]", "months",
+     1, 1),
+    ("functional_zero_ratio", "all",
+     "people homeless on a night per monthly exit; functional zero at 1 or less [Built for Zero]", "ratio", 1, 2),
 ]
 SUBGROUPS = ["women", "indigenous", "high_complexity"]
 #: paired differences in the text and the forest plot: (metric, dimension, label, unit)
@@ -195,8 +222,16 @@ def headline_facts(results: Results, labels: Labels | None = None) -> list[Fact]
     indexed = summary.set_index(["regime", "metric", "dimension"])
     facts: list[Fact] = []
 
+    def said(regime: str, metric: str, dimension: str, scale: float, decimals: int) -> tuple[str, str] | None:
+        where: Any = (regime, metric, dimension)
+        if where not in indexed.index or pd.isna(indexed.loc[where]["mean"]):
+            return None
+        row = indexed.loc[where]
+        return (_fmt(row["mean"], scale, decimals),
+                _interval(metric, row["ci_low"], row["ci_high"], scale, decimals))
+
     def add(key: str, regime: str, metric: str, dimension: str, sentence: str, scale: float = 1.0,
-            decimals: int = 1) -> None:
+            decimals: int = 1, **extra: str) -> None:
         where: Any = (regime, metric, dimension)
         if where not in indexed.index:
             return
@@ -204,7 +239,10 @@ def headline_facts(results: Results, labels: Labels | None = None) -> list[Fact]
         if pd.isna(row["mean"]):
             return
         text = sentence.format(value=_fmt(row["mean"], scale, decimals),
-                               interval=_interval(metric, row["ci_low"], row["ci_high"], scale, decimals))
+                               interval=_interval(metric, row["ci_low"], row["ci_high"], scale, decimals),
+                               **extra)
+        if bool(row.get("few", False)):
+            text += f" {_few_note(row)}"
         facts.append(Fact(key, regime, metric, dimension, float(row["mean"]), float(row["ci_low"]),
                           float(row["ci_high"]), text))
 
@@ -214,9 +252,20 @@ def headline_facts(results: Results, labels: Labels | None = None) -> list[Fact]
     for regime in results.regimes:
         under = f"Under the {labels.regime_prose(regime)} regime"
         if mental is not None:
+            # a wait never stands without those who gave up: a shorter wait can hide more people leaving
+            gave_up = said(regime, "abandonment_share", mental, 100, 1)
+            line = said(regime, "line_time_median_days", mental, 1, 1)
+            before = ""
+            if gave_up is not None:
+                before = (f"{gave_up[0]}% of those who joined the line at {labels.service(mental)} gave up or "
+                          f"were turned away {gave_up[1]}")
+                if line is not None:
+                    before += f" and the median time in line of all who joined is {line[0]} days {line[1]}"
+                before += "; "
             add("wait", regime, "wait_median_days", mental,
-                f"{under}, the median wait for a first appointment at {labels.service(mental)} is "
-                "{value} days {interval}.", decimals=1)
+                f"{under}, {{before}}the median wait of those served for a first appointment at "
+                f"{labels.service(mental)} is {{value}} days {{interval}}.", decimals=1,
+                before=before.replace("{", "{{").replace("}", "}}"))
         add("unsheltered", regime, "unsheltered_nights_per_client", "all",
             f"{under}, a person spends {{value}} nights outdoors on average over the {period} observed days "
             "{interval}.")
@@ -225,6 +274,15 @@ def headline_facts(results: Results, labels: Labels | None = None) -> list[Fact]
         add("unmet", regime, "unmet_need_days_per_client", "all",
             f"{under}, each person carries {{value}} unmet-need days {{interval}}.", 1, 0)
     return facts
+
+
+def _few_note(row: pd.Series) -> str:
+    """What the text says of a figure that rests on few data (docs/model.md section 10)."""
+    observations = row.get("observations", math.nan)
+    if pd.notna(observations):
+        return (f"(Few data: {int(observations):,} observations over {int(row['n'])} replications; read this "
+                "figure with care.)")
+    return f"(Few data: {int(row['n'])} replication{'s' if int(row['n']) != 1 else ''}; read this figure with care.)"
 
 
 def is_clear(fact: Fact) -> bool:
@@ -311,11 +369,13 @@ def headline_summary(results: Results, baseline: str | None = None, labels: Labe
 @dataclass(frozen=True)
 class Cell:
     """One regime's mean of a measure, formatted, and its 95% interval clipped to the measure's bounds
-    (``low`` and ``high`` None with one replication)."""
+    (``low`` and ``high`` None with one replication); ``few`` when it rests on few data (greyed out, with a
+    footnote)."""
 
     mean: str
     low: str | None = None
     high: str | None = None
+    few: bool = False
 
 
 @dataclass(frozen=True)
@@ -334,6 +394,8 @@ class Table:
     columns: tuple[str, ...]
     rows: tuple[TableRow, ...]
     caption: str = ""
+    notes: tuple[str, ...] = ()
+    """footnotes under the table (few data, censored follow-ups)"""
 
     @property
     def keep(self) -> bool:
@@ -405,34 +467,55 @@ class Run:
     built: str
 
 
+#: the footnote of a table with figures on few data
+FEW_NOTE = (f"Greyed, with {FEW_MARK}: the figure rests on few data, fewer than {MIN_OBSERVATIONS} observations "
+            f"(visits, people, exits...) over all replications, or fewer than {MIN_REPLICATIONS} replications. "
+            "Read it with care; more replications (simulator run --precision) narrow it.")
+
+
 def _cell(metric: str, row: pd.Series, scale: float, decimals: int) -> Cell:
     low, high = clip(row["ci_low"], row["ci_high"], bounds(metric))
     mean = _fmt(row["mean"], scale, decimals)
+    few = bool(row.get("few", False))
     if pd.isna(low):
-        return Cell(mean)
-    return Cell(mean, _fmt(low, scale, decimals), _fmt(high, scale, decimals))
+        return Cell(mean, few=few)
+    return Cell(mean, _fmt(low, scale, decimals), _fmt(high, scale, decimals), few)
+
+
+#: a quantile of the time in line that the Kaplan-Meier curve never reaches: the cell, and the table's note
+NOT_REACHED = "not reached"
+NOT_REACHED_NOTE = (f"{capitalise(NOT_REACHED)}: too many of those who joined were still waiting when the run "
+                    "ended (censored) for the median time in line to be known; it is longer than the run can tell.")
 
 
 def _measures_table(summary: pd.DataFrame, regimes: list[str], labels: Labels,
                     rows: Sequence[tuple[str, str, str, str, float, int]], first: str = "measure",
-                    caption: str = "") -> Table | None:
+                    caption: str = "", notes: Sequence[str] = ()) -> Table | None:
     """A table of means with their 95% intervals (clipped to the measures' bounds), a column per regime; None
-    when no regime has any of the measures."""
+    when no regime has any of the measures. A median time in line is "not reached" where the service had
+    visits but the curve never fell to one half."""
     body = []
     indexed = summary.set_index(["regime", "metric", "dimension"])
+    unknown = False
     for metric, dimension, label, unit, scale, decimals in rows:
         cells: list[Cell | None] = []
         for regime in regimes:
             key: Any = (regime, metric, dimension)
+            visited: Any = (regime, "visits", dimension)
             if key in indexed.index and pd.notna(indexed.loc[key]["mean"]):
                 cells.append(_cell(metric, indexed.loc[key], scale, decimals))
+            elif metric == "line_time_median_days" and visited in indexed.index:
+                cells.append(Cell(NOT_REACHED))
+                unknown = True
             else:
                 cells.append(None)
         if any(cell is not None for cell in cells):
             body.append(TableRow(f"{label} ({unit})" if unit else label, tuple(cells)))
     if not body:
         return None
-    return Table(first, tuple(labels.regime(r) for r in regimes), tuple(body), caption)
+    few = any(cell is not None and cell.few for row in body for cell in row.cells)
+    return Table(first, tuple(labels.regime(r) for r in regimes), tuple(body), caption,
+                 (*notes, *([NOT_REACHED_NOTE] if unknown else []), *([FEW_NOTE] if few else [])))
 
 
 def _figure(made: tuple[bytes, str] | None, caption: str) -> Picture | None:
@@ -501,6 +584,7 @@ def environment(template_dir: str | Path | None = None) -> jinja2.Environment:
     )
     env.filters["e"] = env.filters["escape"] = _escaped
     env.globals["inline"] = _inline
+    env.globals["few_mark"] = FEW_MARK
     return env
 
 
@@ -573,6 +657,8 @@ def build_html(results: Results, title: str, baseline: str | None = None,
     shown = [
         _figure(figures.waits(metrics, regimes, labels), "Waits at each service by regime."),
         _figure(figures.unmet_needs(metrics, regimes, labels), "Unmet-need days by need and regime."),
+        _figure(figures.flows(metrics, regimes, labels),
+                "People entering and leaving homelessness each month (Built for Zero's inflow and outflow)."),
         _figure(figures.occupancy(results.nights, regimes, start, labels),
                 "Shelter occupancy and refusals over the observed period."),
         _figure(figures.funnel(metrics, regimes, labels),
@@ -606,7 +692,15 @@ def build_html(results: Results, title: str, baseline: str | None = None,
         "headline": [f.text for f in headline],
         "measures": _measures_table(first, regimes, labels, MEASURES),
         "waits": _measures_table(first, regimes, labels, _wait_rows(first, labels), "service",
-                                 "Median wait for a first appointment or a place, by service (days)"),
+                                 "Median waits by service, in two forms: of those served, and the time in line of "
+                                 "all who joined (served, gone or turned away; those still waiting at the "
+                                 "horizon censored, Kaplan-Meier), with the share who gave up or were turned away",
+                                 ["A shorter wait of those served can hide more people leaving the line: read "
+                                  "the three rows of a service together."]),
+        "funders": _measures_table(first, regimes, labels, FUNDERS, "measure",
+                                   "As the funders' programmes define them (HUD System Performance Measures, "
+                                   "Reaching Home, Built for Zero; definitions in docs/model.md section 9)",
+                                   _follow_up_notes(first, regimes)),
         "groups": _measures_table(first, regimes, labels, group_rows),
         "figures": [f for f in shown if f is not None],
         "sweep": None if sweep is None else [f for f in sweep if f is not None],
@@ -622,9 +716,33 @@ def build_html(results: Results, title: str, baseline: str | None = None,
 
 
 def _wait_rows(summary: pd.DataFrame, labels: Labels) -> list[tuple[str, str, str, str, float, int]]:
+    """Each service's waits in their two forms, with the share who gave up beside them."""
     present = set(summary[summary["metric"] == "wait_median_days"]["dimension"])
     services = [s for s in labels.services if s in present] + sorted(present - set(labels.services))
-    return [("wait_median_days", s, labels.service(s), "", 1, 1) for s in services]
+    rows: list[tuple[str, str, str, str, float, int]] = []
+    for service in services:
+        name = labels.service(service)
+        rows += [("wait_median_days", service, f"{name}: wait of those served", "days", 1, 1),
+                 ("line_time_median_days", service, f"{name}: time in line of all who joined", "days", 1, 1),
+                 ("abandonment_share", service, f"{name}: gave up or were turned away", "%", 100, 1)]
+    return rows
+
+
+def _follow_up_notes(summary: pd.DataFrame, regimes: list[str]) -> list[str]:
+    """What the returns table cannot say: exits to housing too recent to be followed that long."""
+    notes = []
+    means = {(str(r), str(m), str(d)): float(v) for r, m, d, v in zip(
+        summary["regime"], summary["metric"], summary["dimension"], summary["mean"], strict=True)}
+    for period, months in (("6m", 6), ("12m", 12), ("24m", 24)):
+        followed = [means[key] for r in regimes if (key := (r, "housing_exits_followed", period)) in means]
+        unfollowed = [means[key] for r in regimes if (key := (r, "housing_exits_unfollowed", period)) in means]
+        if unfollowed and max(unfollowed) > 0:
+            share = sum(unfollowed) / max(sum(followed) + sum(unfollowed), 1e-12)
+            what = ("none of them can be followed: lengthen the horizon to measure it" if sum(followed) == 0
+                    else "they are left out, not counted as staying housed")
+            notes.append(f"Returns within {months} months: {share:.0%} of the exits to housing in the observed "
+                         f"period come too late to be followed {months} months before it ends (censored); {what}.")
+    return notes
 
 
 def _shown_path(path: Path) -> str:

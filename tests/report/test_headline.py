@@ -64,7 +64,8 @@ def test_each_fact_is_the_summary_row(summary: pd.DataFrame, facts: list[Fact]) 
         assert fact.ci_high == row["ci_high"], fact
 
 
-def test_each_fact_says_its_numbers(facts: list[Fact]) -> None:
+def test_each_fact_says_its_numbers(facts: list[Fact], summary: pd.DataFrame) -> None:
+    indexed = summary.set_index(["regime", "metric", "dimension"])
     for fact in facts:
         _, scale, decimals, low, high = FORMATS[fact.key]
         value = written(fact.mean, scale, decimals)
@@ -72,7 +73,31 @@ def test_each_fact_says_its_numbers(facts: list[Fact]) -> None:
                     f"{written(min(fact.ci_high, high), scale, decimals)})")
         assert fact.text.startswith(f"Under the {fact.regime.replace('_', ' ')} regime,"), fact
         assert f" {value}{'%' if scale == 100 else ''} " in fact.text, (value, fact.text)
-        assert fact.text.endswith(f" {interval}."), (interval, fact.text)
+        row = indexed.loc[(fact.regime, fact.metric, fact.dimension)]
+        text = fact.text
+        if row["few"]:  # a figure on few data says so, with the observations behind it
+            text, note = text.split(" (Few data: ", 1)
+            expected = (f"{int(row['observations']):,} observations over {int(row['n'])} replications"
+                        if pd.notna(row["observations"]) else f"{int(row['n'])} replication")
+            assert note.startswith(expected), (expected, note)
+        else:
+            assert "Few data" not in text, text
+        assert text.endswith(f" {interval}."), (interval, fact.text)
+
+
+def test_a_wait_is_never_said_without_those_who_gave_up(facts: list[Fact], summary: pd.DataFrame) -> None:
+    indexed = summary.set_index(["regime", "metric", "dimension"])
+    waits = [f for f in facts if f.key == "wait"]
+    assert waits
+    for fact in waits:
+        row = indexed.loc[(fact.regime, "abandonment_share", fact.dimension)]
+        low, high = max(row["ci_low"], 0.0), min(row["ci_high"], 1.0)
+        said = (f"{written(row['mean'], 100, 1)}% of those who joined the line at Mental Health gave up or were "
+                f"turned away (95% interval {written(low, 100, 1)} to {written(high, 100, 1)})")
+        assert said in fact.text, (said, fact.text)
+        line = indexed.loc[(fact.regime, "line_time_median_days", fact.dimension)]
+        assert f"the median time in line of all who joined is {written(line['mean'], 1, 1)} days" in fact.text
+        assert "the median wait of those served" in fact.text
 
 
 def test_every_fact_is_in_the_all_measures_section(report: Report, opened: results.Results,
@@ -165,10 +190,15 @@ def test_table_cells_are_the_summary(report: Report, opened: results.Results, su
 
 
 def test_wait_table_rows_are_service_labels(report: Report, opened: results.Results, summary: pd.DataFrame) -> None:
+    """Each service's wait in its two forms, with the share who gave up beside them, labelled by name."""
     table = next(t for t in Page(report.html).tables if t and t[0] and t[0][0] == "service")
-    services = [cells[0] for cells in table[1:]]
-    assert services, table
-    assert not any("_" in name for name in services), services
+    labels = [cells[0] for cells in table[1:]]
+    assert labels, table
+    assert not any("_" in name for name in labels), labels
+    forms = [": wait of those served (days)", ": time in line of all who joined (days)",
+             ": gave up or were turned away (%)"]
+    services = [label.removesuffix(forms[0]) for label in labels[::3]]
+    assert labels == [f"{service}{form}" for service in services for form in forms], labels
     assert "Mental Health" in services, services
     assert "CLSC" in services, services
     waits = summary[(summary["metric"] == "wait_median_days") & summary["mean"].notna()]
@@ -260,3 +290,30 @@ def test_synthetic_report_clips_table_intervals(tmp_path: Path) -> None:
     raw = made.summary().set_index("metric").loc["turnaway_rate"]
     assert raw["ci_low"] < 0
     assert page.row("shelter requests refused (%)") == [f"0.33 0.00 to {written(raw['ci_high'], 100, 2)}"]
+
+
+def test_a_wait_on_few_served_visits_is_flagged_in_the_sentence_and_the_table(tmp_path: Path) -> None:
+    # one served visit in each of three replications: a median wait from 3 observations in all
+    extra = [{"point": 0, "replication": i, "regime": "organic", "metric": m, "dimension": "mental_health",
+              "value": v}
+             for i in range(3) for m, v in (("wait_median_days", 170.0 + i), ("visits_served", 1.0),
+                                            ("visits", 40.0), ("abandonment_share", 0.5),
+                                            ("line_time_median_days", 60.0))]
+    made = synthetic(tmp_path, {"organic": [5.0, 6.0, 7.0]}, extra=extra)
+    fact = next(f for f in headline_facts(made) if f.key == "wait")
+    assert fact.text.endswith("(Few data: 3 observations over 3 replications; read this figure with care.)")
+    assert "50.0% of those who joined the line at " in fact.text
+    summary = made.summary()
+    from simulator.report.build import _measures_table, _wait_rows
+    from simulator.report.labels import Labels
+
+    table = _measures_table(summary, ["organic"], Labels(), _wait_rows(summary, Labels()))
+    assert table is not None
+    cells = {row.label: row.cells[0] for row in table.rows}
+    served = next(cell for label, cell in cells.items() if "wait of those served" in label)
+    joined = next(cell for label, cell in cells.items() if "time in line of all who joined" in label)
+    assert served is not None
+    assert served.few  # 3 served visits
+    assert joined is not None
+    assert not joined.few  # 120 visits joined the line
+    assert any(note.startswith("Greyed, with †") for note in table.notes)

@@ -192,3 +192,21 @@ def test_a_folder_that_overrides_nothing_is_an_error(run_results: Path, tmp_path
     templates = folder(tmp_path / "templates", style__css="h1{color:red}")
     with pytest.raises(ReportError, match=re.escape("holds none of report.html.j2, report.css")):
         build_report(run_results, tmp_path / "report", pdf=False, template_dir=templates)
+
+
+def test_the_command_line_takes_a_template_folder(run_results: Path, tmp_path: Path) -> None:
+    """``simulator report --template-dir DIR`` restyles the page; a folder that does not exist is a clear error."""
+    from tests.cli import assert_ok, run_cli
+
+    style = tmp_path / "style"
+    style.mkdir()
+    (style / "report.css").write_text("body{color:#123456}", encoding="utf-8")
+    result = run_cli("report", run_results, "-o", tmp_path / "out", "--no-pdf", "--template-dir", style)
+    assert_ok(result)
+    assert "body{color:#123456}" in (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    missing = run_cli("report", run_results, "-o", tmp_path / "out2", "--no-pdf", "--template-dir",
+                      tmp_path / "nowhere")
+    assert missing.returncode == 2
+    assert "no such template folder" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    assert not (tmp_path / "out2" / "report.html").exists()
