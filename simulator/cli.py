@@ -33,6 +33,7 @@ from rich.progress import (
 from rich.table import Table
 
 from simulator import __version__
+from simulator.batch.precision import PrecisionError
 from simulator.config import ConfigError, Scenario, load_config
 from simulator.config.loader import staffing_problems
 from simulator.config.schema import MAX_BUDGET, MAX_REPLICATIONS, MAX_SEED
@@ -148,6 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--resume", action="store_true", help="complete an interrupted run in --out")
     run.add_argument("--event-log", action="store_true", help="keep the HMIS-shaped event log (large)")
     run.add_argument("--csv", type=Path, help="also write the summary table as CSV")
+    run.add_argument("--precision", metavar="METRIC=HALF_WIDTH[,...]",
+                     help="add replications in batches until every named metric's 95%% half-width is within "
+                     "target under every regime, e.g. count_total=2%%,wait_mean_days:mental_health=1.5 "
+                     "(-n is then the first batch)")
+    run.add_argument("--max-replications", type=_parse_replications, metavar="N",
+                     help="with --precision, stop at N replications per regime (default: 100 x the first batch)")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     sweep = commands.add_parser("sweep", help="run a sweep spec: many points x regimes x replications",
@@ -342,8 +349,6 @@ def summary_table(summary: pd.DataFrame, regimes: list[str], title: str) -> Tabl
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from simulator.batch import run_batch
-
     if args.out is not None:
         check_output_folder(args.out, "--out", results=True, resume=args.resume)
     elif args.resume:
@@ -376,26 +381,29 @@ def cmd_run(args: argparse.Namespace) -> int:
     replications = args.replications or scenario.replications
     workers = args.workers or os.cpu_count() or 1
     seed = scenario.seed if args.seed is None else args.seed
+    precision, maximum = _precision(args, replications)
 
     started = time.perf_counter()
-    with _progress(not args.quiet, f"{scenario.name}: replications") as progress:
-        if args.out:
-            from simulator.batch import run_sweep
-            from simulator.batch.sweep import single_point
-            from simulator.results import open as open_results
-
-            sweep = single_point(scenario, regimes, replications, seed)
-            run_sweep(sweep, args.out, "processes", workers, resume=args.resume, command=_command(),
-                      progress=progress)
-            summary = open_results(args.out).summary()
-        else:
-            summary = run_batch(scenario, replications, seed, regimes, workers, progress=progress).summary()
+    try:
+        summary, replications, verdicts = _replicate(args, scenario, regimes, replications, seed, workers,
+                                                    precision, maximum)
+    except PrecisionError as exc:  # a target naming a dimension the metric does not have here
+        raise UserError(f"--precision: {exc}") from None
     elapsed = time.perf_counter() - started
     console = _console()
     title = (f"{scenario.name}: {replications} replication{'s' if replications != 1 else ''} x "
              f"{len(regimes)} regime{'s' if len(regimes) != 1 else ''}, {scenario.horizon:g} days observed after "
              f"{scenario.warmup:g} days warm-up, seed {seed}; mean [95% interval]")
     console.print(summary_table(summary, regimes, title))
+    if precision is not None:
+        reached = all(": met " in line for line in verdicts)
+        console.print(f"precision {'reached' if reached else 'NOT reached'} with {replications} replications "
+                      f"per regime (at most {maximum}):", markup=False)
+        for line in verdicts:
+            console.print(f"  {line}", markup=False)
+        if not reached:
+            _warn(f"--precision: not every target was met within --max-replications {maximum}; the intervals "
+                  "above are wider than asked")
     _warn_observed_loads(summary)
     console.print(f"done in {elapsed:.1f} s", markup=False)
     if args.csv:
@@ -403,6 +411,55 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.out:
         console.print(f"results in {args.out} (read them with simulator summarize {args.out})", markup=False)
     return 0
+
+
+def _replicate(args: argparse.Namespace, scenario: Scenario, regimes: list[str], replications: int, seed: int,
+               workers: int, precision: Any, maximum: int) -> tuple[pd.DataFrame, int, list[str]]:
+    """Run the replications (in memory, or into --out), adding batches for --precision; return the summary,
+    the replications run per regime and the precision verdicts."""
+    from simulator.batch import run_batch
+    from simulator.batch.precision import describe, parse_targets
+
+    with _progress(not args.quiet, f"{scenario.name}: replications") as progress:
+        if args.out:
+            from simulator.batch import run_sweep
+            from simulator.batch.sweep import single_point
+            from simulator.results import open as open_results
+
+            sweep = single_point(scenario, regimes, replications, seed, precision=precision)
+            run_sweep(sweep, args.out, "processes", workers, resume=args.resume, command=_command(),
+                      progress=progress)
+            opened = open_results(args.out)
+            summary = opened.summary()
+            verdicts = opened.manifest.get("precision", {}).get("points", {}).get("0", {}).get("verdicts", [])
+            replications = int(opened.manifest.get("replications", replications))
+        else:
+            batch = run_batch(scenario, replications, seed, regimes, workers, progress=progress,
+                              precision=parse_targets(precision.targets) if precision else None,
+                              max_replications=maximum)
+            summary = batch.summary()
+            verdicts = describe(batch.precision)
+            replications = batch.replications
+    return summary, replications, verdicts
+
+
+def _precision(args: argparse.Namespace, replications: int) -> tuple[Any, int]:
+    """The run's precision targets (None without --precision) and its most replications."""
+    from simulator.batch.precision import PrecisionError, parse_targets
+    from simulator.batch.sweep import Precision
+
+    if args.precision is None:
+        if args.max_replications is not None:
+            raise UserError("--max-replications goes with --precision")
+        return None, replications
+    try:
+        parse_targets(args.precision)
+    except PrecisionError as exc:
+        raise UserError(f"--precision: {exc}") from None
+    maximum = args.max_replications or min(100 * replications, MAX_REPLICATIONS)
+    if maximum < replications:
+        raise UserError(f"--max-replications {maximum} is below the first batch (-n {replications})")
+    return Precision(targets=[t.strip() for t in args.precision.split(",")], max_replications=maximum), maximum
 
 
 def _warn(text: str) -> None:
@@ -718,7 +775,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handlers[args.command](args)
     except ConfigError as error:
         return _report_config_error(error)
-    except (UserError, ResultsError, OutputError) as error:
+    except (UserError, ResultsError, OutputError, PrecisionError) as error:
         _error_line(f"error: {error}")
         return EXIT_USER_ERROR
     except KeyboardInterrupt:

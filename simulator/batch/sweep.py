@@ -39,6 +39,16 @@ The trajectories come from ``numpy.random.default_rng(seed)``: the same spec and
 
 Every point uses the same seed, so replication ``i`` of every point and every regime sees the same random
 streams (common random numbers): differences between points and regimes are not drowned in sampling noise.
+
+``precision`` asks for replications until named metrics are known well enough, at each point::
+
+    replications: 10                        # the first batch
+    precision:
+      targets: [count_total=2%, "wait_mean_days:mental_health=1.5"]   # METRIC[:DIMENSION]=HALF_WIDTH[%]
+      max_replications: 200
+
+After each batch, a point whose 95% interval of a target is wider than asked under some regime gets more
+replications (:mod:`simulator.batch.precision`); the others stop. The manifest records each point's count.
 """
 
 from __future__ import annotations
@@ -162,6 +172,23 @@ class Design(Frozen):
         return self.morris_levels / (2 * (self.morris_levels - 1))
 
 
+class Precision(Frozen):
+    """Replications on demand: targets ``METRIC[:DIMENSION]=HALF_WIDTH[%]`` and the most replications."""
+
+    targets: list[str] = Field(min_length=1)
+    max_replications: Replications
+
+    @model_validator(mode="after")
+    def _targets_read(self) -> Precision:
+        from simulator.batch.precision import PrecisionError, parse_targets
+
+        try:
+            parse_targets(self.targets)
+        except PrecisionError as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
+
 class SweepSpec(Frozen):
     """A validated sweep specification (see the module docstring)."""
 
@@ -175,6 +202,7 @@ class SweepSpec(Frozen):
     replications_per_task: Replications = 1
     design: Design = Design()
     parameters: list[Parameter] = []
+    precision: Precision | None = None
 
     @model_validator(mode="after")
     def _design_fits(self, info: ValidationInfo) -> SweepSpec:
@@ -258,6 +286,8 @@ class Sweep:
     def spec_hash(self) -> str:
         """SHA-256 of everything that determines the results: the spec and every point's scenario."""
         spec = self.spec.model_dump(mode="json")
+        if spec.get("precision") is None:
+            spec.pop("precision", None)  # specs without it keep the hash they had before it existed
         if self.spec.design.sampler != "morris":
             # settings of the morris sampler only: other specs keep the hash they had before it existed
             for name in ("trajectories", "levels"):
@@ -495,8 +525,8 @@ def _describe(values: dict[str, Any]) -> str:
 
 
 def single_point(scenario: Scenario, regimes: list[str], replications: int, seed: int,
-                 replications_per_task: int = 1) -> Sweep:
+                 replications_per_task: int = 1, precision: Precision | None = None) -> Sweep:
     """A scenario as a one-point sweep, so that ``simulator run --out`` writes the same layout as a sweep."""
     spec = SweepSpec(name=scenario.name, base="(scenario)", regimes=regimes, replications=replications, seed=seed,
-                     replications_per_task=replications_per_task)
+                     replications_per_task=replications_per_task, precision=precision)
     return Sweep(spec, None, scenario, [Point(0, {}, scenario)])

@@ -44,6 +44,34 @@ MONTH_DAYS = 365.0 / 12
 #: over the past three years
 CHRONIC_YEAR_DAYS, CHRONIC_RECURRENT_DAYS = 180.0, 546.0
 
+#: every metric a replication can have (docs/model.md section 9), counters included: what a precision target or
+#: a sweep may name
+METRICS: frozenset[str] = frozenset({
+    "visits", "visits_served", "visits_reneged", "visits_balked", "visits_censored", "balk_share", "renege_share",
+    "abandonment_share", "wait_mean_days", "wait_median_days", "wait_p90_days", "wait_p95_days",
+    "sojourn_mean_days", "line_time_mean_days", "line_time_median_days", "line_time_p90_days",
+    "time_avg_present", "arrival_rate_per_day", "offered_load", "utilisation",
+    "unmet_need_days", "needs_open_at_horizon", "needs_met", "time_to_need_met_mean_days",
+    "time_to_need_met_median_days",
+    "turnaways", "turnaway_rate", "occupancy_rate", "nights_at_capacity_share", "turnaway_winter_excess",
+    "count_sheltered", "count_outdoors", "count_other", "count_total", "unsheltered_nights", "count_on_date",
+    "count_on_date_share",
+    "clients_served", "people_homeless", "people_to_count_ratio", "new_inflow", "returns", "exits",
+    "time_homeless_mean_days", "time_homeless_median_days", "chronic_clients",
+    "housing_exits_followed", "housing_exits_unfollowed", "returns_within_share", "housing_retention_share",
+    "first_time_share", "chronic_homeless", "chronic_homeless_share", "monthly_inflow", "monthly_outflow",
+    "inflow_per_month", "outflow_per_month", "months_observed", "months_outflow_above_inflow",
+    "functional_zero_ratio",
+    "clients", "unsheltered_nights_per_client", "unmet_need_days_per_client", "refused_nights_per_client",
+    "housed_share",
+    "referrals_sent", "referrals_completed", "referrals_lost", "referral_completion_share", "referral_loss_share",
+    "referrals_arrived", "handoff_latency_mean_days", "referral_outcomes",
+    "coordination_staff_hours", "coordination_staff_hours_by_purpose",
+    # counters of the engine (RunRecords.counters)
+    "outreach_contacts", "conferences", "conference_seats_missed", "reserved_places_released",
+    "reserved_places_idle", "referrals_blocked", "staff_fte", "staff_hours", "staff_cost",
+})
+
 #: for each metric estimated from a sample inside a replication, the count metric (and dimension, ``None``:
 #: the same) of that sample: the summaries add it up over replications and flag a figure that rests on few
 #: observations (``docs/model.md`` section 10)

@@ -809,3 +809,80 @@ def test_metric_without_data_is_absent_in_the_small_runs(name: str, metric: str,
     pytest.param(m, d, id=f"quiet:{m}[{d}]") for m, d in QUIET_UNDEFINED])
 def test_a_rate_of_zero_over_zero_is_absent(metric: str, dimension: str) -> None:
     assert (metric, dimension) not in pairs("quiet")
+
+
+# =============================================================================================================
+# FOLLOW: window [10, 420): exits to housing that can and cannot be followed, a return, monthly flows
+# =============================================================================================================
+
+FOLLOW_RECORDS = run_records(
+    10.0, 420.0,
+    {"start_date": "2023-01-01", "winter_start": "12-01", "winter_end": "02-28", "count_date": "12-31"}, {},
+    episodes=[
+        (1, 1, "inflow", "man", "adult", False, "episodic", False, 1, 20.0, 20.0, 50.0, "housed", 0),  # P
+        (1, 2, "return", "man", "adult", False, "episodic", False, 1, 150.0, 150.0, 420.0, "censored", 0),  # P again
+        (2, 1, "inflow", "woman", "adult", False, "episodic", False, 1, 30.0, 30.0, 100.0, "housed", 0),  # Q
+        (3, 1, "inflow", "woman", "adult", False, "episodic", False, 1, 40.0, 40.0, 300.0, "housed", 0),  # R
+        (4, 1, "stock", "man", "adult", False, "episodic", False, 1, 0.0, -30.0, 5.0, "housed", 0),  # S: before lo
+    ],
+    census=[(100, 100.125, 2, 1, 0), (200, 200.125, 1, 0, 0)],
+)
+
+FOLLOW: dict[tuple[str, str], float] = {
+    # exits to housing in [10, 420): P at 50, Q at 100, R at 300 (S at 5 is in the warm-up)
+    ("housing_exits_followed", "6m"): 2,  # P (50 + 182.5 = 232.5 <= 420), Q (282.5); not R (482.5)
+    ("housing_exits_unfollowed", "6m"): 1,  # R
+    ("returns_within_share", "6m"): 1 / 2,  # P returned at 150, 100 days after; Q never returned
+    ("housing_retention_share", "6m"): 1 - 1 / 2,  # Q still housed
+    ("housing_exits_followed", "12m"): 1,  # P (50 + 365 = 415 <= 420); not Q (465) nor R
+    ("housing_exits_unfollowed", "12m"): 2,  # Q, R
+    ("returns_within_share", "12m"): 1 / 1,  # P, within 100 days
+    ("housing_retention_share", "12m"): 0 / 1,  # P did not stay housed
+    ("housing_exits_followed", "24m"): 0,  # 50 + 730 > 420: no share at 24 months
+    ("housing_exits_unfollowed", "24m"): 3,  # P, Q, R
+    ("first_time_share", "all"): 3 / (3 + 1),  # inflow P Q R against the return of P
+    # 410 days hold 13 months of 365 / 12 days; month k is [10 + (k - 1) 30.4167, 10 + k 30.4167)
+    ("months_observed", "all"): 13,  # 410 // 30.4167 = 13.48 -> 13
+    ("monthly_inflow", "01"): 3,  # starts at 20, 30, 40 (< 40.4167)
+    ("monthly_inflow", "05"): 1,  # the return at 150, in [131.67, 162.08)
+    ("monthly_outflow", "02"): 1,  # P's exit at 50, in [40.42, 70.83)
+    ("monthly_outflow", "03"): 1,  # Q's exit at 100, in [70.83, 101.25)
+    ("monthly_outflow", "10"): 1,  # R's exit at 300, in [283.75, 314.17); S's at 5 is before the first month
+    ("monthly_inflow", "02"): 0,  # nobody entered
+    ("monthly_outflow", "01"): 0,  # nobody left
+    ("inflow_per_month", "all"): 4 / 13,  # four entries over 13 months
+    ("outflow_per_month", "all"): 3 / 13,  # three exits over 13 months
+    ("months_outflow_above_inflow", "all"): 3,  # months 2, 3 and 10
+    ("functional_zero_ratio", "all"): ((2 + 1 + 0) + (1 + 0 + 0)) / 2 / (3 / 13),  # count_total / outflow
+}
+
+
+@pytest.mark.parametrize(("metric", "dimension", "expected"),
+                         [pytest.param(m, d, v, id=f"follow:{m}[{d}]") for (m, d), v in FOLLOW.items()])
+def test_follow_up_and_flows_have_the_values_worked_out_by_hand(metric: str, dimension: str,
+                                                                 expected: float) -> None:
+    table = replication_metrics(FOLLOW_RECORDS, census_time=CENSUS)
+    rows = table[(table["metric"] == metric) & (table["dimension"] == dimension)]
+    assert len(rows) == 1, f"{metric} [{dimension}]: {len(rows)} rows"
+    assert float(rows["value"].iloc[0]) == pytest.approx(expected, rel=REL)
+
+
+def test_follow_up_at_24_months_is_absent_when_no_exit_can_be_followed() -> None:
+    table = replication_metrics(FOLLOW_RECORDS, census_time=CENSUS)
+    assert not ((table["metric"] == "returns_within_share") & (table["dimension"] == "24m")).any()
+    assert not ((table["metric"] == "housing_retention_share") & (table["dimension"] == "24m")).any()
+
+
+def test_the_catalog_of_metrics_is_what_the_code_produces_and_the_docs_define() -> None:
+    """``METRICS`` (what a precision target may name) holds every metric produced here, and section 9 of
+    docs/model.md defines each of them."""
+    from pathlib import Path
+
+    from simulator.metrics.compute import METRICS
+
+    produced = {m for name in RECORDS for m, _ in pairs(name)}
+    produced |= set(replication_metrics(FOLLOW_RECORDS, census_time=CENSUS)["metric"])
+    assert produced == set(METRICS)
+    model = (Path(__file__).resolve().parents[2] / "docs" / "model.md").read_text(encoding="utf-8")
+    section = model.split("## 9. Metrics of one replication", 1)[1].split("\n## 10.", 1)[0]
+    assert not [m for m in METRICS if f"`{m}`" not in section and f"`{m}," not in section]
