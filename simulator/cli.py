@@ -659,7 +659,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-HEADLINE = [("wait_mean_days", "*"), ("unmet_need_days_per_client", "all"),
+#: the paired differences `summarize` prints; a wait never without the time in line of all who joined and
+#: the share who gave up (sorted next to it)
+HEADLINE = [("wait_mean_days", "*"), ("line_time_mean_days", "*"), ("abandonment_share", "*"),
+            ("unmet_need_days_per_client", "all"),
             ("unsheltered_nights_per_client", "all"), ("referral_loss_share", "all"),
             ("coordination_staff_hours", "all"), ("staff_hours", "all"), ("staff_cost", "all")]
 
@@ -736,16 +739,22 @@ def cmd_summarize(args: argparse.Namespace) -> int:
         paired = results.paired(baseline)
         wanted = paired["metric"].isin([m for m, d in HEADLINE if d == "*"]) | paired.set_index(
             ["metric", "dimension"]).index.isin([(m, d) for m, d in HEADLINE if d != "*"])
+        order = {metric: i for i, (metric, _) in enumerate(HEADLINE)}
         rows = paired[wanted]
+        waits = rows["metric"].isin(["wait_mean_days", "line_time_mean_days", "abandonment_share"])
+        rows = rows.assign(_after=~waits, _order=rows["metric"].map(order),
+                           _service=rows["dimension"].where(waits, ""))
+        rows = rows.sort_values(["point", "regime", "_after", "_service", "_order"], kind="stable")
         table = Table(title=f"paired differences vs {baseline} (common random numbers): mean [95% interval]; "
-                      "unpaired interval for comparison", title_justify="left")
+                      f"unpaired interval for comparison; {FEW_MARK}: few data", title_justify="left")
         for column in ("point", "regime", "metric", "dimension", "paired", "unpaired"):
             table.add_column(column, justify="right" if column in ("paired", "unpaired") else "left")
         for _, row in rows.iterrows():
             if "ci_low" not in row or pd.isna(row.get("ci_low")):
                 continue
+            mark = f" {FEW_MARK}" if bool(row.get("few", False)) else ""
             table.add_row(str(row["point"]), row["regime"], row["metric"], row["dimension"],
-                          f"{row['mean_difference']:,.3g} [{row['ci_low']:,.3g}, {row['ci_high']:,.3g}]",
+                          f"{row['mean_difference']:,.3g} [{row['ci_low']:,.3g}, {row['ci_high']:,.3g}]{mark}",
                           f"[{row['unpaired_ci_low']:,.3g}, {row['unpaired_ci_high']:,.3g}]")
         if not screening:
             console.print(table)
