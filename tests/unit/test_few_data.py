@@ -75,3 +75,24 @@ def test_kaplan_meier_quantile_is_absent_when_censoring_hides_it() -> None:
 def test_kaplan_meier_counts_the_censored_at_a_tie_as_still_at_risk() -> None:
     curve = kaplan_meier(np.array([2.0, 2.0, 4.0]), np.array([True, False, True]))
     assert list(curve.survival) == pytest.approx([2 / 3, 0.0])  # at 2: 1 event of 3 at risk
+
+
+def test_a_paired_difference_is_few_when_either_side_is(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from simulator import results
+
+    rows = []
+    for regime, served in (("organic", 40), ("integrated", 4)):
+        for rep in range(3):
+            rows += [{"point": 0, **row} for row in _rows(regime, rep, {
+                ("wait_mean_days", "clinic"): 1.0 + rep / 10 + (regime == "integrated"),
+                ("visits_served", "clinic"): served, ("count_total", "all"): 10.0 + rep})]
+    manifest = {"regimes": ["organic", "integrated"], "horizon_days": 20.0, "tasks": [], "spec_hash": "x",
+                "name": "synthetic", "replications": 3}
+    made = results.Results(Path(str(tmp_path)), manifest, pd.DataFrame({"point": [0]}))
+    made._cache["metrics"] = pd.DataFrame(rows)
+    paired = made.paired("organic").set_index(["metric", "dimension"])
+    assert bool(paired.loc[("wait_mean_days", "clinic"), "few"])  # 12 served visits under integrated
+    assert not bool(paired.loc[("count_total", "all"), "few"])
+    assert paired.loc[("wait_mean_days", "clinic"), "mean_difference"] == pytest.approx(1.0)
