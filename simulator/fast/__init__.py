@@ -1,0 +1,36 @@
+"""The compiled batch engine (``engine="fast"``): the model of ``docs/model.md`` run by numba, first for the
+scenarios of the textbook queues.
+
+Use it where the SimPy engine is used::
+
+    from simulator import simulate, run_batch
+    run = simulate("configs/textbook/mmc.yaml", engine="fast")
+    batch = run_batch("configs/textbook/jackson.yaml", replications=50, engine="fast")
+
+or, one level down, :func:`simulator.fast.simulate_records` (the counterpart of
+:func:`simulator.engine.simulation.simulate_records`). It writes the same record tables, so every metric of
+section 9 is computed by the same code (:func:`simulator.metrics.replication_metrics`).
+
+**What it covers.** Networks of clinics fed by Poisson walk-ins: clinics always open, first come first
+served, with any service-time and patience distribution (reneging) and a waiting-room cap (balking); needs
+drawn from ``needs.base`` (and ``by_pattern``), walk-ins along ``entry``, a clinic's ``treats`` probability
+and its referral edges after each visit (section 5.2), instantaneous unilateral handoffs, and
+``exits.exit_when_needs_met``. Every scenario of ``configs/textbook/`` runs on it.
+
+**What it refuses.** Everything else (shelters, housing, outreach, the access point, opening hours, the
+initial stock, cohorts, self-resolution and returns, other regimes, handoff latency, loss and staff time,
+prerequisites, the event log): :func:`unsupported` lists each such field with its path, and running such a
+scenario raises :class:`FastEngineError` with that list.
+
+**Randomness.** The SimPy engine's streams, draw for draw (section 7): replication ``i`` of two variants of a
+scenario sees the same arrivals (common random numbers), a replication depends only on (seed, replication),
+and a scenario whose events keep the same order runs to the same records on both engines.
+
+**Compilation.** The kernel is compiled once and cached on disk (``cache=True``); the first run of a process
+loads it (about a second) or, the very first time, compiles it (some seconds), and logs which.
+"""
+
+from simulator.fast.engine import simulate_records
+from simulator.fast.support import FastEngineError, check_supported, unsupported
+
+__all__ = ["FastEngineError", "check_supported", "simulate_records", "unsupported"]

@@ -1,0 +1,73 @@
+"""One replication on the compiled engine: check the scenario, lay it out, run the kernel, write the records.
+
+:func:`simulate_records` is the compiled counterpart of :func:`simulator.engine.simulation.simulate_records`:
+same arguments, same :class:`~simulator.engine.records.RunRecords`. The kernel is compiled once per machine
+(numba's on-disk cache beside the package, or ``NUMBA_CACHE_DIR``): the first call in a process loads it
+from there, or compiles it when there is nothing to load, and says which in the log (logger
+``simulator.fast``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+
+import numpy as np
+
+from simulator.config.schema import Scenario
+from simulator.engine.records import RunRecords
+from simulator.engine.streams import BLOCK, Streams
+from simulator.fast import kernel
+from simulator.fast.plan import plan
+from simulator.fast.records import to_records
+from simulator.fast.support import check_supported
+
+logger = logging.getLogger("simulator.fast")
+
+_tokens = itertools.count(1)
+_lock = threading.Lock()
+_ready = False
+
+
+def _first_call_notice() -> float | None:
+    """Log, before the first run of this process, that the kernel is being loaded or compiled."""
+    global _ready
+    with _lock:
+        if _ready:
+            return None
+        _ready = True
+    logger.info("fast engine: loading the compiled kernel, or compiling it on first use (a one-time cost of "
+                "some seconds; cached on disk for later processes)")
+    return time.perf_counter()
+
+
+def _first_call_done(started: float) -> None:
+    stats = kernel.run_kernel.stats
+    hits, misses = sum(stats.cache_hits.values()), sum(stats.cache_misses.values())
+    how = "compiled (nothing cached yet)" if misses and not hits else "loaded from the cache"
+    logger.info("fast engine: kernel %s, first run done in %.2f s", how, time.perf_counter() - started)
+
+
+def simulate_records(scenario: Scenario, seed: int, replication: int = 0) -> RunRecords:
+    """Run one replication of ``scenario`` on the compiled engine and return its raw records.
+
+    Raises :class:`simulator.fast.support.FastEngineError` listing every feature of the scenario that the
+    compiled engine does not implement.
+    """
+    check_supported(scenario)
+    layout = plan(scenario)
+    streams = Streams(seed, replication)
+    token = next(_tokens)
+    kernel.GENERATORS[token] = [streams[name].generator for name in layout.streams]
+    buf = np.zeros((len(layout.streams), kernel.DRAW_KINDS, BLOCK))
+    pos = np.full((len(layout.streams), kernel.DRAW_KINDS), BLOCK, dtype=np.int64)  # empty: refill on first use
+    started = _first_call_notice()
+    try:
+        result = kernel.run_kernel(token, buf, pos, **layout.arguments)
+    finally:
+        del kernel.GENERATORS[token]
+    if started is not None:
+        _first_call_done(started)
+    return to_records(scenario, layout, seed, replication, result)

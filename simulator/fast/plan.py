@@ -1,0 +1,191 @@
+"""A scenario as the compiled kernel reads it: numbers and arrays, indexed by clinic, need and distribution.
+
+:func:`plan` reads a scenario that :func:`simulator.fast.support.unsupported` accepts and lays out what
+:func:`simulator.fast.kernel.run_kernel` needs, in the orders the SimPy engine uses (services, needs, entry
+points and referral edges in file order; attribute mixes and need prevalence as
+:mod:`simulator.engine.episodes` builds them), so that each random stream is drawn in the same order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from simulator.config.distributions import Distribution, Exponential, Fixed, Gamma, Lognormal, Triangular, Uniform
+from simulator.config.resources import staffing
+from simulator.config.schema import SERVICE_NEEDS, Clinic, Scenario
+from simulator.engine.network import cumulative
+from simulator.fast import kernel
+
+NEEDS: tuple[str, ...] = tuple(str(need) for need in SERVICE_NEEDS)
+_NEED_INDEX = {need: i for i, need in enumerate(NEEDS)}
+
+
+@dataclass
+class Plan:
+    """Everything one replication of a scenario needs, except its random streams."""
+
+    clinics: list[str]
+    staff: list[int]
+    genders: list[str]
+    ages: list[str]
+    patterns: list[str]
+    #: the source names of the kernel's streams, by stream index
+    streams: list[str]
+    #: keyword arguments of :func:`simulator.fast.kernel.run_kernel` (all but the random state)
+    arguments: dict[str, Any] = field(default_factory=dict)
+
+
+class _Distributions:
+    """Distributions as (kind, up to 3 parameters) rows, in the order they are first used."""
+
+    def __init__(self) -> None:
+        self.kinds: list[int] = []
+        self.params: list[tuple[float, float, float]] = []
+
+    def add(self, dist: Distribution) -> int:
+        if isinstance(dist, Fixed):
+            row = (kernel.FIXED, (dist.value, 0.0, 0.0))
+        elif isinstance(dist, Exponential):
+            row = (kernel.EXPONENTIAL, (dist.mean, 0.0, 0.0))
+        elif isinstance(dist, Lognormal):
+            mu, sigma = dist.mu_sigma
+            row = (kernel.LOGNORMAL, (mu, sigma, 0.0))
+        elif isinstance(dist, Gamma):
+            shape = 1 / dist.cv**2  # the arithmetic of Gamma.sample
+            row = (kernel.GAMMA, (shape, dist.mean / shape, 0.0))
+        elif isinstance(dist, Uniform):
+            row = (kernel.UNIFORM, (dist.low, dist.high, 0.0))
+        elif isinstance(dist, Triangular):
+            row = (kernel.TRIANGULAR, (dist.low, dist.mode, dist.high))
+        else:  # pragma: no cover - the schema has no other distribution
+            raise TypeError(f"unknown distribution {dist!r}")
+        self.kinds.append(row[0])
+        self.params.append(row[1])
+        return len(self.kinds) - 1
+
+
+def month_of_day(scenario: Scenario) -> np.ndarray:
+    """The month (0 = January) of every day of the run, as ``Calendar.month`` reads it."""
+    days = int(scenario.end_time) + 2
+    start = np.datetime64(scenario.start_date.isoformat(), "D")
+    dates = start + np.arange(days)
+    months: np.ndarray = dates.astype("datetime64[M]").astype(np.int64) % 12
+    return months
+
+
+def plan(scenario: Scenario) -> Plan:
+    """The kernel's arguments for ``scenario`` (which must be supported: see :mod:`simulator.fast.support`)."""
+    clinics = [name for name, spec in scenario.services.items() if isinstance(spec, Clinic)]
+    index = {name: i for i, name in enumerate(clinics)}
+    specs = [spec for spec in scenario.services.values() if isinstance(spec, Clinic)]
+    staff_of = staffing(scenario)
+    staff = [staff_of[name] for name in clinics]
+    dists = _Distributions()
+    streams = ["arrivals", "attributes", "routing", "handoffs"]
+    for name in clinics:
+        streams += [f"service:{name}", f"patience:{name}"]
+    assert len(streams) == kernel.SERVICE0 + 2 * len(clinics)
+
+    population = scenario.population
+    attributes = population.attributes
+    genders, gender_cum = cumulative(attributes.gender)
+    ages, age_cum = cumulative(attributes.age_group)
+    patterns, pattern_cum = cumulative(attributes.pattern)
+
+    # need prevalence by pattern (Episodes._prevalence): the base, overridden by pattern; only p > 0
+    prevalence_count = np.zeros(len(patterns), dtype=np.int64)
+    prevalence_need = np.zeros((len(patterns), len(NEEDS)), dtype=np.int64)
+    prevalence_p = np.zeros((len(patterns), len(NEEDS)))
+    by_pattern = {str(pattern): dict(needs) for pattern, needs in population.needs.by_pattern.items()}
+    for k, pattern in enumerate(patterns):
+        merged = {**population.needs.base, **by_pattern.get(pattern, {})}
+        chosen = [(str(need), p) for need, p in merged.items() if p > 0]
+        prevalence_count[k] = len(chosen)
+        for j, (need, p) in enumerate(chosen):
+            prevalence_need[k, j] = _NEED_INDEX[need]
+            prevalence_p[k, j] = p
+
+    # walk-ins (Network.walk_ins): need -> entry points in file order
+    by_need: dict[int, list[tuple[int, float, int, bool]]] = {i: [] for i in range(len(NEEDS))}
+    for walk in scenario.entry:
+        by_need[_NEED_INDEX[str(walk.need)]].append(
+            (index[walk.service], walk.probability, dists.add(walk.delay), walk.delay.mean > 0))
+    route_first, route_count = np.zeros(len(NEEDS), dtype=np.int64), np.zeros(len(NEEDS), dtype=np.int64)
+    routes: list[tuple[int, float, int, bool]] = []
+    for k in range(len(NEEDS)):
+        route_first[k], route_count[k] = len(routes), len(by_need[k])
+        routes += by_need[k]
+
+    service_dist = np.array([dists.add(spec.service_time) for spec in specs], dtype=np.int64)
+    patience_dist = np.array([dists.add(spec.patience) if spec.patience is not None else -1 for spec in specs],
+                             dtype=np.int64)
+    cap = np.array([spec.waitlist_cap if spec.waitlist_cap is not None else -1 for spec in specs], dtype=np.int64)
+    treats = np.zeros((len(clinics), len(NEEDS)))
+    for c, spec in enumerate(specs):
+        for need, p in spec.treats.items():
+            treats[c, _NEED_INDEX[str(need)]] = p
+
+    # referral edges (Network.edges): (sender, need) -> receivers with cumulative probabilities, file order
+    edges: dict[int, list[tuple[int, float]]] = {}
+    for edge in scenario.referrals:
+        for sender in edge.senders:
+            for need in edge.needs:
+                edges.setdefault(index[sender] * len(NEEDS) + _NEED_INDEX[str(need)], []).append(
+                    (index[edge.to], edge.probability))
+    edge_first = np.zeros(len(clinics) * len(NEEDS), dtype=np.int64)
+    edge_count = np.zeros(len(clinics) * len(NEEDS), dtype=np.int64)
+    edge_target: list[int] = []
+    edge_cum: list[float] = []
+    for key in range(len(clinics) * len(NEEDS)):
+        edge_first[key] = len(edge_target)
+        total = 0.0
+        for target, probability in edges.get(key, []):
+            total += probability  # the running sum of Edges.add
+            edge_target.append(target)
+            edge_cum.append(total)
+        edge_count[key] = len(edge_target) - edge_first[key]
+
+    inflow = population.inflow
+    seasonal = inflow.seasonal
+    top = max(seasonal) if seasonal else 1.0
+    expected = int(inflow.rate * top * scenario.end_time * 1.05) + 64
+    arguments: dict[str, Any] = {
+        "end_time": float(scenario.end_time),
+        "warmup": float(scenario.warmup),
+        "rate_max": float(inflow.rate * top),
+        "top": float(top),
+        "seasonal": np.array(seasonal if seasonal else [1.0] * 12, dtype=np.float64),
+        "month_of_day": month_of_day(scenario),
+        "has_seasonal": seasonal is not None,
+        "gender_cum": np.array(gender_cum),
+        "age_cum": np.array(age_cum),
+        "indigenous": float(attributes.indigenous),
+        "pattern_cum": np.array(pattern_cum),
+        "prevalence_count": prevalence_count,
+        "prevalence_need": prevalence_need,
+        "prevalence_p": prevalence_p,
+        "route_first": route_first,
+        "route_count": route_count,
+        "route_service": np.array([r[0] for r in routes], dtype=np.int64),
+        "route_p": np.array([r[1] for r in routes], dtype=np.float64),
+        "route_delay": np.array([r[2] for r in routes], dtype=np.int64),
+        "route_delay_drawn": np.array([r[3] for r in routes], dtype=np.bool_),
+        "dist_kind": np.array(dists.kinds, dtype=np.int64),
+        "dist_par": np.array(dists.params, dtype=np.float64).reshape(-1, 3),
+        "staff": np.array(staff, dtype=np.int64),
+        "cap": cap,
+        "service_dist": service_dist,
+        "patience_dist": patience_dist,
+        "treats": treats,
+        "edge_first": edge_first,
+        "edge_count": edge_count,
+        "edge_target": np.array(edge_target, dtype=np.int64),
+        "edge_cum": np.array(edge_cum, dtype=np.float64),
+        "intake": float(scenario.handoffs.unilateral.intake),
+        "exit_when_met": bool(population.exits.exit_when_needs_met),
+        "expected_clients": min(expected, 50_000_000),
+    }
+    return Plan(clinics, staff, genders, ages, patterns, streams, arguments)

@@ -1,0 +1,135 @@
+"""The kernel's arrays as a :class:`~simulator.engine.records.RunRecords`: the SimPy engine's tables and columns.
+
+The tables are those of ``docs/model.md`` section 8 with the same columns (:data:`simulator.engine.records.COLUMNS`)
+and vocabulary (:mod:`simulator.engine.outcomes`), so that :func:`simulator.metrics.replication_metrics` reads
+them unchanged. Columns are NumPy arrays (strings as object arrays) rather than lists; every consumer of
+``RunRecords.tables`` builds DataFrames or arrays from them. The tables the compiled engine has nothing to
+write in (``staff``, ``locations``, ``nights``, ``census``, ``events``: no coordination work, shelters or
+event log) are empty.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from simulator.config.resources import paid, staffing
+from simulator.config.schema import Scenario
+from simulator.engine.outcomes import BALKED, CENSORED, MET, NEEDS_MET, RENEGED, SERVED
+from simulator.engine.records import COLUMNS, RunRecords
+from simulator.fast import kernel
+from simulator.fast.plan import NEEDS, Plan
+
+_OUTCOMES = np.array([CENSORED, SERVED, RENEGED, BALKED], dtype=object)  # by kernel outcome code
+_NEED_NAMES = np.array(NEEDS, dtype=object)
+HOURS = 24.0
+
+
+def _names(names: list[str], codes: np.ndarray) -> np.ndarray:
+    """The names of ``codes`` (``""`` for -1), as an object array."""
+    table = np.array([*names, ""], dtype=object)
+    picked: np.ndarray = table[np.where(codes >= 0, codes, len(names))]
+    return picked
+
+
+def _pick(words: tuple[str, str], chosen: np.ndarray) -> np.ndarray:
+    """``words[1]`` where ``chosen``, ``words[0]`` elsewhere, as an object array."""
+    picked: np.ndarray = np.array(words, dtype=object)[chosen.astype(np.int8)]
+    return picked
+
+
+def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, result: Any) -> RunRecords:
+    """The records of one replication from the kernel's result (:func:`simulator.fast.kernel.run_kernel`)."""
+    cl_f, cl_i, nd_f, nd_i, vi_f, vi_i, rf_f, rf_i, area, observed, offered = result
+    end_time, warmup = scenario.end_time, scenario.warmup
+    clinics = plan.clinics
+    n_clients = cl_f.shape[0]
+
+    exited = cl_i[:, kernel.C_REASON] == kernel.EPISODE_NEEDS_MET
+    episodes = {
+        "client": np.arange(n_clients, dtype=np.int64),
+        "episode": np.ones(n_clients, dtype=np.int64),
+        "source": np.full(n_clients, "inflow", dtype=object),
+        "gender": _names(plan.genders, cl_i[:, kernel.C_GENDER]),
+        "age_group": _names(plan.ages, cl_i[:, kernel.C_AGE]),
+        "indigenous": cl_i[:, kernel.C_INDIGENOUS] == 1,
+        "pattern": _names(plan.patterns, cl_i[:, kernel.C_PATTERN]),
+        "avoidant": np.zeros(n_clients, dtype=bool),
+        "needs_at_entry": cl_i[:, kernel.C_NEEDS].copy(),
+        "start": cl_f[:, kernel.C_START].copy(),
+        "homeless_since": cl_f[:, kernel.C_SINCE].copy(),
+        "end": np.where(exited, cl_f[:, kernel.C_END], end_time),
+        "exit_reason": _pick((CENSORED, NEEDS_MET), exited),
+        "refused_nights": np.zeros(n_clients, dtype=np.int64),
+    }
+
+    met = nd_i[:, kernel.N_MET] == 1
+    needs = {
+        "client": nd_i[:, kernel.N_CLIENT].copy(),
+        "episode": np.ones(len(nd_i), dtype=np.int64),
+        "need": _NEED_NAMES[nd_i[:, kernel.N_NEED]],
+        "onset": nd_f[:, kernel.N_ONSET].copy(),
+        "end": np.where(met, nd_f[:, kernel.N_END], end_time),
+        "outcome": _pick((CENSORED, MET), met),
+        "met_by": _names(clinics, np.where(met, nd_i[:, kernel.N_MET_BY], -1)),
+    }
+
+    referral = vi_i[:, kernel.V_REFERRAL]
+    visits = {
+        "client": vi_i[:, kernel.V_CLIENT].copy(),
+        "episode": np.ones(len(vi_i), dtype=np.int64),
+        "service": _names(clinics, vi_i[:, kernel.V_SERVICE]),
+        "need": _NEED_NAMES[nd_i[vi_i[:, kernel.V_NEED], kernel.N_NEED]] if len(vi_i) else np.array([], object),
+        "referral": np.where(referral >= 0, referral + 1, -1),
+        "adjustment": _pick(("walk_in", "unilateral"), referral >= 0),
+        "arrival": vi_f[:, kernel.V_ARRIVAL].copy(),
+        "start": vi_f[:, kernel.V_START].copy(),
+        "end": vi_f[:, kernel.V_END].copy(),
+        "outcome": _OUTCOMES[vi_i[:, kernel.V_OUTCOME]],
+    }
+
+    n_referrals = rf_f.shape[0]
+    referrals = {
+        "referral": np.arange(1, n_referrals + 1, dtype=np.int64),
+        "client": rf_i[:, kernel.R_CLIENT].copy(),
+        "episode": np.ones(n_referrals, dtype=np.int64),
+        "need": _NEED_NAMES[nd_i[rf_i[:, kernel.R_NEED], kernel.N_NEED]] if n_referrals else np.array([], object),
+        "source": _names(clinics, rf_i[:, kernel.R_SOURCE]),
+        "target": _names(clinics, rf_i[:, kernel.R_TARGET]),
+        "adjustment": np.full(n_referrals, "unilateral", dtype=object),
+        "priority": np.full(n_referrals, 3.0),
+        "created": rf_f[:, kernel.R_CREATED].copy(),
+        "arrived": rf_f[:, kernel.R_ARRIVED].copy(),
+        "start": rf_f[:, kernel.R_START].copy(),
+        "end": rf_f[:, kernel.R_END].copy(),
+        "outcome": _OUTCOMES[rf_i[:, kernel.R_OUTCOME]],
+    }
+
+    span = end_time - warmup
+    nodes = {
+        "service": list(clinics),
+        "kind": ["clinic"] * len(clinics),
+        "staff": list(plan.staff),
+        "available_hours": [staff * ((end_time - warmup) * HOURS) for staff in plan.staff],
+        "time_avg_present": [float(a) / span if span > 0 else 0.0 for a in area],
+        "arrivals_observed": [int(n) for n in observed],
+        "offered_hours": [float(o) * HOURS for o in offered],
+    }
+    tables: dict[str, dict[str, Any]] = {name: {col: [] for col in cols} for name, cols in COLUMNS.items()}
+    filled: dict[str, dict[str, Any]] = {"episodes": episodes, "needs": needs, "visits": visits,
+                                         "referrals": referrals, "nodes": nodes}
+    for name, columns in filled.items():
+        if len(columns[COLUMNS[name][0]]):  # an empty table stays as the SimPy engine leaves it: empty lists
+            tables[name] = columns
+
+    pay = paid(scenario, staffing(scenario), end_time - warmup)
+    counters = {"outreach_contacts": 0.0, "conferences": 0.0, "conference_seats_missed": 0.0,
+                "reserved_places_released": 0.0, "referrals_blocked": 0.0, "staff_fte": float(pay.fte),
+                "staff_hours": pay.hours, "staff_cost": pay.cost, "reserved_places_idle": 0.0}
+    start = scenario.start_date
+    calendar = {"start_date": start.isoformat(), "winter_start": scenario.winter.start,
+                "winter_end": scenario.winter.end,
+                "count_date": scenario.outputs.count_date or f"{start.month:02d}-{start.day:02d}"}
+    return RunRecords(scenario=scenario.name, regime=scenario.regime, replication=replication, seed=seed,
+                      warmup=warmup, end_time=end_time, tables=tables, counters=counters, calendar=calendar)

@@ -1,0 +1,98 @@
+"""What the compiled engine runs, and why it refuses the rest.
+
+:func:`unsupported` reads a scenario and lists every field the compiled engine does not implement yet, each
+as ``<field path>: <what is missing>``; an empty list means the scenario runs on it with the rules of
+``docs/model.md`` (the contract of both engines). The covered subset is the one of the textbook queues
+(``configs/textbook/``) and of networks of clinics like them:
+
+* services: clinics only, always open, any ``service_time`` and ``patience`` distribution, ``waitlist_cap``,
+  ``treats``; ``discipline`` ``fifo``, or ``priority`` (without opening hours, coordination work or queue
+  jumps every client visit has the same priority, so a priority line is served first come, first served);
+* population: Poisson ``inflow`` (``seasonal`` multipliers included), attribute mixes, ``needs.base`` and
+  ``needs.by_pattern``, ``exits.exit_when_needs_met``; no initial stock, cohort, shelter use, self-resolution
+  or returns;
+* routes: ``entry`` (walk-ins, with their delays) and ``referrals`` between clinics (section 5.2);
+* regime: assignment ``unilateral`` without escalation, handoffs with ``handoffs.unilateral`` as the defaults
+  leave it except for its ``intake``: no latency, no loss, no staff time, no accompaniment, no queue jump;
+* outputs: no event log, no prerequisites.
+"""
+
+from __future__ import annotations
+
+from simulator.config.schema import Clinic, Exits, HandoffType, Scenario
+
+#: why each kind of service is refused (the only kind the engine has is ``clinic``)
+_KINDS = {
+    "shelter": "shelters are not in the fast engine yet",
+    "outreach": "outreach is not in the fast engine yet",
+    "housing": "housing programmes are not in the fast engine yet",
+    "access_point": "the access point (integrated regime) is not in the fast engine yet",
+}
+_DEFAULT_EXITS = Exits()
+_DEFAULT_HANDOFF = HandoffType()
+
+
+class FastEngineError(ValueError):
+    """The scenario uses features the compiled engine does not implement; ``problems`` lists each one."""
+
+    def __init__(self, scenario: str, problems: list[str]):
+        self.problems = problems
+        lines = "\n".join(f"  {problem}" for problem in problems)
+        super().__init__(f"scenario {scenario!r} cannot run on the fast engine (engine='fast'); run it on the SimPy "
+                         f"engine (engine='simpy'), or remove what is listed:\n{lines}")
+
+
+def unsupported(scenario: Scenario) -> list[str]:
+    """Every feature of ``scenario`` the compiled engine does not implement, as ``field.path: reason``."""
+    problems: list[str] = []
+    for name, spec in scenario.services.items():
+        where = f"services.{name}"
+        if not isinstance(spec, Clinic):
+            reason = _KINDS.get(spec.kind, f"{spec.kind} services are not in the fast engine yet")
+            problems.append(f"{where}.kind: {reason}")
+            continue
+        if spec.hours is not None:
+            problems.append(f"{where}.hours: opening hours are not in the fast engine yet (its clinics are always "
+                            "open)")
+
+    population = scenario.population
+    if population.initial_stock.count > 0:
+        problems.append("population.initial_stock.count: an initial stock is not in the fast engine yet")
+    if population.cohort is not None:
+        problems.append("population.cohort: cohorts are not in the fast engine yet")
+    if population.shelter_use:
+        problems.append("population.shelter_use: shelter use is not in the fast engine yet")
+    exits = population.exits
+    for field in ("self_resolution_mean", "return_after_housing_mean", "return_after_resolution_mean",
+                  "return_after_housing_share", "return_after_resolution_share", "self_resolution_hazard_ratio",
+                  "return_hazard_ratio"):
+        if getattr(exits, field) != getattr(_DEFAULT_EXITS, field):
+            problems.append(f"population.exits.{field}: self-resolution and returns are not in the fast engine "
+                            "yet (an episode ends when its needs are met, or at the horizon)")
+
+    if scenario.prerequisites:
+        problems.append("prerequisites: prerequisites are not in the fast engine yet")
+
+    regime = scenario.active_regime
+    if regime.assignment != "unilateral":
+        problems.append(f"regime: {scenario.regime!r} assigns {regime.assignment!r}; the fast engine runs "
+                        "unilateral handoffs only (a regime with assignment: unilateral)")
+    if regime.escalation is not None:
+        problems.append(f"regimes.{scenario.regime}.escalation: escalation to the case conference is not in the "
+                        "fast engine yet")
+    unilateral = scenario.handoffs.unilateral
+    for field in ("latency", "loss", "staff_time", "accompaniment", "queue_jump"):
+        if getattr(unilateral, field) != getattr(_DEFAULT_HANDOFF, field):
+            problems.append(f"handoffs.unilateral.{field}: only instantaneous, lossless handoffs without staff "
+                            "time or queue jumps are in the fast engine yet (intake is)")
+
+    if scenario.outputs.event_log:
+        problems.append("outputs.event_log: the event log is not in the fast engine yet")
+    return problems
+
+
+def check_supported(scenario: Scenario) -> None:
+    """Raise :class:`FastEngineError` naming every unsupported field of ``scenario`` (nothing if it runs)."""
+    problems = unsupported(scenario)
+    if problems:
+        raise FastEngineError(scenario.name, problems)
