@@ -76,7 +76,7 @@ def resolve(config: Scenario | str | os.PathLike[str]) -> Scenario:
 
 
 def simulate(config: Scenario | str | os.PathLike[str], seed: int | None = None, replication: int = 0,
-             regime: str | None = None) -> Run:
+             regime: str | None = None, engine: str = "simpy") -> Run:
     """Run one replication and return all its tables and metrics.
 
     Parameters
@@ -89,12 +89,20 @@ def simulate(config: Scenario | str | os.PathLike[str], seed: int | None = None,
         Replication index: with the same seed, index ``i`` gives the same streams in every regime.
     regime
         Regime name overriding the scenario's ``regime``.
+    engine
+        ``simpy`` (the whole model) or ``fast`` (the compiled engine, :mod:`simulator.fast`: networks of
+        clinics; :class:`simulator.fast.FastEngineError` lists what else a scenario uses).
     """
     scenario = resolve(config)
     if regime is not None:
         scenario = with_regime(scenario, regime)
     seed = scenario.seed if seed is None else seed
-    records = simulate_records(scenario, seed, replication)
+    if engine == "simpy":
+        records = simulate_records(scenario, seed, replication)
+    else:
+        from simulator.fast.batch import records_function
+
+        records = records_function(engine)(scenario, seed, replication)
     tables = tables_from_records(records)
     metrics = replication_metrics(records, scenario.outputs.census_time, tables)
     return Run(scenario, seed, replication, tables, metrics)
@@ -104,7 +112,7 @@ def run_batch(config: Scenario | str | os.PathLike[str], replications: int | Non
               seed: int | None = None, regimes: Sequence[str] | None = None, workers: int = 1,
               progress: Progress | None = None, executor: str | None = None,
               scheduler: str | None = None, precision: Sequence[Any] | None = None,
-              max_replications: int | None = None) -> BatchResult:
+              max_replications: int | None = None, engine: str = "simpy") -> BatchResult:
     """Run ``replications`` replications of a scenario under each regime, in memory.
 
     Parameters
@@ -128,6 +136,9 @@ def run_batch(config: Scenario | str | os.PathLike[str], replications: int | Non
         Precision targets (:func:`simulator.batch.precision.parse_targets`): ``replications`` is then the
         first batch, and batches are added until every target is met under every regime, or until
         ``max_replications`` (default: 100 times the first batch, at most 100,000).
+    engine
+        ``simpy`` or ``fast`` (the compiled engine: serial or processes executors; a scenario it does not
+        support raises :class:`simulator.fast.FastEngineError` before anything runs).
     """
     from simulator.batch.executors import execute
     from simulator.batch.precision import assess, next_count
@@ -139,6 +150,13 @@ def run_batch(config: Scenario | str | os.PathLike[str], replications: int | Non
     names = list(regimes) if regimes else [scenario.regime]
     for name in names:
         with_regime(scenario, name)  # unknown names fail here, before anything runs
+    if engine != "simpy":
+        from simulator.fast.batch import check_regimes, records_function
+        from simulator.fast.batch import execute as execute_fast
+
+        records_function(engine)  # an unknown engine fails here
+        check_regimes(scenario, names)
+        execute = execute_fast
     maximum = max(replications, max_replications or min(100 * replications, 100_000))
     results: dict[Any, dict[str, pd.DataFrame]] = {}
     tasks: list[Task] = []

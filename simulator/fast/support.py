@@ -78,8 +78,9 @@ def unsupported(scenario: Scenario) -> list[str]:
         problems.append(f"regime: {scenario.regime!r} assigns {regime.assignment!r}; the fast engine runs "
                         "unilateral handoffs only (a regime with assignment: unilateral)")
     if regime.escalation is not None:
-        problems.append(f"regimes.{scenario.regime}.escalation: escalation to the case conference is not in the "
-                        "fast engine yet")
+        where = f"regimes.{scenario.regime}.escalation" if scenario.regime in scenario.regimes else "regime"
+        problems.append(f"{where}: {scenario.regime!r} escalates to the case conference, which is not in the fast "
+                        "engine yet")
     unilateral = scenario.handoffs.unilateral
     for field in ("latency", "loss", "staff_time", "accompaniment", "queue_jump"):
         if getattr(unilateral, field) != getattr(_DEFAULT_HANDOFF, field):
