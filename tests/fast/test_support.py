@@ -1,0 +1,133 @@
+"""What the compiled engine refuses: every feature it does not implement is named by its field path, and a
+scenario using it is refused before anything runs (``simulate``, ``run_batch``)."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from simulator import load_config, run_batch, simulate
+from simulator.config.loader import validate_data
+from simulator.fast import FastEngineError, unsupported
+from tests.fast import _micro
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def variant(*edits: tuple[str, Any]) -> Any:
+    """:data:`_micro.MICRO` with each (dotted path, value) set; validated like a file."""
+    raw = copy.deepcopy(_micro.MICRO)
+    for path, value in edits:
+        node = raw
+        *head, last = path.split(".")
+        for key in head:
+            node = node.setdefault(key, {})
+        node[last] = value
+    return validate_data(raw, {}, "test")
+
+
+SHELTER = {"kind": "shelter", "capacity": 10}
+CASES: list[tuple[str, list[tuple[str, Any]], str]] = [
+    ("shelter", [("services.beds", SHELTER),
+                 ("population.shelter_use", {"transitional": {"stay": "2 days", "gap": "3 days"}})],
+     "services.beds.kind: shelters"),
+    ("outreach", [("services.street", {"kind": "outreach", "staff": 1, "contacts": "2 per day"})],
+     "services.street.kind: outreach"),
+    ("housing", [("services.homes", {"kind": "housing", "vacancies": "1 per week"})],
+     "services.homes.kind: housing programmes"),
+    ("access point", [("services.point", {"kind": "access_point", "staff": 1})],
+     "services.point.kind: the access point"),
+    ("opening hours", [("services.desk.hours", {"open": "09:00", "close": "17:00"})], "services.desk.hours:"),
+    ("initial stock", [("population.initial_stock", {"count": 5})], "population.initial_stock.count:"),
+    ("cohort", [("population.cohort", {"count": 3})], "population.cohort:"),
+    ("shelter use", [("population.shelter_use", {"transitional": {"stay": "2 days", "gap": "3 days"}})],
+     "population.shelter_use:"),
+    ("self-resolution", [("population.exits.self_resolution_mean", {"transitional": "30 days"})],
+     "population.exits.self_resolution_mean:"),
+    ("return share", [("population.exits.return_after_resolution_share", 0.5)],
+     "population.exits.return_after_resolution_share:"),
+    ("prerequisites", [("prerequisites", [{"service": "doctor", "need": "primary_care",
+                                           "requires_met": ["housing"]}])], "prerequisites:"),
+    ("organic regime", [("regime", "organic")], "regime: 'organic' assigns 'ties'"),
+    ("escalating regime", [("regimes", {"mine": {"assignment": "unilateral", "escalation": {}}}),
+                           ("regime", "mine")], "regimes.mine.escalation:"),
+    ("latency", [("handoffs.unilateral.latency", "1 day")], "handoffs.unilateral.latency:"),
+    ("loss", [("handoffs.unilateral.loss", {"base": 0.1})], "handoffs.unilateral.loss:"),
+    ("staff time", [("handoffs.unilateral.staff_time", {"sender": "10 min"})], "handoffs.unilateral.staff_time:"),
+    ("accompaniment", [("handoffs.unilateral.accompaniment", {"probability": 0.5, "staff_time": "1 hour"})],
+     "handoffs.unilateral.accompaniment:"),
+    ("queue jump", [("handoffs.unilateral.queue_jump", 0.3)], "handoffs.unilateral.queue_jump:"),
+    ("event log", [("outputs.event_log", True)], "outputs.event_log:"),
+]
+
+
+@pytest.mark.parametrize(("edits", "field"), [pytest.param(edits, field, id=name) for name, edits, field in CASES])
+def test_each_unsupported_feature_is_named_by_its_field(edits: list[tuple[str, Any]], field: str) -> None:
+    scenario = variant(*edits)
+    problems = unsupported(scenario)
+    assert any(problem.startswith(field) for problem in problems), problems
+    with pytest.raises(FastEngineError, match="cannot run on the fast engine") as caught:
+        simulate(scenario, engine="fast")
+    assert caught.value.problems == problems
+    assert field in str(caught.value)
+
+
+def test_supported_variants_run() -> None:
+    """What the engine does take beyond the textbook: attribute mixes, needs by pattern, walk-in delays,
+    the unilateral intake, a priority line without priorities, seasonal inflow, other distributions."""
+    scenario = variant(
+        ("population.attributes", {"gender": {"man": 0.6, "woman": 0.4}, "indigenous": 0.1,
+                                   "pattern": {"transitional": 0.7, "chronic": 0.3}}),
+        ("population.needs.by_pattern", {"chronic": {"mental_health": 0.5}}),
+        ("population.inflow.seasonal", [1.0, 1.2] * 6),
+        ("entry", [{"need": "primary_care", "service": "desk", "probability": 0.9,
+                    "delay": {"dist": "uniform", "low": "0 min", "high": "1 hour"}},
+                   {"need": "mental_health", "service": "doctor", "probability": 1.0}]),
+        ("handoffs.unilateral.intake", "5 min"),
+        ("services.desk.discipline", "priority"),
+        ("services.doctor.service_time", {"dist": "lognormal", "median": "40 min", "sigma": 0.5}),
+        ("services.doctor.patience", {"dist": "gamma", "mean": "3 hours", "cv": 0.8}),
+        ("services.doctor.treats", {"primary_care": 1.0, "mental_health": 0.7}),
+    )
+    assert unsupported(scenario) == []
+    fast = simulate(scenario, engine="fast")
+    slow = simulate(scenario)
+    assert set(fast.tables["episodes"]["gender"]) == {"man", "woman"}
+    assert set(fast.tables["needs"]["need"]) == {"primary_care", "mental_health"}
+    # every stream drawn in the same order as on the SimPy engine: the same records, the same metrics
+    for name, keys in (("episodes", ["client"]), ("needs", ["client", "need"]),
+                       ("visits", ["client", "service", "arrival"]), ("referrals", ["referral"])):
+        mine, theirs = (run.tables[name].sort_values(keys).reset_index(drop=True) for run in (fast, slow))
+        pd.testing.assert_frame_equal(mine, theirs, obj=name)
+    pd.testing.assert_frame_equal(fast.metrics, slow.metrics)
+
+
+def test_textbook_configs_are_supported_and_the_shipped_cities_are_not() -> None:
+    for path in sorted((ROOT / "configs" / "textbook").glob("*.yaml")):
+        assert unsupported(load_config(path)) == [], path.name
+    problems = unsupported(load_config(ROOT / "configs" / "small_town.yaml"))
+    assert any(problem.startswith("services.") for problem in problems)
+    assert any(problem.startswith("regime:") for problem in problems)
+
+
+def test_batch_refuses_before_running() -> None:
+    calls: list[tuple[int, int]] = []
+    with pytest.raises(FastEngineError) as caught:
+        run_batch(variant(("outputs.event_log", True)), replications=2, engine="fast",
+                  progress=lambda done, total: calls.append((done, total)))
+    assert calls == []
+    assert caught.value.problems == ["outputs.event_log: the event log is not in the fast engine yet"]
+    # every regime asked for is checked
+    with pytest.raises(FastEngineError, match="regime: 'bilateral' assigns 'bilateral'"):
+        run_batch(_micro.scenario(), replications=1, regimes=["unilateral", "bilateral"], engine="fast")
+
+
+def test_unknown_engine() -> None:
+    with pytest.raises(ValueError, match="unknown engine 'turbo'"):
+        simulate(_micro.scenario(), engine="turbo")
+    with pytest.raises(ValueError, match="unknown engine 'turbo'"):
+        run_batch(_micro.scenario(), replications=1, engine="turbo")
