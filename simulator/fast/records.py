@@ -27,9 +27,8 @@ HOURS = 24.0
 
 
 def _names(names: list[str], codes: np.ndarray) -> np.ndarray:
-    """The names of ``codes`` (``""`` for -1), as an object array."""
-    table = np.array([*names, ""], dtype=object)
-    picked: np.ndarray = table[np.where(codes >= 0, codes, len(names))]
+    """The names of ``codes`` (``""`` for -1: the last entry), as an object array."""
+    picked: np.ndarray = np.array([*names, ""], dtype=object)[codes]
     return picked
 
 
@@ -56,9 +55,9 @@ def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, resu
         "indigenous": cl_i[:, kernel.C_INDIGENOUS] == 1,
         "pattern": _names(plan.patterns, cl_i[:, kernel.C_PATTERN]),
         "avoidant": np.zeros(n_clients, dtype=bool),
-        "needs_at_entry": cl_i[:, kernel.C_NEEDS].copy(),
-        "start": cl_f[:, kernel.C_START].copy(),
-        "homeless_since": cl_f[:, kernel.C_SINCE].copy(),
+        "needs_at_entry": cl_i[:, kernel.C_NEEDS],
+        "start": cl_f[:, kernel.C_START],
+        "homeless_since": cl_f[:, kernel.C_SINCE],
         "end": np.where(exited, cl_f[:, kernel.C_END], end_time),
         "exit_reason": _pick((CENSORED, NEEDS_MET), exited),
         "refused_nights": np.zeros(n_clients, dtype=np.int64),
@@ -66,43 +65,43 @@ def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, resu
 
     met = nd_i[:, kernel.N_MET] == 1
     needs = {
-        "client": nd_i[:, kernel.N_CLIENT].copy(),
+        "client": nd_i[:, kernel.N_CLIENT],
         "episode": np.ones(len(nd_i), dtype=np.int64),
         "need": _NEED_NAMES[nd_i[:, kernel.N_NEED]],
-        "onset": nd_f[:, kernel.N_ONSET].copy(),
+        "onset": nd_f[:, kernel.N_ONSET],
         "end": np.where(met, nd_f[:, kernel.N_END], end_time),
         "outcome": _pick((CENSORED, MET), met),
-        "met_by": _names(clinics, np.where(met, nd_i[:, kernel.N_MET_BY], -1)),
+        "met_by": _names(clinics, nd_i[:, kernel.N_MET_BY]),
     }
 
     referral = vi_i[:, kernel.V_REFERRAL]
     visits = {
-        "client": vi_i[:, kernel.V_CLIENT].copy(),
+        "client": vi_i[:, kernel.V_CLIENT],
         "episode": np.ones(len(vi_i), dtype=np.int64),
         "service": _names(clinics, vi_i[:, kernel.V_SERVICE]),
         "need": _NEED_NAMES[nd_i[vi_i[:, kernel.V_NEED], kernel.N_NEED]] if len(vi_i) else np.array([], object),
         "referral": np.where(referral >= 0, referral + 1, -1),
         "adjustment": _pick(("walk_in", "unilateral"), referral >= 0),
-        "arrival": vi_f[:, kernel.V_ARRIVAL].copy(),
-        "start": vi_f[:, kernel.V_START].copy(),
-        "end": vi_f[:, kernel.V_END].copy(),
+        "arrival": vi_f[:, kernel.V_ARRIVAL],
+        "start": vi_f[:, kernel.V_START],
+        "end": vi_f[:, kernel.V_END],
         "outcome": _OUTCOMES[vi_i[:, kernel.V_OUTCOME]],
     }
 
     n_referrals = rf_f.shape[0]
     referrals = {
         "referral": np.arange(1, n_referrals + 1, dtype=np.int64),
-        "client": rf_i[:, kernel.R_CLIENT].copy(),
+        "client": rf_i[:, kernel.R_CLIENT],
         "episode": np.ones(n_referrals, dtype=np.int64),
         "need": _NEED_NAMES[nd_i[rf_i[:, kernel.R_NEED], kernel.N_NEED]] if n_referrals else np.array([], object),
         "source": _names(clinics, rf_i[:, kernel.R_SOURCE]),
         "target": _names(clinics, rf_i[:, kernel.R_TARGET]),
         "adjustment": np.full(n_referrals, "unilateral", dtype=object),
         "priority": np.full(n_referrals, 3.0),
-        "created": rf_f[:, kernel.R_CREATED].copy(),
-        "arrived": rf_f[:, kernel.R_ARRIVED].copy(),
-        "start": rf_f[:, kernel.R_START].copy(),
-        "end": rf_f[:, kernel.R_END].copy(),
+        "created": rf_f[:, kernel.R_CREATED],
+        "arrived": rf_f[:, kernel.R_ARRIVED],
+        "start": rf_f[:, kernel.R_START],
+        "end": rf_f[:, kernel.R_END],
         "outcome": _OUTCOMES[rf_i[:, kernel.R_OUTCOME]],
     }
 
