@@ -27,7 +27,8 @@ scenario sees the same arrivals (common random numbers), a replication depends o
 and a scenario whose events keep the same order runs to the same records on both engines.
 
 **Compilation.** The kernel is compiled once and cached on disk (``cache=True``); the first run of a process
-loads it (about a second) or, the very first time, compiles it (some seconds), and logs which.
+loads it (about half a second) or, the very first time on a machine, compiles it (15 to 30 seconds), and logs
+which (``python -m benchmarks.fast_mmc`` measures both).
 """
 
 from simulator.fast.engine import simulate_records

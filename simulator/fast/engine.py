@@ -38,8 +38,8 @@ def _first_call_notice() -> float | None:
         if _ready:
             return None
         _ready = True
-    logger.info("fast engine: loading the compiled kernel, or compiling it on first use (a one-time cost of "
-                "some seconds; cached on disk for later processes)")
+    logger.info("fast engine: loading the compiled kernel, or compiling it on its first use on this machine (a "
+                "one-time cost of 15 to 30 s; cached on disk for later processes)")
     return time.perf_counter()
 
 
