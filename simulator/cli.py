@@ -34,7 +34,7 @@ from rich.table import Table
 
 from simulator import __version__
 from simulator.batch.precision import PrecisionError
-from simulator.config import ConfigError, Scenario, load_config
+from simulator.config import ConfigError, Scenario, load_config, with_regime
 from simulator.config.loader import staffing_problems
 from simulator.config.schema import MAX_BUDGET, MAX_REPLICATIONS, MAX_SEED
 from simulator.config.units import parse_duration
@@ -153,6 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="add replications in batches until every named metric's 95%% half-width is within "
                      "target under every regime, e.g. count_total=2%%,wait_mean_days:mental_health=1.5 "
                      "(-n is then the first batch)")
+    run.add_argument("--engine", choices=["simpy", "fast"], default="simpy",
+                     help="simpy: the whole model; fast: the compiled engine (networks of clinics for now; "
+                     "a scenario it does not cover is refused, naming each field)")
     run.add_argument("--max-replications", type=_parse_replications, metavar="N",
                      help="with --precision, stop at N replications per regime (default: 100 x the first batch)")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -383,6 +386,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     seed = scenario.seed if args.seed is None else args.seed
     precision, maximum = _precision(args, replications)
 
+    if args.engine != "simpy":
+        if args.out is not None:
+            raise UserError(f"--engine {args.engine} writes no results folder yet: leave out --out")
+        from simulator.fast.support import unsupported
+
+        problems = [problem for name in regimes for problem in unsupported(with_regime(scenario, name))]
+        if problems:
+            listed = "\n  ".join(dict.fromkeys(problems))
+            raise UserError(f"--engine {args.engine} cannot run this scenario:\n  {listed}")
     started = time.perf_counter()
     try:
         summary, replications, verdicts = _replicate(args, scenario, regimes, replications, seed, workers,
@@ -436,7 +448,7 @@ def _replicate(args: argparse.Namespace, scenario: Scenario, regimes: list[str],
         else:
             batch = run_batch(scenario, replications, seed, regimes, workers, progress=progress,
                               precision=parse_targets(precision.targets) if precision else None,
-                              max_replications=maximum)
+                              max_replications=maximum, engine=args.engine)
             summary = batch.summary()
             verdicts = describe(batch.precision)
             replications = batch.replications
