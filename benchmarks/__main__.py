@@ -31,6 +31,12 @@ def _mmc(quick: bool) -> list[Record]:
     return mmc_vs_simpy.run(quick)
 
 
+def _fast(quick: bool) -> list[Record]:
+    from benchmarks import fast_mmc
+
+    return fast_mmc.run(quick)
+
+
 def _montreal(quick: bool) -> list[Record]:
     from benchmarks import montreal_year
 
@@ -72,6 +78,7 @@ def _memory(quick: bool) -> list[Record]:
 #: name, what it measures, runner (``quick`` -> records)
 BENCHMARKS: list[tuple[str, str, Callable[[bool], list[Record]]]] = [
     ("mmc", "M/M/c queue: our engine vs a plain SimPy script vs Ciw (interleaved)", _mmc),
+    ("fast", "M/M/c queue: the compiled engine vs the SimPy engine, and its compile times", _fast),
     ("montreal", "one simulated year of configs/montreal_centre.yaml", _montreal),
     ("batch", "run_batch: engine loop vs serial vs a process pool", _batch),
     ("sweep", "a sweep: serial vs processes vs Dask (benchmarks/sweep_scaling.py)", _sweep),
