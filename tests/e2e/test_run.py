@@ -345,3 +345,26 @@ def test_another_seed_gives_other_draws(out_root):
     assert not merged["value_a"].equals(merged["value_d"])
     visits = merged.query("metric == 'visits' and dimension == 'clinic'")
     assert (visits["value_a"] != visits["value_d"]).any()
+
+
+def test_a_saturated_clinic_prints_both_waits_and_who_gave_up() -> None:
+    """configs/textbook/mmc_saturated.yaml (M/M/3+M at twice its capacity): the summary prints the wait of those
+    served, the time in line of all who joined and the share who gave up, one under the other; the two waits
+    are apart (Erlang A: 1.25 and 1.01 hours) and about half gave up (0.504)."""
+    result = run_cli("run", "configs/textbook/mmc_saturated.yaml", "-n", "4", "--horizon", "40 days", "--warmup",
+                     "2 days", "-q", "-w", "1")
+    assert_ok(result)
+    lines = [line for line in result.stdout.splitlines() if line.startswith("│")]
+    labels = [line.strip("│").split("│")[0].strip() for line in lines]
+    first = labels.index("mean wait of those served (days): clinic")
+    assert labels[first + 1:first + 3] == ["time in line of all who joined (days): clinic",
+                                           "gave up or turned away (%): clinic"]
+    rows = _table_rows(result.stdout)
+
+    def mean(label: str) -> float:
+        return float(rows[label][0].split(" ")[0].replace(",", ""))
+
+    served = mean("mean wait of those served (days): clinic") * 24
+    joined = mean("time in line of all who joined (days): clinic") * 24
+    assert served > joined * 1.1, (served, joined)  # hours; 24% apart in theory
+    assert 45 < mean("gave up or turned away (%): clinic") < 56
