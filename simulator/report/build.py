@@ -311,6 +311,8 @@ def paired_facts(results: Results, baseline: str, labels: Labels | None = None) 
                     f"{labels.regime_prose(row['regime'])} regime changes {label} by {_fmt(mean, scale, 1)} "
                     f"{unit} (paired 95% interval {_fmt(shown_low, scale, 1)} to {_fmt(shown_high, scale, 1)}): "
                     f"{sure}.")
+            if bool(row.get("few", False)):
+                text += f" (Few data: {int(row['n'])} pairs, or a side resting on few observations; read with care.)"
             facts.append(Fact("paired", str(row["regime"]), metric, dimension, mean, low, high, text))
     return facts
 
