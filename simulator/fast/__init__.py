@@ -11,20 +11,21 @@ or, one level down, :func:`simulator.fast.simulate_records` (the counterpart of
 :func:`simulator.engine.simulation.simulate_records`). It writes the same record tables, so every metric of
 section 9 is computed by the same code (:func:`simulator.metrics.replication_metrics`).
 
-**What it covers.** Networks of clinics fed by Poisson walk-ins: clinics always open, first come first
-served, with any service-time and patience distribution (reneging) and a waiting-room cap (balking); needs
-drawn from ``needs.base`` (and ``by_pattern``), walk-ins along ``entry``, a clinic's ``treats`` probability
-and its referral edges after each visit (section 5.2), instantaneous unilateral handoffs, and
-``exits.exit_when_needs_met``. Every scenario of ``configs/textbook/`` runs on it.
+**What it covers.** Networks of clinics fed by Poisson walk-ins: clinics always open or with opening hours
+(section 4.2), first come first served, with any service-time and patience distribution (reneging) and a
+waiting-room cap (balking); needs drawn from ``needs.base`` (and ``by_pattern``), walk-ins along ``entry``, a
+clinic's ``treats`` probability and its referral edges after each visit (section 5.2), instantaneous
+unilateral handoffs, and ``exits.exit_when_needs_met``. Every scenario of ``configs/textbook/`` runs on it.
 
-**What it refuses.** Everything else (shelters, housing, outreach, the access point, opening hours, the
-initial stock, cohorts, self-resolution and returns, other regimes, handoff latency, loss and staff time,
-prerequisites, the event log): :func:`unsupported` lists each such field with its path, and running such a
+**What it refuses.** Everything else (shelters, housing, outreach, the access point, the initial stock,
+cohorts, self-resolution and returns, other regimes, handoff latency, loss and staff time, prerequisites,
+the event log): :func:`unsupported` lists each such field with its path, and running such a
 scenario raises :class:`FastEngineError` with that list.
 
 **Randomness.** The SimPy engine's streams, draw for draw (section 7): replication ``i`` of two variants of a
 scenario sees the same arrivals (common random numbers), a replication depends only on (seed, replication),
-and a scenario whose events keep the same order runs to the same records on both engines.
+and a scenario runs to the same records on both engines: the kernel schedules its events as SimPy does,
+so that events at the same instant (the clients served at a clinic's opening) come in the same order.
 
 **Compilation.** The kernel is compiled once and cached on disk (``cache=True``); the first run of a process
 loads it (about half a second) or, the very first time on a machine, compiles it (15 to 30 seconds), and logs

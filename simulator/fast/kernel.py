@@ -1,17 +1,25 @@
 """The compiled event loop: clients walking in to clinics, queueing, being served and referred on.
 
 One call of :func:`run_kernel` runs one replication of a scenario that :mod:`simulator.fast.support` accepts,
-with the rules of ``docs/model.md`` (sections 3, 4.2, 5.1, 5.2 and 7). Everything it needs comes in as
+with the rules of ``docs/model.md`` (sections 2, 3, 4.2, 5.1, 5.2 and 7). Everything it needs comes in as
 numbers and arrays (:mod:`simulator.fast.plan` builds them), so a new parameter value never recompiles
 anything, and everything it writes goes out as arrays (:mod:`simulator.fast.records` names them).
 
-**Events.** A binary heap in flat arrays (time, sequence number, kind, argument), ordered by time and then by
-the order of scheduling (SimPy's order for events at the same time). Four kinds: the next inflow arrival, a
-walk-in reaching its clinic, the end of a service, and a patience running out. A patience event is never
-removed when its client starts service: it is skipped when it comes up (lazy deletion).
+**Events.** A binary heap in flat arrays (time, key, kind, argument), ordered as SimPy orders its events: by
+time, then urgent before normal (a process starting, as a walk-in does, runs ahead of the other events of
+its time), then in the order of scheduling. The kernel schedules an event wherever the SimPy engine does
+(a timeout, a request granted, a condition met, a server released, a process started), so that events at
+the same time (the clients waiting for a clinic to open, all served at the opening) come out in the same
+order on both engines. An event of a visit that no longer waits for it (a patience timeout after the
+service started) is skipped when it comes up.
 
-**Queues.** One FIFO line per clinic, a linked list through the visits (``next``), whose head skips the
-visits that left the line (reneged) when a server frees up.
+**Clinics.** Each clinic is a SimPy resource: a number of servers in use (``users``) and a line of requests
+(a binary heap per clinic, ordered by priority and then by request), whose head is tried when a request is
+made or a release is processed, exactly as ``simpy.Resource`` does. Opening hours are the SimPy engine's
+shift process (:meth:`simulator.engine.nodes.ServiceNode.shifts`), step for step: "closed" requests of the
+highest priority hold every server outside the hours, each taking its server when the client in front of it
+is done (services run past closing), and all are released at the next opening. Every time is computed with
+the SimPy engine's arithmetic (a timeout to ``x`` lands at ``now + (x - now)``).
 
 **Randomness.** The streams of :mod:`simulator.engine.streams`, draw for draw: each source keeps its own
 generator (``SeedSequence(seed, spawn_key=(replication, crc32(name)))``, created by the caller) and its own
@@ -19,10 +27,10 @@ buffers of 2,048 uniforms, standard exponentials and standard normals, refilled 
 they run out (the only call back into Python, once per 2,048 draws); gamma draws call the generator
 directly. Each source draws in the order the SimPy engine does, so replication ``i`` of every variant of a
 scenario sees the same arrivals (common random numbers), and a scenario runs to the same records on both
-engines as long as their events keep the same order.
+engines.
 
-**Tables.** Clients, needs, visits and referrals are rows of a float and an int array each, grown by
-doubling. Times mimic SimPy's arithmetic (a timeout is scheduled at ``now + delay``).
+**Tables.** Clients, episodes, needs, visits and referrals are rows of a float and an int array each, grown
+by doubling.
 """
 
 from __future__ import annotations
@@ -43,37 +51,58 @@ ARRIVALS, ATTRIBUTES, ROUTING, HANDOFFS, SERVICE0 = 0, 1, 2, 3, 4
 # ---- distributions (simulator.config.distributions), with up to 3 parameters each
 FIXED, EXPONENTIAL, LOGNORMAL, GAMMA, UNIFORM, TRIANGULAR = 0, 1, 2, 3, 4, 5
 
-# ---- events
-EV_ARRIVAL, EV_WALK_IN, EV_SERVICE_END, EV_PATIENCE = 0, 1, 2, 3
+# ---- events (SimPy's: a process's timeout, a request granted, a condition met, a release, a process start)
+EV_ARRIVALS_START = 0  # the arrival process starts (urgent, at 0)
+EV_ARRIVAL = 1  # its timeout: the next inflow arrival
+EV_WALK_START = 2  # a walk-in's pathway starts (urgent); arg: the need row
+EV_WALK_IN = 3  # the walk-in's delay is over; arg: the need row
+EV_REQUEST = 4  # a clinic request granted earlier is processed; arg: the visit
+EV_DEADLINE = 5  # a visit's deadline (patience) timeout; arg: the visit
+EV_RESUME = 6  # the condition "served or deadline" of a visit is processed: its process resumes
+EV_SERVICE_END = 7  # the service timeout; arg: the visit
+EV_RELEASE = 8  # a server's release is processed: the head of the line is tried; arg: the clinic
+EV_SHIFT = 9  # a step of a clinic's shift process (opening hours); arg: the clinic
+
+# ---- SimPy's event priorities, as the high bits of the heap's second key (then the order of scheduling)
+NORMAL_BIT = 1 << 52
+# ---- the counters of the event queue: the heap's size, the events scheduled, the two lists of events at the
+# current time (urgent, normal: the first not yet processed, the end)
+HEAP_SIZE, SCHEDULED, URGENT_HEAD, URGENT_TAIL, NOW_HEAD, NOW_TAIL = 0, 1, 2, 3, 4, 5
 
 # ---- outcome codes of visits and referrals (0: still open at the horizon, written as censored)
 OPEN_AT_HORIZON, SERVED, RENEGED, BALKED = 0, 1, 2, 3
-# ---- visit states
-WAITING, IN_SERVICE, DONE = 0, 1, 2
+# ---- visit states: in line, granted a server (its process not yet resumed), in service, done
+WAITING, GRANTED, IN_SERVICE, DONE = 0, 1, 2, 3
 # ---- need states (simulator.engine.clients)
 NEED_OPEN, NEED_PENDING, NEED_MET = 0, 1, 2
+# ---- need outcomes (0: not met at the horizon, written as censored)
+NEED_CENSORED, NEED_WAS_MET = 0, 1
 # ---- episode ends (0: active at the horizon, written as censored)
 EPISODE_ACTIVE, EPISODE_NEEDS_MET = 0, 1
+# ---- priorities at a clinic (simulator.engine.nodes): lower is served first
+CLOSED = -1e12
+NORMAL = 3.0
 
 # ---- columns of the tables
-# clients: float (start, homeless_since, end); int (gender, age group, indigenous, pattern, needs at entry,
-# needs not met, end reason, first need row)
-C_START, C_SINCE, C_END = 0, 1, 2
-C_GENDER, C_AGE, C_INDIGENOUS, C_PATTERN, C_NEEDS, C_OPEN, C_REASON, C_FIRST_NEED = 0, 1, 2, 3, 4, 5, 6, 7
-# needs: float (onset, end); int (client, need, status, outcome: 1 met / 0 open, met by, walk-in target)
-N_ONSET, N_END = 0, 1
-N_CLIENT, N_NEED, N_STATUS, N_MET, N_MET_BY, N_TARGET = 0, 1, 2, 3, 4, 5
-# visits: float (arrival, start, end, duration); int (client, need row, service, referral, outcome, state, next)
+# clients: int (gender, age group, indigenous, pattern, current episode row)
+C_GENDER, C_AGE, C_INDIGENOUS, C_PATTERN, C_EPISODE = 0, 1, 2, 3, 4
+# episodes: float (start, homeless_since, end); int (client, number, needs at entry, needs not met, end
+# reason, first need row)
+E_START, E_SINCE, E_END = 0, 1, 2
+E_CLIENT, E_NUMBER, E_NEEDS, E_OPEN, E_REASON, E_FIRST_NEED = 0, 1, 2, 3, 4, 5
+# needs: float (onset, end, walk-in delay); int (episode row, need, status, outcome, met by, walk-in target)
+N_ONSET, N_END, N_DELAY = 0, 1, 2
+N_EPISODE, N_NEED, N_STATUS, N_OUTCOME, N_MET_BY, N_TARGET = 0, 1, 2, 3, 4, 5
+# visits: float (arrival, start, end, duration); int (need row, service, referral, outcome, state, has a
+# deadline, deadline fired)
 V_ARRIVAL, V_START, V_END, V_DURATION = 0, 1, 2, 3
-V_CLIENT, V_NEED, V_SERVICE, V_REFERRAL, V_OUTCOME, V_STATE, V_NEXT = 0, 1, 2, 3, 4, 5, 6
-# referrals: float (created, arrived, start, end); int (client, need row, source, target, outcome)
+V_NEED, V_SERVICE, V_REFERRAL, V_OUTCOME, V_STATE, V_TIMED, V_FIRED = 0, 1, 2, 3, 4, 5, 6
+# referrals: float (created, arrived, start, end); int (need row, source, target, outcome)
 R_CREATED, R_ARRIVED, R_START, R_END = 0, 1, 2, 3
-R_CLIENT, R_NEED, R_SOURCE, R_TARGET, R_OUTCOME = 0, 1, 2, 3, 4
+R_NEED, R_SOURCE, R_TARGET, R_OUTCOME = 0, 1, 2, 3
 
-#: the most rows of any table (and heap entries) one event can add
+#: the most rows of any table (and entries of the event heap or of a clinic's line) one event can add
 ROOM = 16
-#: room for the walk-ins of one client (one per need at most)
-WALK_IN_SLOTS = 8
 
 # ------------------------------------------------------------------------------------------- randomness
 #: the generators of the runs under way in this process, by the token their kernel call carries
@@ -191,6 +220,25 @@ def _room_1i(array: np.ndarray, rows: int) -> np.ndarray:
     return grown
 
 
+@njit(cache=True)
+def _wider_f(table: np.ndarray, columns: int) -> np.ndarray:
+    """``table`` with at least ``columns`` columns (doubled when short)."""
+    if table.shape[1] >= columns:
+        return table
+    grown = np.empty((table.shape[0], max(columns, 2 * table.shape[1])))
+    grown[:, : table.shape[1]] = table
+    return grown
+
+
+@njit(cache=True)
+def _wider_i(table: np.ndarray, columns: int) -> np.ndarray:
+    if table.shape[1] >= columns:
+        return table
+    grown = np.empty((table.shape[0], max(columns, 2 * table.shape[1])), dtype=np.int64)
+    grown[:, : table.shape[1]] = table
+    return grown
+
+
 # ------------------------------------------------------------------------------------------- the event heap
 @njit(cache=True, inline="always")
 def _before(ht: np.ndarray, hs: np.ndarray, i: int, j: int) -> bool:
@@ -206,12 +254,14 @@ def _swap(ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray, i: int
 
 
 @njit(cache=True, inline="always")
-def _push(ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray, size: int, seq: int, time: float,
-          kind: int, arg: int) -> None:
-    """Add an event at index ``size`` (the caller counts) and sift it up."""
-    i = size
+def _push(ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray, counts: np.ndarray, time: float,
+          urgent: bool, kind: int, arg: int) -> None:
+    """Put an event in the heap (``counts``: the heap's size, then the number of events scheduled so far)."""
+    i = counts[HEAP_SIZE]
+    counts[HEAP_SIZE] = i + 1
     ht[i] = time
-    hs[i] = seq
+    hs[i] = counts[SCHEDULED] if urgent else counts[SCHEDULED] + NORMAL_BIT
+    counts[SCHEDULED] += 1
     hk[i] = kind
     ha[i] = arg
     while i > 0:
@@ -224,9 +274,33 @@ def _push(ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray, size: 
 
 
 @njit(cache=True, inline="always")
-def _pop(ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray, size: int) -> None:
-    """Remove the first event (the caller reads it first, and counts): the last one sifts down from the root."""
-    last = size - 1
+def _schedule(ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray, counts: np.ndarray,
+              fk: np.ndarray, fa: np.ndarray, now: float, time: float, urgent: bool, kind: int, arg: int) -> None:
+    """Schedule an event at ``time`` (SimPy's ``env.schedule``), urgent (a process starting) or normal.
+
+    Events at the current time go to one of two first-in first-out lists instead of the heap: the urgent ones
+    come before everything else at this time, the normal ones after the events of this time already in the
+    heap (each of those was scheduled while the clock was earlier) and in their own order, which is SimPy's
+    order (time, priority, order of scheduling) at a fraction of the cost of the heap."""
+    if urgent:
+        tail = counts[URGENT_TAIL]
+        fk[0, tail] = kind
+        fa[0, tail] = arg
+        counts[URGENT_TAIL] = tail + 1
+    elif time == now:
+        tail = counts[NOW_TAIL]
+        fk[1, tail] = kind
+        fa[1, tail] = arg
+        counts[NOW_TAIL] = tail + 1
+    else:
+        _push(ht, hs, hk, ha, counts, time, False, kind, arg)
+
+
+@njit(cache=True, inline="always")
+def _pop(ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray, counts: np.ndarray) -> None:
+    """Remove the first event (the caller reads it first): the last one sifts down from the root."""
+    last = counts[HEAP_SIZE] - 1
+    counts[HEAP_SIZE] = last
     ht[0] = ht[last]
     hs[0] = hs[last]
     hk[0] = hk[last]
@@ -247,7 +321,99 @@ def _pop(ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray, size: i
             break
 
 
+# ------------------------------------------------------------------------------------------- a clinic's line
+@njit(cache=True, inline="always")
+def _ahead(qp: np.ndarray, qs: np.ndarray, c: int, i: int, j: int) -> bool:
+    return bool(qp[c, i] < qp[c, j] or (qp[c, i] == qp[c, j] and qs[c, i] < qs[c, j]))
+
+
+@njit(cache=True, inline="always")
+def _qswap(qp: np.ndarray, qs: np.ndarray, qr: np.ndarray, c: int, i: int, j: int) -> None:
+    qp[c, i], qp[c, j] = qp[c, j], qp[c, i]
+    qs[c, i], qs[c, j] = qs[c, j], qs[c, i]
+    qr[c, i], qr[c, j] = qr[c, j], qr[c, i]
+
+
+@njit(cache=True, inline="always")
+def _line_add(qp: np.ndarray, qs: np.ndarray, qr: np.ndarray, qn: np.ndarray, c: int, priority: float,
+              order: int, ref: int) -> None:
+    """A request joins clinic ``c``'s line: by priority, then in the order of requests (``order``)."""
+    i = qn[c]
+    qn[c] = i + 1
+    qp[c, i] = priority
+    qs[c, i] = order
+    qr[c, i] = ref
+    while i > 0:
+        parent = (i - 1) // 2
+        if _ahead(qp, qs, c, i, parent):
+            _qswap(qp, qs, qr, c, i, parent)
+            i = parent
+        else:
+            break
+
+
+@njit(cache=True, inline="always")
+def _line_pop(qp: np.ndarray, qs: np.ndarray, qr: np.ndarray, qn: np.ndarray, c: int) -> None:
+    last = qn[c] - 1
+    qn[c] = last
+    qp[c, 0] = qp[c, last]
+    qs[c, 0] = qs[c, last]
+    qr[c, 0] = qr[c, last]
+    i = 0
+    while True:
+        left = 2 * i + 1
+        if left >= last:
+            break
+        child = left
+        right = left + 1
+        if right < last and _ahead(qp, qs, c, right, left):
+            child = right
+        if _ahead(qp, qs, c, child, i):
+            _qswap(qp, qs, qr, c, i, child)
+            i = child
+        else:
+            break
+
+
+@njit(cache=True, inline="always")
+def _trigger(c: int, now: float, staff: np.ndarray, users: np.ndarray, closed_held: np.ndarray,
+             closed_asked: np.ndarray, qp: np.ndarray, qs: np.ndarray, qr: np.ndarray, qn: np.ndarray,
+             vi_i: np.ndarray, ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray,
+             counts: np.ndarray, fk: np.ndarray, fa: np.ndarray) -> None:
+    """``simpy.Resource._trigger_put``: the head of the line takes a server if one is free (one try)."""
+    if users[c] >= staff[c]:
+        return
+    if closed_asked[c] > 0:  # a "closed" request: ahead of everyone, held by the shift process
+        closed_asked[c] -= 1
+        closed_held[c] += 1
+        users[c] += 1
+        return
+    while qn[c] > 0 and vi_i[qr[c, 0], V_STATE] != WAITING:
+        _line_pop(qp, qs, qr, qn, c)  # a request withdrawn (its client gave up) is no longer in line
+    if qn[c] == 0:
+        return
+    v = qr[c, 0]
+    _line_pop(qp, qs, qr, qn, c)
+    users[c] += 1
+    vi_i[v, V_STATE] = GRANTED
+    _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_REQUEST, v)
+
+
+@njit(cache=True, inline="always")
+def _tick(c: int, now: float, warmup: float, present: np.ndarray, area: np.ndarray, last: np.ndarray) -> None:
+    """``Presence.tick``: the area under the number present since the last change, after the warm-up."""
+    if now > warmup:
+        area[c] += present[c] * (now - (last[c] if last[c] > warmup else warmup))
+    last[c] = now
+
+
 # ------------------------------------------------------------------------------------------- the run
+# ---- the counters of a run between two calls of _run: rows of each table, requests made, the longest line
+S_CLIENTS, S_EPISODES, S_NEEDS, S_VISITS, S_REFERRALS, S_REQUESTS, S_LINE = 0, 1, 2, 3, 4, 5, 6
+# ---- and its clock: the time, the inflow's last candidate time
+T_NOW, T_RAW = 0, 1
+
+
 @njit(cache=True)
 def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, warmup: float, rate_max: float,
                top: float, seasonal: np.ndarray, month_of_day: np.ndarray, has_seasonal: bool,
@@ -258,232 +424,355 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
                dist_par: np.ndarray, staff: np.ndarray, cap: np.ndarray, service_dist: np.ndarray,
                patience_dist: np.ndarray, treats: np.ndarray, edge_first: np.ndarray, edge_count: np.ndarray,
                edge_target: np.ndarray, edge_cum: np.ndarray, intake: float, exit_when_met: bool,
-               expected_clients: int) -> Any:
-    """Run one replication; return the tables and the clinics' monitors (see :mod:`simulator.fast.records`)."""
+               prioritised: np.ndarray, has_hours: np.ndarray, hours_open: np.ndarray, hours_close: np.ndarray,
+               open_days: np.ndarray, first_weekday: int, expected_clients: int) -> Any:
+    """Run one replication; return the tables and the clinics' monitors (see :mod:`simulator.fast.records`).
+
+    The event loop (:func:`_run`) never reallocates an array: it stops before an event when some table, the
+    event queue or a line might run out of room, and this function grows them and lets it go on (arrays
+    that a loop may replace cost numba's compiled code reference counting at every step)."""
+    params = (
+        end_time, warmup, rate_max, top, seasonal, month_of_day, has_seasonal, gender_cum, age_cum, indigenous,
+        pattern_cum, prevalence_count, prevalence_need, prevalence_p, route_first, route_count, route_service,
+        route_p, route_delay, route_delay_drawn, dist_kind, dist_par, staff, cap, service_dist, patience_dist,
+        treats, edge_first, edge_count, edge_target, edge_cum, intake, exit_when_met, prioritised, has_hours,
+        hours_open, hours_close, open_days, first_weekday)
     n_clinics = staff.shape[0]
-    n_needs = treats.shape[1]
     start_rows = max(64, expected_clients)
     # every column of a row is written when the row is made: the tables need no filling
-    cl_f = np.empty((start_rows, 3))
-    cl_i = np.empty((start_rows, 8), dtype=np.int64)
-    nd_f = np.empty((start_rows, 2))
+    cl_i = np.empty((start_rows, 5), dtype=np.int64)
+    ep_f = np.empty((start_rows, 3))
+    ep_i = np.empty((start_rows, 6), dtype=np.int64)
+    nd_f = np.empty((start_rows, 3))
     nd_i = np.empty((start_rows, 6), dtype=np.int64)
     vi_f = np.empty((start_rows, 4))
     vi_i = np.empty((start_rows, 7), dtype=np.int64)
     rf_f = np.empty((64, 4))
-    rf_i = np.empty((64, 5), dtype=np.int64)
-    n_cl = 0
-    n_nd = 0
-    n_vi = 0
-    n_rf = 0
-    heap = 64
-    ht = np.empty(heap)
-    hs = np.empty(heap, dtype=np.int64)
-    hk = np.empty(heap, dtype=np.int64)
-    ha = np.empty(heap, dtype=np.int64)
-    size = 0
-    seq = 0
-    # the clinics: servers busy, clients waiting, the FIFO line (head, tail), the presence monitor
-    # (simulator.engine.monitor.Presence) and the work offered in the observed window
-    busy = np.zeros(n_clinics, dtype=np.int64)
+    rf_i = np.empty((64, 4), dtype=np.int64)
+    ht = np.empty(64)
+    hs = np.empty(64, dtype=np.int64)
+    hk = np.empty(64, dtype=np.int64)
+    ha = np.empty(64, dtype=np.int64)
+    counts = np.zeros(6, dtype=np.int64)  # HEAP_SIZE, SCHEDULED, URGENT_HEAD, URGENT_TAIL, NOW_HEAD, NOW_TAIL
+    fk = np.empty((2, 64 + n_clinics), dtype=np.int64)  # the events of this time: urgent (row 0), normal (row 1)
+    fa = np.empty((2, 64 + n_clinics), dtype=np.int64)
+    # the clinics: servers in use, clients waiting (balking counts them), "closed" requests holding a server
+    # and in line, the line (a heap per clinic), the presence monitor (simulator.engine.monitor.Presence), the
+    # work offered in the observed window, and the shift process (its day, the step it waits in, the closing)
+    users = np.zeros(n_clinics, dtype=np.int64)
     waiting = np.zeros(n_clinics, dtype=np.int64)
-    head = np.full(n_clinics, -1, dtype=np.int64)
-    tail = np.full(n_clinics, -1, dtype=np.int64)
+    closed_held = np.zeros(n_clinics, dtype=np.int64)
+    closed_asked = np.zeros(n_clinics, dtype=np.int64)
+    qp = np.empty((n_clinics, 64))
+    qs = np.empty((n_clinics, 64), dtype=np.int64)
+    qr = np.empty((n_clinics, 64), dtype=np.int64)
+    qn = np.zeros(n_clinics, dtype=np.int64)
     present = np.zeros(n_clinics, dtype=np.int64)
     area = np.zeros(n_clinics)
     last = np.zeros(n_clinics)
     observed = np.zeros(n_clinics, dtype=np.int64)
     offered = np.zeros(n_clinics)
+    shift_day = np.zeros(n_clinics, dtype=np.int64)
+    shift_step = np.zeros(n_clinics, dtype=np.int64)
+    shift_closing = np.zeros(n_clinics)
+    n = np.zeros(7, dtype=np.int64)
+    clock = np.zeros(2)
 
-    # the inflow (Episodes.arrivals): candidates at the highest monthly rate, thinned to each month's
-    t_raw = 0.0
-    arriving = rate_max > 0
-    if arriving:
-        while True:
-            t_raw += _draw(token, buf, pos, ARRIVALS, EXPONENTIAL_DRAW) / rate_max
-            if t_raw >= end_time:
-                arriving = False
-                break
-            if has_seasonal and _draw(token, buf, pos, ARRIVALS, UNIFORM_DRAW) * top >= \
-                    seasonal[month_of_day[int(t_raw)]]:
-                continue
-            break
-    if arriving:
-        _push(ht, hs, hk, ha, size, seq, 0.0 + (t_raw - 0.0), EV_ARRIVAL, 0)
-        size += 1
-        seq += 1
+    # time 0: the shift processes start first (the SimPy engine builds the clinics before it runs), then the
+    # arrival process
+    for c in range(n_clinics):
+        if has_hours[c]:
+            _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_SHIFT, c)
+    _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_ARRIVALS_START, 0)
 
-    # walk-ins without a delay, made by the arrival just handled: they run next, at the same time, in order
-    # (SimPy starts a process with an urgent event, ahead of the other events of that time)
-    immediate = np.empty(WALK_IN_SLOTS, dtype=np.int64)
-    n_immediate = 0
-    next_immediate = 0
-    now = 0.0
     while True:
-        if next_immediate < n_immediate:
-            kind = EV_WALK_IN
-            arg = immediate[next_immediate]
-            next_immediate += 1
+        tables = (cl_i, ep_f, ep_i, nd_f, nd_i, vi_f, vi_i, rf_f, rf_i)
+        events = (ht, hs, hk, ha, counts, fk, fa)
+        clinic = (
+            users, waiting, closed_held, closed_asked, qp, qs, qr, qn, present, area, last, observed, offered,
+            shift_day, shift_step, shift_closing)
+        if not _run(token, buf, pos, params, tables, events, clinic, n, clock):
+            break
+        # room for the next events
+        cl_i = _room_i(cl_i, n[S_CLIENTS] + ROOM)
+        ep_f = _room_f(ep_f, n[S_EPISODES] + ROOM)
+        ep_i = _room_i(ep_i, n[S_EPISODES] + ROOM)
+        nd_f = _room_f(nd_f, n[S_NEEDS] + ROOM)
+        nd_i = _room_i(nd_i, n[S_NEEDS] + ROOM)
+        vi_f = _room_f(vi_f, n[S_VISITS] + ROOM)
+        vi_i = _room_i(vi_i, n[S_VISITS] + ROOM)
+        rf_f = _room_f(rf_f, n[S_REFERRALS] + ROOM)
+        rf_i = _room_i(rf_i, n[S_REFERRALS] + ROOM)
+        ht = _room_1f(ht, counts[HEAP_SIZE] + ROOM)
+        hs = _room_1i(hs, counts[HEAP_SIZE] + ROOM)
+        hk = _room_1i(hk, counts[HEAP_SIZE] + ROOM)
+        ha = _room_1i(ha, counts[HEAP_SIZE] + ROOM)
+        fk = _wider_i(fk, max(counts[URGENT_TAIL], counts[NOW_TAIL]) + ROOM)
+        fa = _wider_i(fa, max(counts[URGENT_TAIL], counts[NOW_TAIL]) + ROOM)
+        qp = _wider_f(qp, n[S_LINE] + ROOM)
+        qs = _wider_i(qs, n[S_LINE] + ROOM)
+        qr = _wider_i(qr, n[S_LINE] + ROOM)
+
+    # the horizon: the monitors' last stretch (Presence.time_average at the end)
+    for c in range(n_clinics):
+        _tick(c, end_time, warmup, present, area, last)
+    return (cl_i[:n[S_CLIENTS]], ep_f[:n[S_EPISODES]], ep_i[:n[S_EPISODES]], nd_f[:n[S_NEEDS]],
+            nd_i[:n[S_NEEDS]], vi_f[:n[S_VISITS]], vi_i[:n[S_VISITS]], rf_f[:n[S_REFERRALS]],
+            rf_i[:n[S_REFERRALS]], area, observed, offered)
+
+
+@njit(cache=True)
+def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, tables: Any, events: Any, clinic: Any,
+         n: np.ndarray, clock: np.ndarray) -> bool:
+    """The event loop, from where it stopped (``n``, ``clock``) until the horizon (False) or until the next
+    event might find an array too short (True: the caller grows them and calls again)."""
+    (end_time, warmup, rate_max, top, seasonal, month_of_day, has_seasonal, gender_cum, age_cum, indigenous,
+     pattern_cum, prevalence_count, prevalence_need, prevalence_p, route_first, route_count, route_service,
+     route_p, route_delay, route_delay_drawn, dist_kind, dist_par, staff, cap, service_dist, patience_dist,
+     treats, edge_first, edge_count, edge_target, edge_cum, intake, exit_when_met, prioritised, _has_hours,
+     hours_open, hours_close, open_days, first_weekday) = params
+    cl_i, ep_f, ep_i, nd_f, nd_i, vi_f, vi_i, rf_f, rf_i = tables
+    ht, hs, hk, ha, counts, fk, fa = events
+    (users, waiting, closed_held, closed_asked, qp, qs, qr, qn, present, area, last, observed, offered, shift_day,
+     shift_step, shift_closing) = clinic
+    n_needs = treats.shape[1]
+    n_cl, n_ep, n_nd, n_vi, n_rf, requests, line_top = n[0], n[1], n[2], n[3], n[4], n[5], n[6]
+    now, t_raw = clock[T_NOW], clock[T_RAW]
+    short = False
+    while True:
+        if (n_cl + ROOM > cl_i.shape[0] or n_ep + ROOM > ep_f.shape[0] or n_nd + ROOM > nd_f.shape[0]
+                or n_vi + ROOM > vi_f.shape[0] or n_rf + ROOM > rf_f.shape[0]
+                or counts[HEAP_SIZE] + ROOM > ht.shape[0]
+                or max(counts[URGENT_TAIL], counts[NOW_TAIL]) + ROOM > fk.shape[1]
+                or line_top + ROOM > qp.shape[1]):
+            short = True
+            break
+        # the next event: the urgent ones of this time, then those of this time in the heap (scheduled while
+        # the clock was earlier), then the others of this time, then the heap's first (the clock moves on)
+        if counts[URGENT_HEAD] < counts[URGENT_TAIL]:
+            kind = fk[0, counts[URGENT_HEAD]]
+            arg = fa[0, counts[URGENT_HEAD]]
+            counts[URGENT_HEAD] += 1
+        elif counts[HEAP_SIZE] > 0 and ht[0] == now:
+            kind = hk[0]
+            arg = ha[0]
+            _pop(ht, hs, hk, ha, counts)
+        elif counts[NOW_HEAD] < counts[NOW_TAIL]:
+            kind = fk[1, counts[NOW_HEAD]]
+            arg = fa[1, counts[NOW_HEAD]]
+            counts[NOW_HEAD] += 1
         else:
-            if size == 0 or ht[0] >= end_time:
+            if counts[HEAP_SIZE] == 0 or ht[0] >= end_time:
                 break
             now = ht[0]
             kind = hk[0]
             arg = ha[0]
-            _pop(ht, hs, hk, ha, size)
-            size -= 1
-            n_immediate = 0
-            next_immediate = 0
-        # room for what this event may add
-        if size + ROOM > ht.shape[0]:
-            ht = _room_1f(ht, size + ROOM)
-            hs = _room_1i(hs, size + ROOM)
-            hk = _room_1i(hk, size + ROOM)
-            ha = _room_1i(ha, size + ROOM)
-        if n_cl + ROOM > cl_f.shape[0]:
-            cl_f = _room_f(cl_f, n_cl + ROOM)
-            cl_i = _room_i(cl_i, n_cl + ROOM)
-        if n_nd + ROOM > nd_f.shape[0]:
-            nd_f = _room_f(nd_f, n_nd + ROOM)
-            nd_i = _room_i(nd_i, n_nd + ROOM)
-        if n_vi + ROOM > vi_f.shape[0]:
-            vi_f = _room_f(vi_f, n_vi + ROOM)
-            vi_i = _room_i(vi_i, n_vi + ROOM)
-        if n_rf + ROOM > rf_f.shape[0]:
-            rf_f = _room_f(rf_f, n_rf + ROOM)
-            rf_i = _room_i(rf_i, n_rf + ROOM)
+            _pop(ht, hs, hk, ha, counts)
+        if counts[URGENT_HEAD] == counts[URGENT_TAIL]:
+            counts[URGENT_HEAD] = 0
+            counts[URGENT_TAIL] = 0
+        if counts[NOW_HEAD] == counts[NOW_TAIL]:
+            counts[NOW_HEAD] = 0
+            counts[NOW_TAIL] = 0
 
         # (need row, clinic, referral, duration) of an arrival at a clinic made by this event, if any
         go_need = -1
         go_clinic = -1
         go_referral = -1
         go_duration = 0.0
-        # (visit) whose service just ended, to route its need
+        # the visit whose process resumes with this event: it starts service, or leaves the line
+        resumed = -1
+        # the visit whose service just ended, to route its need
         routed = -1
 
-        if kind == EV_ARRIVAL:
-            # a new client (Episodes.draw_client, Episodes.start), from stream ``attributes``
-            client = n_cl
-            n_cl += 1
-            gender = _choice(token, buf, pos, ATTRIBUTES, gender_cum) if gender_cum.shape[0] > 1 else 0
-            age = _choice(token, buf, pos, ATTRIBUTES, age_cum) if age_cum.shape[0] > 1 else 0
-            native = 0
-            if indigenous > 0 and _draw(token, buf, pos, ATTRIBUTES, UNIFORM_DRAW) < indigenous:
-                native = 1
-            pattern = _choice(token, buf, pos, ATTRIBUTES, pattern_cum) if pattern_cum.shape[0] > 1 else 0
-            cl_f[client, C_START] = now
-            cl_f[client, C_SINCE] = t_raw
-            cl_f[client, C_END] = np.nan
-            cl_i[client, C_GENDER] = gender
-            cl_i[client, C_AGE] = age
-            cl_i[client, C_INDIGENOUS] = native
-            cl_i[client, C_PATTERN] = pattern
-            cl_i[client, C_REASON] = EPISODE_ACTIVE
-            cl_i[client, C_FIRST_NEED] = n_nd
-            held = 0
-            for j in range(prevalence_count[pattern]):
-                p = prevalence_p[pattern, j]
-                if p >= 1.0 or _draw(token, buf, pos, ATTRIBUTES, UNIFORM_DRAW) < p:
-                    row = n_nd
-                    n_nd += 1
-                    nd_f[row, N_ONSET] = now
-                    nd_f[row, N_END] = np.nan
-                    nd_i[row, N_CLIENT] = client
-                    nd_i[row, N_NEED] = prevalence_need[pattern, j]
-                    nd_i[row, N_STATUS] = NEED_OPEN
-                    nd_i[row, N_MET] = 0
-                    nd_i[row, N_MET_BY] = -1
-                    nd_i[row, N_TARGET] = -1
-                    held += 1
-            cl_i[client, C_NEEDS] = held
-            cl_i[client, C_OPEN] = held
-            # walk-ins (Pathways.walk_ins): for each need, the first entry point drawn
-            for row in range(cl_i[client, C_FIRST_NEED], n_nd):
-                need = nd_i[row, N_NEED]
-                for r in range(route_first[need], route_first[need] + route_count[need]):
-                    p = route_p[r]
+        if kind in (EV_ARRIVAL, EV_ARRIVALS_START):
+            if kind == EV_ARRIVAL:
+                # a new client (Episodes.draw_client, Episodes.start), from stream ``attributes``
+                client = n_cl
+                n_cl += 1
+                gender = _choice(token, buf, pos, ATTRIBUTES, gender_cum) if gender_cum.shape[0] > 1 else 0
+                age = _choice(token, buf, pos, ATTRIBUTES, age_cum) if age_cum.shape[0] > 1 else 0
+                native = 0
+                if indigenous > 0 and _draw(token, buf, pos, ATTRIBUTES, UNIFORM_DRAW) < indigenous:
+                    native = 1
+                pattern = _choice(token, buf, pos, ATTRIBUTES, pattern_cum) if pattern_cum.shape[0] > 1 else 0
+                cl_i[client, C_GENDER] = gender
+                cl_i[client, C_AGE] = age
+                cl_i[client, C_INDIGENOUS] = native
+                cl_i[client, C_PATTERN] = pattern
+                episode = n_ep
+                n_ep += 1
+                cl_i[client, C_EPISODE] = episode
+                ep_f[episode, E_START] = now
+                ep_f[episode, E_SINCE] = t_raw
+                ep_f[episode, E_END] = np.nan
+                ep_i[episode, E_CLIENT] = client
+                ep_i[episode, E_NUMBER] = 1
+                ep_i[episode, E_REASON] = EPISODE_ACTIVE
+                ep_i[episode, E_FIRST_NEED] = n_nd
+                held = 0
+                for j in range(prevalence_count[pattern]):
+                    p = prevalence_p[pattern, j]
                     if p >= 1.0 or _draw(token, buf, pos, ATTRIBUTES, UNIFORM_DRAW) < p:
-                        wait = 0.0
-                        if route_delay_drawn[r]:
-                            d = route_delay[r]
-                            wait = _sample(token, buf, pos, ATTRIBUTES, dist_kind[d], dist_par[d])
-                        nd_i[row, N_STATUS] = NEED_PENDING
-                        nd_i[row, N_TARGET] = route_service[r]
-                        if wait > 0:
-                            _push(ht, hs, hk, ha, size, seq, now + wait, EV_WALK_IN, row)
-                            size += 1
-                            seq += 1
-                        else:
-                            immediate[n_immediate] = row
-                            n_immediate += 1
-                        break
-            # the next arrival: scheduled as SimPy's timeout(t - now) from this one
-            while True:
+                        row = n_nd
+                        n_nd += 1
+                        nd_f[row, N_ONSET] = now
+                        nd_f[row, N_END] = np.nan
+                        nd_f[row, N_DELAY] = 0.0
+                        nd_i[row, N_EPISODE] = episode
+                        nd_i[row, N_NEED] = prevalence_need[pattern, j]
+                        nd_i[row, N_STATUS] = NEED_OPEN
+                        nd_i[row, N_OUTCOME] = NEED_CENSORED
+                        nd_i[row, N_MET_BY] = -1
+                        nd_i[row, N_TARGET] = -1
+                        held += 1
+                ep_i[episode, E_NEEDS] = held
+                ep_i[episode, E_OPEN] = held
+                # walk-ins (Pathways.walk_ins): for each need, the first entry point drawn, its delay drawn now;
+                # each pathway is a process of its own, started with an urgent event
+                for row in range(ep_i[episode, E_FIRST_NEED], n_nd):
+                    need = nd_i[row, N_NEED]
+                    for r in range(route_first[need], route_first[need] + route_count[need]):
+                        p = route_p[r]
+                        if p >= 1.0 or _draw(token, buf, pos, ATTRIBUTES, UNIFORM_DRAW) < p:
+                            wait = 0.0
+                            if route_delay_drawn[r]:
+                                d = route_delay[r]
+                                wait = _sample(token, buf, pos, ATTRIBUTES, dist_kind[d], dist_par[d])
+                            nd_f[row, N_DELAY] = wait
+                            nd_i[row, N_TARGET] = route_service[r]
+                            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_WALK_START, row)
+                            break
+            # the next arrival (Episodes.arrivals): candidates at the highest monthly rate, thinned to each
+            # month's; scheduled as SimPy's timeout(t - now)
+            while rate_max > 0:
                 t_raw += _draw(token, buf, pos, ARRIVALS, EXPONENTIAL_DRAW) / rate_max
                 if t_raw >= end_time:
-                    arriving = False
                     break
                 if has_seasonal and _draw(token, buf, pos, ARRIVALS, UNIFORM_DRAW) * top >= \
                         seasonal[month_of_day[int(t_raw)]]:
                     continue
+                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (t_raw - now), False, EV_ARRIVAL, 0)
                 break
-            if arriving:
-                _push(ht, hs, hk, ha, size, seq, now + (t_raw - now), EV_ARRIVAL, 0)
-                size += 1
-                seq += 1
+
+        elif kind == EV_WALK_START:
+            # a walk-in's pathway (Pathways.pathway): the need is pending, then the delay, then the clinic
+            nd_i[arg, N_STATUS] = NEED_PENDING
+            wait = nd_f[arg, N_DELAY]
+            if wait > 0:
+                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + wait, False, EV_WALK_IN, arg)
+            else:
+                go_need = arg
+                go_clinic = nd_i[arg, N_TARGET]
 
         elif kind == EV_WALK_IN:
-            # a walk-in reaches its clinic: the unilateral intake plus a service time (Pathways.pathway)
             go_need = arg
             go_clinic = nd_i[arg, N_TARGET]
-            go_duration = intake + _sample(token, buf, pos, SERVICE0 + 2 * go_clinic,
-                                           dist_kind[service_dist[go_clinic]], dist_par[service_dist[go_clinic]])
+
+        elif kind == EV_REQUEST:
+            # the request's event is processed: the process waiting on it resumes, or the condition "served or
+            # deadline" it waits on is met (and the process resumes when that is processed)
+            v = arg
+            if vi_i[v, V_STATE] == GRANTED:
+                if vi_i[v, V_TIMED] == 0:
+                    resumed = v
+                elif vi_i[v, V_FIRED] == 0:
+                    vi_i[v, V_FIRED] = 1
+                    _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_RESUME, v)
+
+        elif kind == EV_DEADLINE:
+            v = arg
+            if vi_i[v, V_FIRED] == 0 and vi_i[v, V_STATE] != DONE:
+                vi_i[v, V_FIRED] = 1
+                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_RESUME, v)
+
+        elif kind == EV_RESUME:
+            if vi_i[arg, V_STATE] != DONE:
+                resumed = arg
 
         elif kind == EV_SERVICE_END:
+            # the service is over (ServiceNode.serve): the server is released (the next in line is tried when
+            # the release is processed), the client leaves
             v = arg
             c = vi_i[v, V_SERVICE]
             vi_f[v, V_END] = now
             vi_i[v, V_OUTCOME] = SERVED
             vi_i[v, V_STATE] = DONE
-            busy[c] -= 1
-            # the server goes to the first client still in line
-            while head[c] >= 0:
-                w = head[c]
-                head[c] = vi_i[w, V_NEXT]
-                if head[c] < 0:
-                    tail[c] = -1
-                if vi_i[w, V_STATE] == WAITING:
-                    busy[c] += 1
-                    waiting[c] -= 1
-                    vi_i[w, V_STATE] = IN_SERVICE
-                    vi_f[w, V_START] = now
-                    if vi_i[w, V_REFERRAL] >= 0:
-                        rf_f[vi_i[w, V_REFERRAL], R_START] = now
-                    _push(ht, hs, hk, ha, size, seq, now + vi_f[w, V_DURATION], EV_SERVICE_END, w)
-                    size += 1
-                    seq += 1
-                    break
-            # the client leaves the clinic (Presence.leave)
-            if now > warmup:
-                area[c] += present[c] * (now - (last[c] if last[c] > warmup else warmup))
-            last[c] = now
+            users[c] -= 1
+            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_RELEASE, c)
+            _tick(c, now, warmup, present, area, last)
             present[c] -= 1
             if vi_i[v, V_REFERRAL] >= 0:
                 rf_f[vi_i[v, V_REFERRAL], R_END] = now
                 rf_i[vi_i[v, V_REFERRAL], R_OUTCOME] = SERVED
             routed = v
 
-        else:  # EV_PATIENCE
-            v = arg
-            if vi_i[v, V_STATE] == WAITING:  # else: already served (lazy deletion)
-                c = vi_i[v, V_SERVICE]
+        elif kind == EV_RELEASE:
+            _trigger(arg, now, staff, users, closed_held, closed_asked, qp, qs, qr, qn, vi_i, ht, hs, hk, ha,
+                     counts, fk, fa)
+
+        else:  # EV_SHIFT: a step of the shift process (ServiceNode.shifts)
+            c = arg
+            step = shift_step[c]
+            if step == 0:
+                # its start, at 0: one "closed" request per staff member takes every server
+                for _ in range(staff[c]):
+                    closed_asked[c] += 1
+                    _trigger(c, now, staff, users, closed_held, closed_asked, qp, qs, qr, qn, vi_i, ht, hs, hk,
+                             ha, counts, fk, fa)
+            elif step == 2:
+                # closing time: a "closed" request per staff member, each taking its server once free
+                for _ in range(staff[c]):
+                    closed_asked[c] += 1
+                    _trigger(c, now, staff, users, closed_held, closed_asked, qp, qs, qr, qn, vi_i, ht, hs, hk,
+                             ha, counts, fk, fa)
+                shift_day[c] += 1
+                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (shift_day[c] - now), False, EV_SHIFT, c)
+                shift_step[c] = 3
+            if step != 2:
+                opening_now = step == 1
+                while True:
+                    day = shift_day[c]
+                    if not opening_now:
+                        if not open_days[c, (first_weekday + day) % 7]:
+                            shift_day[c] = day + 1
+                            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + ((day + 1) - now), False, EV_SHIFT, c)
+                            shift_step[c] = 3
+                            break
+                        opening = day + hours_open[c]
+                        shift_closing[c] = day + hours_close[c]
+                        if opening > now:
+                            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (opening - now), False, EV_SHIFT, c)
+                            shift_step[c] = 1
+                            break
+                    # opening: every "closed" request holding a server is released, the others withdrawn
+                    for _ in range(closed_held[c]):
+                        users[c] -= 1
+                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_RELEASE, c)
+                    closed_held[c] = 0
+                    closed_asked[c] = 0
+                    _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (shift_closing[c] - now), False, EV_SHIFT, c)
+                    shift_step[c] = 2
+                    break
+
+        if resumed >= 0:
+            v = resumed
+            c = vi_i[v, V_SERVICE]
+            if vi_i[v, V_STATE] == GRANTED:
+                # service starts
+                waiting[c] -= 1
+                vi_i[v, V_STATE] = IN_SERVICE
+                vi_f[v, V_START] = now
+                if vi_i[v, V_REFERRAL] >= 0:
+                    rf_f[vi_i[v, V_REFERRAL], R_START] = now
+                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + vi_f[v, V_DURATION], False, EV_SERVICE_END, v)
+            else:
+                # the deadline came first: the client leaves the line (patience: reneged)
                 vi_i[v, V_STATE] = DONE
                 vi_i[v, V_OUTCOME] = RENEGED
                 vi_f[v, V_END] = now
                 waiting[c] -= 1
-                if now > warmup:
-                    area[c] += present[c] * (now - (last[c] if last[c] > warmup else warmup))
-                last[c] = now
+                _tick(c, now, warmup, present, area, last)
                 present[c] -= 1
                 if vi_i[v, V_REFERRAL] >= 0:
                     rf_f[vi_i[v, V_REFERRAL], R_END] = now
@@ -500,14 +789,14 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
             p_met = treats[c, need]
             if u < p_met:
                 nd_i[row, N_STATUS] = NEED_MET
-                nd_i[row, N_MET] = 1
+                nd_i[row, N_OUTCOME] = NEED_WAS_MET
                 nd_i[row, N_MET_BY] = c
                 nd_f[row, N_END] = now
-                client = nd_i[row, N_CLIENT]
-                cl_i[client, C_OPEN] -= 1
-                if exit_when_met and cl_i[client, C_OPEN] == 0:
-                    cl_f[client, C_END] = now
-                    cl_i[client, C_REASON] = EPISODE_NEEDS_MET
+                episode = nd_i[row, N_EPISODE]
+                ep_i[episode, E_OPEN] -= 1
+                if exit_when_met and ep_i[episode, E_OPEN] == 0:
+                    ep_f[episode, E_END] = now
+                    ep_i[episode, E_REASON] = EPISODE_NEEDS_MET
             else:
                 key = c * n_needs + need
                 chosen = -1
@@ -526,7 +815,6 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
                     rf_f[ref, R_ARRIVED] = now
                     rf_f[ref, R_START] = np.nan
                     rf_f[ref, R_END] = np.nan
-                    rf_i[ref, R_CLIENT] = nd_i[row, N_CLIENT]
                     rf_i[ref, R_NEED] = row
                     rf_i[ref, R_SOURCE] = c
                     rf_i[ref, R_TARGET] = chosen
@@ -535,24 +823,24 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
                     go_need = row
                     go_clinic = chosen
                     go_referral = ref
-                    go_duration = intake + _sample(token, buf, pos, SERVICE0 + 2 * chosen,
-                                                   dist_kind[service_dist[chosen]], dist_par[service_dist[chosen]])
 
         if go_clinic >= 0:
-            # an arrival at a clinic (ServiceNode.serve)
+            # an arrival at a clinic (ServiceNode.serve): the intake plus a service time, drawn now
             c = go_clinic
+            go_duration = intake + _sample(token, buf, pos, SERVICE0 + 2 * c, dist_kind[service_dist[c]],
+                                           dist_par[service_dist[c]])
             v = n_vi
             n_vi += 1
             vi_f[v, V_ARRIVAL] = now
             vi_f[v, V_START] = np.nan
             vi_f[v, V_END] = np.nan
             vi_f[v, V_DURATION] = go_duration
-            vi_i[v, V_CLIENT] = nd_i[go_need, N_CLIENT]
             vi_i[v, V_NEED] = go_need
             vi_i[v, V_SERVICE] = c
             vi_i[v, V_REFERRAL] = go_referral
             vi_i[v, V_OUTCOME] = OPEN_AT_HORIZON
-            vi_i[v, V_NEXT] = -1
+            vi_i[v, V_TIMED] = 0
+            vi_i[v, V_FIRED] = 0
             if now >= warmup:
                 offered[c] += go_duration  # the work this arrival asks for, served or not
             outcome = OPEN_AT_HORIZON
@@ -569,33 +857,23 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
                     vi_i[v, V_STATE] = DONE
                     vi_f[v, V_END] = now
                 else:
-                    if now > warmup:
-                        area[c] += present[c] * (now - (last[c] if last[c] > warmup else warmup))
-                    last[c] = now
+                    _tick(c, now, warmup, present, area, last)
                     present[c] += 1
                     if now >= warmup:
                         observed[c] += 1
-                    if busy[c] < staff[c]:
-                        busy[c] += 1
-                        vi_i[v, V_STATE] = IN_SERVICE
-                        vi_f[v, V_START] = now
-                        if go_referral >= 0:
-                            rf_f[go_referral, R_START] = now
-                        _push(ht, hs, hk, ha, size, seq, now + go_duration, EV_SERVICE_END, v)
-                        size += 1
-                        seq += 1
-                    else:
-                        waiting[c] += 1
-                        vi_i[v, V_STATE] = WAITING
-                        if tail[c] >= 0:
-                            vi_i[tail[c], V_NEXT] = v
-                        else:
-                            head[c] = v
-                        tail[c] = v
-                        if deadline < np.inf:
-                            _push(ht, hs, hk, ha, size, seq, now + (deadline - now), EV_PATIENCE, v)
-                            size += 1
-                            seq += 1
+                    waiting[c] += 1
+                    # the request joins the line (priority 3 where the line is a priority line, every client
+                    # alike in arrival order otherwise) and the head of the line is tried
+                    vi_i[v, V_STATE] = WAITING
+                    _line_add(qp, qs, qr, qn, c, NORMAL if prioritised[c] else 0.0, requests, v)
+                    requests += 1
+                    if qn[c] > line_top:
+                        line_top = qn[c]
+                    _trigger(c, now, staff, users, closed_held, closed_asked, qp, qs, qr, qn, vi_i, ht, hs, hk,
+                             ha, counts, fk, fa)
+                    if deadline < np.inf:
+                        vi_i[v, V_TIMED] = 1
+                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (deadline - now), False, EV_DEADLINE, v)
             if outcome != OPEN_AT_HORIZON:
                 vi_i[v, V_OUTCOME] = outcome
                 if go_referral >= 0:
@@ -603,10 +881,7 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
                     rf_i[go_referral, R_OUTCOME] = outcome
                 nd_i[go_need, N_STATUS] = NEED_OPEN
 
-    # the horizon: the monitors' last stretch (Presence.time_average at the end)
-    for c in range(n_clinics):
-        if end_time > warmup:
-            area[c] += present[c] * (end_time - (last[c] if last[c] > warmup else warmup))
-        last[c] = end_time
-    return (cl_f[:n_cl], cl_i[:n_cl], nd_f[:n_nd], nd_i[:n_nd], vi_f[:n_vi], vi_i[:n_vi], rf_f[:n_rf],
-            rf_i[:n_rf], area, observed, offered)
+
+    n[0], n[1], n[2], n[3], n[4], n[5], n[6] = n_cl, n_ep, n_nd, n_vi, n_rf, requests, line_top
+    clock[T_NOW], clock[T_RAW] = now, t_raw
+    return short

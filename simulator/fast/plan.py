@@ -15,7 +15,7 @@ import numpy as np
 
 from simulator.config.distributions import Distribution, Exponential, Fixed, Gamma, Lognormal, Triangular, Uniform
 from simulator.config.resources import staffing
-from simulator.config.schema import SERVICE_NEEDS, Clinic, Scenario
+from simulator.config.schema import SERVICE_NEEDS, WEEKDAYS, Clinic, Scenario
 from simulator.engine.network import cumulative
 from simulator.fast import kernel
 
@@ -148,6 +148,17 @@ def plan(scenario: Scenario) -> Plan:
             edge_cum.append(total)
         edge_count[key] = len(edge_target) - edge_first[key]
 
+    # opening hours (ServiceNode): a priority line where the discipline or the hours ask for one
+    has_hours = np.array([spec.hours is not None for spec in specs], dtype=np.bool_)
+    hours_open = np.array([spec.hours.open if spec.hours is not None else 0.0 for spec in specs])
+    hours_close = np.array([spec.hours.close if spec.hours is not None else 1.0 for spec in specs])
+    open_days = np.zeros((len(clinics), len(WEEKDAYS)), dtype=np.bool_)
+    for c, spec in enumerate(specs):
+        for k, weekday in enumerate(WEEKDAYS):
+            open_days[c, k] = spec.hours is None or weekday in spec.hours.days
+    prioritised = np.array([spec.discipline == "priority" or spec.hours is not None for spec in specs],
+                           dtype=np.bool_)
+
     inflow = population.inflow
     seasonal = inflow.seasonal
     top = max(seasonal) if seasonal else 1.0
@@ -186,6 +197,12 @@ def plan(scenario: Scenario) -> Plan:
         "edge_cum": np.array(edge_cum, dtype=np.float64),
         "intake": float(scenario.handoffs.unilateral.intake),
         "exit_when_met": bool(population.exits.exit_when_needs_met),
+        "prioritised": prioritised,
+        "has_hours": has_hours,
+        "hours_open": hours_open,
+        "hours_close": hours_close,
+        "open_days": open_days,
+        "first_weekday": scenario.start_date.weekday(),
         "expected_clients": min(expected, 50_000_000),
     }
     return Plan(clinics, staff, genders, ages, patterns, streams, arguments)

@@ -10,12 +10,14 @@ event log) are empty.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from simulator.config.resources import paid, staffing
-from simulator.config.schema import Scenario
+from simulator.config.schema import Clinic, Scenario
+from simulator.engine.calendar import Calendar
 from simulator.engine.outcomes import BALKED, CENSORED, MET, NEEDS_MET, RENEGED, SERVED
 from simulator.engine.records import COLUMNS, RunRecords
 from simulator.fast import kernel
@@ -38,35 +40,52 @@ def _pick(words: tuple[str, str], chosen: np.ndarray) -> np.ndarray:
     return picked
 
 
+def open_hours(scenario: Scenario, clinic: Clinic, start: float, end: float) -> float:
+    """Hours of opening of ``clinic`` between ``start`` and ``end`` (days), per staff member: the arithmetic of
+    :meth:`simulator.engine.nodes.ServiceNode.open_hours`."""
+    hours = clinic.hours
+    if hours is None:
+        return (end - start) * HOURS
+    calendar = Calendar(scenario.start_date, scenario.winter)
+    total = 0.0
+    for day in range(math.floor(start), math.ceil(end)):
+        if calendar.weekday(day) in hours.days:
+            lo, hi = max(day + hours.open, start), min(day + hours.close, end)
+            total += max(0.0, hi - lo)
+    return total * HOURS
+
+
 def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, result: Any) -> RunRecords:
     """The records of one replication from the kernel's result (:func:`simulator.fast.kernel.run_kernel`)."""
-    cl_f, cl_i, nd_f, nd_i, vi_f, vi_i, rf_f, rf_i, area, observed, offered = result
+    cl_i, ep_f, ep_i, nd_f, nd_i, vi_f, vi_i, rf_f, rf_i, area, observed, offered = result
     end_time, warmup = scenario.end_time, scenario.warmup
     clinics = plan.clinics
-    n_clients = cl_f.shape[0]
+    n_episodes = ep_f.shape[0]
 
-    exited = cl_i[:, kernel.C_REASON] == kernel.EPISODE_NEEDS_MET
+    of_client = ep_i[:, kernel.E_CLIENT]
+    exited = ep_i[:, kernel.E_REASON] == kernel.EPISODE_NEEDS_MET
     episodes = {
-        "client": np.arange(n_clients, dtype=np.int64),
-        "episode": np.ones(n_clients, dtype=np.int64),
-        "source": np.full(n_clients, "inflow", dtype=object),
-        "gender": _names(plan.genders, cl_i[:, kernel.C_GENDER]),
-        "age_group": _names(plan.ages, cl_i[:, kernel.C_AGE]),
-        "indigenous": cl_i[:, kernel.C_INDIGENOUS] == 1,
-        "pattern": _names(plan.patterns, cl_i[:, kernel.C_PATTERN]),
-        "avoidant": np.zeros(n_clients, dtype=bool),
-        "needs_at_entry": cl_i[:, kernel.C_NEEDS],
-        "start": cl_f[:, kernel.C_START],
-        "homeless_since": cl_f[:, kernel.C_SINCE],
-        "end": np.where(exited, cl_f[:, kernel.C_END], end_time),
+        "client": of_client,
+        "episode": ep_i[:, kernel.E_NUMBER],
+        "source": np.full(n_episodes, "inflow", dtype=object),
+        "gender": _names(plan.genders, cl_i[of_client, kernel.C_GENDER]),
+        "age_group": _names(plan.ages, cl_i[of_client, kernel.C_AGE]),
+        "indigenous": cl_i[of_client, kernel.C_INDIGENOUS] == 1,
+        "pattern": _names(plan.patterns, cl_i[of_client, kernel.C_PATTERN]),
+        "avoidant": np.zeros(n_episodes, dtype=bool),
+        "needs_at_entry": ep_i[:, kernel.E_NEEDS],
+        "start": ep_f[:, kernel.E_START],
+        "homeless_since": ep_f[:, kernel.E_SINCE],
+        "end": np.where(exited, ep_f[:, kernel.E_END], end_time),
         "exit_reason": _pick((CENSORED, NEEDS_MET), exited),
-        "refused_nights": np.zeros(n_clients, dtype=np.int64),
+        "refused_nights": np.zeros(n_episodes, dtype=np.int64),
     }
 
-    met = nd_i[:, kernel.N_MET] == 1
+    met = nd_i[:, kernel.N_OUTCOME] == kernel.NEED_WAS_MET
+    need_episode = nd_i[:, kernel.N_EPISODE]
     needs = {
-        "client": nd_i[:, kernel.N_CLIENT],
-        "episode": np.ones(len(nd_i), dtype=np.int64),
+        "client": ep_i[need_episode, kernel.E_CLIENT],
+        "episode": ep_i[need_episode, kernel.E_NUMBER],
         "need": _NEED_NAMES[nd_i[:, kernel.N_NEED]],
         "onset": nd_f[:, kernel.N_ONSET],
         "end": np.where(met, nd_f[:, kernel.N_END], end_time),
@@ -75,11 +94,13 @@ def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, resu
     }
 
     referral = vi_i[:, kernel.V_REFERRAL]
+    visit_need = vi_i[:, kernel.V_NEED]
+    visit_episode = need_episode[visit_need]
     visits = {
-        "client": vi_i[:, kernel.V_CLIENT],
-        "episode": np.ones(len(vi_i), dtype=np.int64),
+        "client": ep_i[visit_episode, kernel.E_CLIENT],
+        "episode": ep_i[visit_episode, kernel.E_NUMBER],
         "service": _names(clinics, vi_i[:, kernel.V_SERVICE]),
-        "need": _NEED_NAMES[nd_i[vi_i[:, kernel.V_NEED], kernel.N_NEED]] if len(vi_i) else np.array([], object),
+        "need": _NEED_NAMES[nd_i[visit_need, kernel.N_NEED]],
         "referral": np.where(referral >= 0, referral + 1, -1),
         "adjustment": _pick(("walk_in", "unilateral"), referral >= 0),
         "arrival": vi_f[:, kernel.V_ARRIVAL],
@@ -89,11 +110,13 @@ def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, resu
     }
 
     n_referrals = rf_f.shape[0]
+    referral_need = rf_i[:, kernel.R_NEED]
+    referral_episode = need_episode[referral_need]
     referrals = {
         "referral": np.arange(1, n_referrals + 1, dtype=np.int64),
-        "client": rf_i[:, kernel.R_CLIENT],
-        "episode": np.ones(n_referrals, dtype=np.int64),
-        "need": _NEED_NAMES[nd_i[rf_i[:, kernel.R_NEED], kernel.N_NEED]] if n_referrals else np.array([], object),
+        "client": ep_i[referral_episode, kernel.E_CLIENT],
+        "episode": ep_i[referral_episode, kernel.E_NUMBER],
+        "need": _NEED_NAMES[nd_i[referral_need, kernel.N_NEED]],
         "source": _names(clinics, rf_i[:, kernel.R_SOURCE]),
         "target": _names(clinics, rf_i[:, kernel.R_TARGET]),
         "adjustment": np.full(n_referrals, "unilateral", dtype=object),
@@ -106,11 +129,13 @@ def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, resu
     }
 
     span = end_time - warmup
+    specs = [scenario.services[name] for name in clinics]
     nodes = {
         "service": list(clinics),
         "kind": ["clinic"] * len(clinics),
         "staff": list(plan.staff),
-        "available_hours": [staff * ((end_time - warmup) * HOURS) for staff in plan.staff],
+        "available_hours": [staff * open_hours(scenario, spec, warmup, end_time)  # type: ignore[arg-type]
+                            for staff, spec in zip(plan.staff, specs, strict=True)],
         "time_avg_present": [float(a) / span if span > 0 else 0.0 for a in area],
         "arrivals_observed": [int(n) for n in observed],
         "offered_hours": [float(o) * HOURS for o in offered],

@@ -5,9 +5,10 @@ as ``<field path>: <what is missing>``; an empty list means the scenario runs on
 ``docs/model.md`` (the contract of both engines). The covered subset is the one of the textbook queues
 (``configs/textbook/``) and of networks of clinics like them:
 
-* services: clinics only, always open, any ``service_time`` and ``patience`` distribution, ``waitlist_cap``,
-  ``treats``; ``discipline`` ``fifo``, or ``priority`` (without opening hours, coordination work or queue
-  jumps every client visit has the same priority, so a priority line is served first come, first served);
+* services: clinics only, with or without opening ``hours``, any ``service_time`` and ``patience``
+  distribution, ``waitlist_cap``, ``treats``; ``discipline`` ``fifo`` or ``priority`` (without coordination
+  work or queue jumps every client visit has the same priority, so a priority line is served first come,
+  first served);
 * population: Poisson ``inflow`` (``seasonal`` multipliers included), attribute mixes, ``needs.base`` and
   ``needs.by_pattern``, ``exits.exit_when_needs_met``; no initial stock, cohort, shelter use, self-resolution
   or returns;
@@ -51,9 +52,6 @@ def unsupported(scenario: Scenario) -> list[str]:
             reason = _KINDS.get(spec.kind, f"{spec.kind} services are not in the fast engine yet")
             problems.append(f"{where}.kind: {reason}")
             continue
-        if spec.hours is not None:
-            problems.append(f"{where}.hours: opening hours are not in the fast engine yet (its clinics are always "
-                            "open)")
 
     population = scenario.population
     if population.initial_stock.count > 0:

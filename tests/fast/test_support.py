@@ -41,7 +41,6 @@ CASES: list[tuple[str, list[tuple[str, Any]], str]] = [
      "services.homes.kind: housing programmes"),
     ("access point", [("services.point", {"kind": "access_point", "staff": 1})],
      "services.point.kind: the access point"),
-    ("opening hours", [("services.desk.hours", {"open": "09:00", "close": "17:00"})], "services.desk.hours:"),
     ("initial stock", [("population.initial_stock", {"count": 5})], "population.initial_stock.count:"),
     ("cohort", [("population.cohort", {"count": 3})], "population.cohort:"),
     ("shelter use", [("population.shelter_use", {"transitional": {"stay": "2 days", "gap": "3 days"}})],
@@ -78,7 +77,8 @@ def test_each_unsupported_feature_is_named_by_its_field(edits: list[tuple[str, A
 
 def test_supported_variants_run() -> None:
     """What the engine does take beyond the textbook: attribute mixes, needs by pattern, walk-in delays,
-    the unilateral intake, a priority line without priorities, seasonal inflow, other distributions."""
+    the unilateral intake, a priority line without priorities, seasonal inflow, other distributions, opening
+    hours."""
     scenario = variant(
         ("population.attributes", {"gender": {"man": 0.6, "woman": 0.4}, "indigenous": 0.1,
                                    "pattern": {"transitional": 0.7, "chronic": 0.3}}),
@@ -89,6 +89,7 @@ def test_supported_variants_run() -> None:
                    {"need": "mental_health", "service": "doctor", "probability": 1.0}]),
         ("handoffs.unilateral.intake", "5 min"),
         ("services.desk.discipline", "priority"),
+        ("services.desk.hours", {"open": "08:00", "close": "18:00", "days": ["mon", "wed", "thu", "sat"]}),
         ("services.doctor.service_time", {"dist": "lognormal", "median": "40 min", "sigma": 0.5}),
         ("services.doctor.patience", {"dist": "gamma", "mean": "3 hours", "cv": 0.8}),
         ("services.doctor.treats", {"primary_care": 1.0, "mental_health": 0.7}),
