@@ -14,7 +14,8 @@ import pandas as pd
 
 from simulator.config import Scenario, with_regime
 from simulator.engine.simulation import simulate_records
-from simulator.metrics import replication_metrics, tables_from_records
+from simulator.metrics.arrays import metrics_from_arrays
+from simulator.metrics.compute import tables_from_records
 
 KEPT_TABLES = ("metrics", "nights", "census", "events")
 
@@ -50,8 +51,8 @@ def run_task(scenario: Scenario, seed: int, task: Task) -> dict[str, pd.DataFram
         # leave behind: collect it so that memory stays flat across replications (about 60 ms)
         gc.collect()
         records = simulate_records(variant, seed, replication)
-        tables = tables_from_records(records)
-        out["metrics"].append(replication_metrics(records, variant.outputs.census_time, tables))
+        out["metrics"].append(metrics_from_arrays(records, variant.outputs.census_time))
+        tables = tables_from_records(records, ("nights", "census", "events"))
         for name in ("nights", "census", "events"):
             frame = tables[name]
             frame.insert(0, "replication", replication)

@@ -20,7 +20,8 @@ from simulator.config import Scenario, with_regime
 from simulator.engine.records import RunRecords
 from simulator.fast.engine import simulate_records
 from simulator.fast.support import FastEngineError, check_supported
-from simulator.metrics import replication_metrics, tables_from_records
+from simulator.metrics.arrays import metrics_from_arrays
+from simulator.metrics.compute import tables_from_records
 
 logger = logging.getLogger("simulator.fast")
 
@@ -68,8 +69,8 @@ def run_task(scenario: Scenario, seed: int, task: Task) -> dict[str, pd.DataFram
     out: dict[str, list[pd.DataFrame]] = {name: [] for name in KEPT_TABLES if name != "events"}
     for replication in range(task.first, task.last):
         records = simulate_records(variant, seed, replication)
-        tables = tables_from_records(records)
-        out["metrics"].append(replication_metrics(records, variant.outputs.census_time, tables))
+        out["metrics"].append(metrics_from_arrays(records, variant.outputs.census_time))
+        tables = tables_from_records(records, ("nights", "census"))
         for name in ("nights", "census"):
             frame = tables[name]
             frame.insert(0, "replication", replication)
