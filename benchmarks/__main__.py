@@ -43,6 +43,12 @@ def _montreal(quick: bool) -> list[Record]:
     return montreal_year.run(quick)
 
 
+def _metrics(quick: bool) -> list[Record]:
+    from benchmarks import metrics_speed
+
+    return metrics_speed.run(quick)
+
+
 def _batch(quick: bool) -> list[Record]:
     from benchmarks import batch
 
@@ -80,6 +86,8 @@ BENCHMARKS: list[tuple[str, str, Callable[[bool], list[Record]]]] = [
     ("mmc", "M/M/c queue: our engine vs a plain SimPy script vs Ciw (interleaved)", _mmc),
     ("fast", "M/M/c queue: the compiled engine vs the SimPy engine, and its compile times", _fast),
     ("montreal", "one simulated year of configs/montreal_centre.yaml", _montreal),
+    ("metrics", "the metrics of a replication: from arrays vs the DataFrame reference (small town, Montreal, "
+     "compiled Jackson)", _metrics),
     ("batch", "run_batch: engine loop vs serial vs a process pool", _batch),
     ("sweep", "a sweep: serial vs processes vs Dask (benchmarks/sweep_scaling.py)", _sweep),
     ("scaling", "time and peak memory against horizon and arrival rate", _scaling),
