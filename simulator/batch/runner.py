@@ -18,7 +18,7 @@ import pandas as pd
 
 from simulator.config import Scenario, load_config, with_regime
 from simulator.engine.simulation import simulate_records
-from simulator.metrics import replication_metrics, summarise, tables_from_records
+from simulator.metrics import metrics_from_arrays, summarise, tables_from_records
 
 Progress = Callable[[int, int], None]
 
@@ -104,7 +104,7 @@ def simulate(config: Scenario | str | os.PathLike[str], seed: int | None = None,
 
         records = records_function(engine)(scenario, seed, replication)
     tables = tables_from_records(records)
-    metrics = replication_metrics(records, scenario.outputs.census_time, tables)
+    metrics = metrics_from_arrays(records, scenario.outputs.census_time)
     return Run(scenario, seed, replication, tables, metrics)
 
 
