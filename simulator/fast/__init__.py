@@ -14,12 +14,14 @@ section 9 is computed by the same code (:func:`simulator.metrics.replication_met
 **What it covers.** Networks of clinics fed by Poisson walk-ins: clinics always open or with opening hours
 (section 4.2), first come first served, with any service-time and patience distribution (reneging) and a
 waiting-room cap (balking); needs drawn from ``needs.base`` (and ``by_pattern``), walk-ins along ``entry``, a
-clinic's ``treats`` probability and its referral edges after each visit (section 5.2), instantaneous
-unilateral handoffs, and ``exits.exit_when_needs_met``. Every scenario of ``configs/textbook/`` runs on it.
+clinic's ``treats`` probability and its referral edges after each visit (section 5.2), handoffs under the
+unilateral and bilateral regimes with every parameter of their types (latency, loss, intake, staff time and
+accompaniment taken from the clinics' staff, queue jumps; sections 5.3 to 5.6), and
+``exits.exit_when_needs_met``. Every scenario of ``configs/textbook/`` runs on it.
 
 **What it refuses.** Everything else (shelters, housing, outreach, the access point, the initial stock,
-cohorts, self-resolution and returns, other regimes, handoff latency, loss and staff time, prerequisites,
-the event log): :func:`unsupported` lists each such field with its path, and running such a
+cohorts, self-resolution and returns, the case conference and the regimes that use it or the access point,
+prerequisites, the event log): :func:`unsupported` lists each such field with its path, and running such a
 scenario raises :class:`FastEngineError` with that list.
 
 **Randomness.** The SimPy engine's streams, draw for draw (section 7): replication ``i`` of two variants of a

@@ -62,6 +62,10 @@ EV_RESUME = 6  # the condition "served or deadline" of a visit is processed: its
 EV_SERVICE_END = 7  # the service timeout; arg: the visit
 EV_RELEASE = 8  # a server's release is processed: the head of the line is tried; arg: the clinic
 EV_SHIFT = 9  # a step of a clinic's shift process (opening hours); arg: the clinic
+EV_TRAVEL = 10  # a handoff's latency is over, or its loss clock ran out on the way; arg: the referral
+EV_TASK_START = 11  # coordination work starts at a clinic (urgent: a process of its own); arg: the task
+EV_TASK_GRANTED = 12  # its request for a staff member is processed; arg: the task
+EV_TASK_END = 13  # the work is done, the staff member released; arg: the task
 
 # ---- SimPy's event priorities, as the high bits of the heap's second key (then the order of scheduling)
 NORMAL_BIT = 1 << 52
@@ -70,7 +74,7 @@ NORMAL_BIT = 1 << 52
 HEAP_SIZE, SCHEDULED, URGENT_HEAD, URGENT_TAIL, NOW_HEAD, NOW_TAIL = 0, 1, 2, 3, 4, 5
 
 # ---- outcome codes of visits and referrals (0: still open at the horizon, written as censored)
-OPEN_AT_HORIZON, SERVED, RENEGED, BALKED = 0, 1, 2, 3
+OPEN_AT_HORIZON, SERVED, RENEGED, BALKED, LOST_WAITING, LOST_HANDOFF = 0, 1, 2, 3, 4, 5
 # ---- visit states: in line, granted a server (its process not yet resumed), in service, done
 WAITING, GRANTED, IN_SERVICE, DONE = 0, 1, 2, 3
 # ---- need states (simulator.engine.clients)
@@ -81,7 +85,19 @@ NEED_CENSORED, NEED_WAS_MET = 0, 1
 EPISODE_ACTIVE, EPISODE_NEEDS_MET = 0, 1
 # ---- priorities at a clinic (simulator.engine.nodes): lower is served first
 CLOSED = -1e12
+COORDINATION = -1e9
+QUEUE_JUMP = 2.0
 NORMAL = 3.0
+# ---- adjustment types of a handoff (simulator.engine.handoffs), and how the regime assigns them
+UNILATERAL, BILATERAL = 0, 1
+ASSIGN_ONE, ASSIGN_TIES, ASSIGN_MIX = 0, 1, 2
+# ---- the columns of the handoff types' parameters: float (loss base, loss hazard, intake, sender's time,
+# receiver's time, accompaniment probability and time, queue jump); int (latency distribution, has an
+# accompaniment)
+H_BASE, H_HAZARD, H_INTAKE, H_SENDER, H_RECEIVER, H_ACCOMPANIMENT_P, H_ACCOMPANIMENT, H_QUEUE_JUMP = range(8)
+H_LATENCY, H_ACCOMPANIED = 0, 1
+# ---- purposes of coordination work (the ``staff`` table)
+SENDER, RECEIVER, ACCOMPANIMENT = 0, 1, 2
 
 # ---- columns of the tables
 # clients: int (gender, age group, indigenous, pattern, current episode row)
@@ -94,12 +110,19 @@ E_CLIENT, E_NUMBER, E_NEEDS, E_OPEN, E_REASON, E_FIRST_NEED = 0, 1, 2, 3, 4, 5
 N_ONSET, N_END, N_DELAY = 0, 1, 2
 N_EPISODE, N_NEED, N_STATUS, N_OUTCOME, N_MET_BY, N_TARGET = 0, 1, 2, 3, 4, 5
 # visits: float (arrival, start, end, duration); int (need row, service, referral, outcome, state, has a
-# deadline, deadline fired)
+# deadline, deadline fired, the deadline is the patience's)
 V_ARRIVAL, V_START, V_END, V_DURATION = 0, 1, 2, 3
-V_NEED, V_SERVICE, V_REFERRAL, V_OUTCOME, V_STATE, V_TIMED, V_FIRED = 0, 1, 2, 3, 4, 5, 6
-# referrals: float (created, arrived, start, end); int (need row, source, target, outcome)
-R_CREATED, R_ARRIVED, R_START, R_END = 0, 1, 2, 3
-R_NEED, R_SOURCE, R_TARGET, R_OUTCOME = 0, 1, 2, 3
+V_NEED, V_SERVICE, V_REFERRAL, V_OUTCOME, V_STATE, V_TIMED, V_FIRED, V_RENEGES = 0, 1, 2, 3, 4, 5, 6, 7
+# referrals: float (created, arrived, start, end, priority, loss time); int (need row, source, target,
+# outcome, adjustment type, lost on the way when its travel event comes)
+R_CREATED, R_ARRIVED, R_START, R_END, R_PRIORITY, R_GIVE_UP = 0, 1, 2, 3, 4, 5
+R_NEED, R_SOURCE, R_TARGET, R_OUTCOME, R_TYPE, R_LOST_ON_WAY = 0, 1, 2, 3, 4, 5
+# coordination tasks: float (duration); int (clinic)
+K_DURATION = 0
+K_CLINIC = 0
+# staff rows: float (time, days); int (service, purpose, adjustment type)
+W_TIME, W_DAYS = 0, 1
+W_SERVICE, W_PURPOSE, W_TYPE = 0, 1, 2
 
 #: the most rows of any table (and entries of the event heap or of a clinic's line) one event can add
 ROOM = 16
@@ -388,15 +411,20 @@ def _trigger(c: int, now: float, staff: np.ndarray, users: np.ndarray, closed_he
         closed_held[c] += 1
         users[c] += 1
         return
-    while qn[c] > 0 and vi_i[qr[c, 0], V_STATE] != WAITING:
-        _line_pop(qp, qs, qr, qn, c)  # a request withdrawn (its client gave up) is no longer in line
+    # a client's request withdrawn (the client gave up) is no longer in line; coordination work (a negative
+    # reference: -1 - task) always is
+    while qn[c] > 0 and qr[c, 0] >= 0 and vi_i[qr[c, 0], V_STATE] != WAITING:
+        _line_pop(qp, qs, qr, qn, c)
     if qn[c] == 0:
         return
-    v = qr[c, 0]
+    ref = qr[c, 0]
     _line_pop(qp, qs, qr, qn, c)
     users[c] += 1
-    vi_i[v, V_STATE] = GRANTED
-    _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_REQUEST, v)
+    if ref < 0:
+        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_TASK_GRANTED, -1 - ref)
+    else:
+        vi_i[ref, V_STATE] = GRANTED
+        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_REQUEST, ref)
 
 
 @njit(cache=True, inline="always")
@@ -409,7 +437,7 @@ def _tick(c: int, now: float, warmup: float, present: np.ndarray, area: np.ndarr
 
 # ------------------------------------------------------------------------------------------- the run
 # ---- the counters of a run between two calls of _run: rows of each table, requests made, the longest line
-S_CLIENTS, S_EPISODES, S_NEEDS, S_VISITS, S_REFERRALS, S_REQUESTS, S_LINE = 0, 1, 2, 3, 4, 5, 6
+S_CLIENTS, S_EPISODES, S_NEEDS, S_VISITS, S_REFERRALS, S_REQUESTS, S_LINE, S_TASKS, S_STAFF = range(9)
 # ---- and its clock: the time, the inflow's last candidate time
 T_NOW, T_RAW = 0, 1
 
@@ -423,9 +451,11 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
                route_delay: np.ndarray, route_delay_drawn: np.ndarray, dist_kind: np.ndarray,
                dist_par: np.ndarray, staff: np.ndarray, cap: np.ndarray, service_dist: np.ndarray,
                patience_dist: np.ndarray, treats: np.ndarray, edge_first: np.ndarray, edge_count: np.ndarray,
-               edge_target: np.ndarray, edge_cum: np.ndarray, intake: float, exit_when_met: bool,
-               prioritised: np.ndarray, has_hours: np.ndarray, hours_open: np.ndarray, hours_close: np.ndarray,
-               open_days: np.ndarray, first_weekday: int, expected_clients: int) -> Any:
+               edge_target: np.ndarray, edge_cum: np.ndarray, edge_tie: np.ndarray, walk_in_intake: float,
+               exit_when_met: bool, prioritised: np.ndarray, honours_priority: np.ndarray, has_hours: np.ndarray,
+               hours_open: np.ndarray, hours_close: np.ndarray, open_days: np.ndarray, first_weekday: int,
+               assign_mode: int, assign_type: int, mix_type: np.ndarray, mix_cum: np.ndarray,
+               handoff_f: np.ndarray, handoff_i: np.ndarray, expected_clients: int) -> Any:
     """Run one replication; return the tables and the clinics' monitors (see :mod:`simulator.fast.records`).
 
     The event loop (:func:`_run`) never reallocates an array: it stops before an event when some table, the
@@ -435,8 +465,9 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
         end_time, warmup, rate_max, top, seasonal, month_of_day, has_seasonal, gender_cum, age_cum, indigenous,
         pattern_cum, prevalence_count, prevalence_need, prevalence_p, route_first, route_count, route_service,
         route_p, route_delay, route_delay_drawn, dist_kind, dist_par, staff, cap, service_dist, patience_dist,
-        treats, edge_first, edge_count, edge_target, edge_cum, intake, exit_when_met, prioritised, has_hours,
-        hours_open, hours_close, open_days, first_weekday)
+        treats, edge_first, edge_count, edge_target, edge_cum, edge_tie, walk_in_intake, exit_when_met,
+        prioritised, honours_priority, hours_open, hours_close, open_days, first_weekday, assign_mode,
+        assign_type, mix_type, mix_cum, handoff_f, handoff_i)
     n_clinics = staff.shape[0]
     start_rows = max(64, expected_clients)
     # every column of a row is written when the row is made: the tables need no filling
@@ -446,9 +477,13 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
     nd_f = np.empty((start_rows, 3))
     nd_i = np.empty((start_rows, 6), dtype=np.int64)
     vi_f = np.empty((start_rows, 4))
-    vi_i = np.empty((start_rows, 7), dtype=np.int64)
-    rf_f = np.empty((64, 4))
-    rf_i = np.empty((64, 4), dtype=np.int64)
+    vi_i = np.empty((start_rows, 8), dtype=np.int64)
+    rf_f = np.empty((64, 6))
+    rf_i = np.empty((64, 6), dtype=np.int64)
+    tk_f = np.empty((64, 1))
+    tk_i = np.empty((64, 1), dtype=np.int64)
+    st_f = np.empty((64, 2))
+    st_i = np.empty((64, 3), dtype=np.int64)
     ht = np.empty(64)
     hs = np.empty(64, dtype=np.int64)
     hk = np.empty(64, dtype=np.int64)
@@ -475,7 +510,7 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
     shift_day = np.zeros(n_clinics, dtype=np.int64)
     shift_step = np.zeros(n_clinics, dtype=np.int64)
     shift_closing = np.zeros(n_clinics)
-    n = np.zeros(7, dtype=np.int64)
+    n = np.zeros(9, dtype=np.int64)
     clock = np.zeros(2)
 
     # time 0: the shift processes start first (the SimPy engine builds the clinics before it runs), then the
@@ -486,7 +521,7 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
     _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_ARRIVALS_START, 0)
 
     while True:
-        tables = (cl_i, ep_f, ep_i, nd_f, nd_i, vi_f, vi_i, rf_f, rf_i)
+        tables = (cl_i, ep_f, ep_i, nd_f, nd_i, vi_f, vi_i, rf_f, rf_i, tk_f, tk_i, st_f, st_i)
         events = (ht, hs, hk, ha, counts, fk, fa)
         clinic = (
             users, waiting, closed_held, closed_asked, qp, qs, qr, qn, present, area, last, observed, offered,
@@ -503,6 +538,10 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
         vi_i = _room_i(vi_i, n[S_VISITS] + ROOM)
         rf_f = _room_f(rf_f, n[S_REFERRALS] + ROOM)
         rf_i = _room_i(rf_i, n[S_REFERRALS] + ROOM)
+        tk_f = _room_f(tk_f, n[S_TASKS] + ROOM)
+        tk_i = _room_i(tk_i, n[S_TASKS] + ROOM)
+        st_f = _room_f(st_f, n[S_STAFF] + ROOM)
+        st_i = _room_i(st_i, n[S_STAFF] + ROOM)
         ht = _room_1f(ht, counts[HEAP_SIZE] + ROOM)
         hs = _room_1i(hs, counts[HEAP_SIZE] + ROOM)
         hk = _room_1i(hk, counts[HEAP_SIZE] + ROOM)
@@ -518,7 +557,7 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
         _tick(c, end_time, warmup, present, area, last)
     return (cl_i[:n[S_CLIENTS]], ep_f[:n[S_EPISODES]], ep_i[:n[S_EPISODES]], nd_f[:n[S_NEEDS]],
             nd_i[:n[S_NEEDS]], vi_f[:n[S_VISITS]], vi_i[:n[S_VISITS]], rf_f[:n[S_REFERRALS]],
-            rf_i[:n[S_REFERRALS]], area, observed, offered)
+            rf_i[:n[S_REFERRALS]], st_f[:n[S_STAFF]], st_i[:n[S_STAFF]], area, observed, offered)
 
 
 @njit(cache=True)
@@ -529,19 +568,22 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, tables: Any,
     (end_time, warmup, rate_max, top, seasonal, month_of_day, has_seasonal, gender_cum, age_cum, indigenous,
      pattern_cum, prevalence_count, prevalence_need, prevalence_p, route_first, route_count, route_service,
      route_p, route_delay, route_delay_drawn, dist_kind, dist_par, staff, cap, service_dist, patience_dist,
-     treats, edge_first, edge_count, edge_target, edge_cum, intake, exit_when_met, prioritised, _has_hours,
-     hours_open, hours_close, open_days, first_weekday) = params
-    cl_i, ep_f, ep_i, nd_f, nd_i, vi_f, vi_i, rf_f, rf_i = tables
+     treats, edge_first, edge_count, edge_target, edge_cum, edge_tie, walk_in_intake, exit_when_met,
+     prioritised, honours_priority, hours_open, hours_close, open_days, first_weekday, assign_mode,
+     assign_type, mix_type, mix_cum, handoff_f, handoff_i) = params
+    cl_i, ep_f, ep_i, nd_f, nd_i, vi_f, vi_i, rf_f, rf_i, tk_f, tk_i, st_f, st_i = tables
     ht, hs, hk, ha, counts, fk, fa = events
     (users, waiting, closed_held, closed_asked, qp, qs, qr, qn, present, area, last, observed, offered, shift_day,
      shift_step, shift_closing) = clinic
     n_needs = treats.shape[1]
-    n_cl, n_ep, n_nd, n_vi, n_rf, requests, line_top = n[0], n[1], n[2], n[3], n[4], n[5], n[6]
+    n_cl, n_ep, n_nd, n_vi, n_rf, requests, line_top, n_tk, n_st = n[0], n[1], n[2], n[3], n[4], n[5], n[6], \
+        n[7], n[8]
     now, t_raw = clock[T_NOW], clock[T_RAW]
     short = False
     while True:
         if (n_cl + ROOM > cl_i.shape[0] or n_ep + ROOM > ep_f.shape[0] or n_nd + ROOM > nd_f.shape[0]
                 or n_vi + ROOM > vi_f.shape[0] or n_rf + ROOM > rf_f.shape[0]
+                or n_tk + ROOM > tk_f.shape[0] or n_st + ROOM > st_f.shape[0]
                 or counts[HEAP_SIZE] + ROOM > ht.shape[0]
                 or max(counts[URGENT_TAIL], counts[NOW_TAIL]) + ROOM > fk.shape[1]
                 or line_top + ROOM > qp.shape[1]):
@@ -584,6 +626,10 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, tables: Any,
         resumed = -1
         # the visit whose service just ended, to route its need
         routed = -1
+        # the referral that reaches the end of its way (then the base loss), and one lost on the way
+        reaching = -1
+        lost = -1
+        go_intake = walk_in_intake
 
         if kind in (EV_ARRIVAL, EV_ARRIVALS_START):
             if kind == EV_ARRIVAL:
@@ -711,6 +757,34 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, tables: Any,
             _trigger(arg, now, staff, users, closed_held, closed_asked, qp, qs, qr, qn, vi_i, ht, hs, hk, ha,
                      counts, fk, fa)
 
+        elif kind == EV_TRAVEL:
+            # the latency is over (Handoffs._travel), or the loss clock ran out on the way
+            if rf_i[arg, R_LOST_ON_WAY] == 1:
+                lost = arg
+            else:
+                reaching = arg
+
+        elif kind == EV_TASK_START:
+            # coordination work at a clinic (ServiceNode.occupy): asks for a staff member, ahead of the clients
+            # in a priority line, in turn in a plain one
+            c = tk_i[arg, K_CLINIC]
+            if now >= warmup:
+                offered[c] += tk_f[arg, K_DURATION]
+            _line_add(qp, qs, qr, qn, c, COORDINATION if prioritised[c] else 0.0, requests, -1 - arg)
+            requests += 1
+            if qn[c] > line_top:
+                line_top = qn[c]
+            _trigger(c, now, staff, users, closed_held, closed_asked, qp, qs, qr, qn, vi_i, ht, hs, hk, ha,
+                     counts, fk, fa)
+
+        elif kind == EV_TASK_GRANTED:
+            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + tk_f[arg, K_DURATION], False, EV_TASK_END, arg)
+
+        elif kind == EV_TASK_END:
+            c = tk_i[arg, K_CLINIC]
+            users[c] -= 1
+            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_RELEASE, c)
+
         else:  # EV_SHIFT: a step of the shift process (ServiceNode.shifts)
             c = arg
             step = shift_step[c]
@@ -767,16 +841,18 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, tables: Any,
                     rf_f[vi_i[v, V_REFERRAL], R_START] = now
                 _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + vi_f[v, V_DURATION], False, EV_SERVICE_END, v)
             else:
-                # the deadline came first: the client leaves the line (patience: reneged)
+                # the deadline came first: the client leaves the line (reneged where the deadline was the
+                # patience, lost_waiting where it was the handoff's loss time)
+                outcome = RENEGED if vi_i[v, V_RENEGES] == 1 else LOST_WAITING
                 vi_i[v, V_STATE] = DONE
-                vi_i[v, V_OUTCOME] = RENEGED
+                vi_i[v, V_OUTCOME] = outcome
                 vi_f[v, V_END] = now
                 waiting[c] -= 1
                 _tick(c, now, warmup, present, area, last)
                 present[c] -= 1
                 if vi_i[v, V_REFERRAL] >= 0:
                     rf_f[vi_i[v, V_REFERRAL], R_END] = now
-                    rf_i[vi_i[v, V_REFERRAL], R_OUTCOME] = RENEGED
+                    rf_i[vi_i[v, V_REFERRAL], R_OUTCOME] = outcome
                 nd_i[vi_i[v, V_NEED], N_STATUS] = NEED_OPEN
 
         if routed >= 0:
@@ -807,28 +883,102 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, tables: Any,
                 if chosen < 0:
                     nd_i[row, N_STATUS] = NEED_OPEN  # left open
                 else:
-                    # a unilateral handoff (Handoffs.send): its referral row, then the base-loss draw of
-                    # stream ``handoffs`` (no loss in this engine), then the receiver
+                    # a handoff (Handoffs.send), every draw from stream ``handoffs``: its adjustment type (by
+                    # the regime), its referral row, the staff time it takes, its loss time, its priority at
+                    # the receiver, its latency
+                    t = assign_type
+                    if assign_mode == ASSIGN_TIES:
+                        tie = 0.0
+                        for e in range(edge_first[key], edge_first[key] + edge_count[key]):
+                            if edge_target[e] == chosen:
+                                tie = edge_tie[e]
+                                break
+                        t = BILATERAL if tie > 0 and _draw(token, buf, pos, HANDOFFS, UNIFORM_DRAW) < tie \
+                            else UNILATERAL
+                    elif assign_mode == ASSIGN_MIX:
+                        t = mix_type[_choice(token, buf, pos, HANDOFFS, mix_cum)]
                     ref = n_rf
                     n_rf += 1
                     rf_f[ref, R_CREATED] = now
-                    rf_f[ref, R_ARRIVED] = now
+                    rf_f[ref, R_ARRIVED] = np.nan
                     rf_f[ref, R_START] = np.nan
                     rf_f[ref, R_END] = np.nan
                     rf_i[ref, R_NEED] = row
                     rf_i[ref, R_SOURCE] = c
                     rf_i[ref, R_TARGET] = chosen
                     rf_i[ref, R_OUTCOME] = OPEN_AT_HORIZON
-                    _draw(token, buf, pos, HANDOFFS, UNIFORM_DRAW)
-                    go_need = row
-                    go_clinic = chosen
-                    go_referral = ref
+                    rf_i[ref, R_TYPE] = t
+                    rf_i[ref, R_LOST_ON_WAY] = 0
+                    # staff time (StaffTime.take): a row of the staff table from the warm-up on, and work for
+                    # one staff member of the clinic, a process of its own
+                    for purpose in range(3):
+                        service = c
+                        if purpose == SENDER:
+                            days = handoff_f[t, H_SENDER]
+                        elif purpose == RECEIVER:
+                            service = chosen
+                            days = handoff_f[t, H_RECEIVER]
+                        else:
+                            if handoff_i[t, H_ACCOMPANIED] == 0 or not (
+                                    _draw(token, buf, pos, HANDOFFS, UNIFORM_DRAW) < handoff_f[t, H_ACCOMPANIMENT_P]):
+                                continue
+                            days = handoff_f[t, H_ACCOMPANIMENT]
+                        if days <= 0:
+                            continue
+                        if now >= warmup:
+                            st_f[n_st, W_TIME] = now
+                            st_f[n_st, W_DAYS] = days
+                            st_i[n_st, W_SERVICE] = service
+                            st_i[n_st, W_PURPOSE] = purpose
+                            st_i[n_st, W_TYPE] = t
+                            n_st += 1
+                        tk_f[n_tk, K_DURATION] = days
+                        tk_i[n_tk, K_CLINIC] = service
+                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_TASK_START, n_tk)
+                        n_tk += 1
+                    give_up = np.inf
+                    if handoff_f[t, H_HAZARD] > 0:
+                        give_up = now + _draw(token, buf, pos, HANDOFFS, EXPONENTIAL_DRAW) / handoff_f[t, H_HAZARD]
+                    rf_f[ref, R_GIVE_UP] = give_up
+                    priority = NORMAL
+                    if handoff_f[t, H_QUEUE_JUMP] > 0 and \
+                            _draw(token, buf, pos, HANDOFFS, UNIFORM_DRAW) < handoff_f[t, H_QUEUE_JUMP]:
+                        priority = QUEUE_JUMP
+                    rf_f[ref, R_PRIORITY] = priority
+                    d = handoff_i[t, H_LATENCY]
+                    delay = _sample(token, buf, pos, HANDOFFS, dist_kind[d], dist_par[d])
+                    if now + delay >= give_up:  # the loss clock runs out on the way
+                        rf_i[ref, R_LOST_ON_WAY] = 1
+                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + max(0.0, give_up - now), False,
+                                  EV_TRAVEL, ref)
+                    elif delay > 0:
+                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + delay, False, EV_TRAVEL, ref)
+                    else:
+                        reaching = ref
+
+        if reaching >= 0:
+            # the end of a handoff's way: the base loss ("never shows up"), else the client reaches the receiver
+            ref = reaching
+            t = rf_i[ref, R_TYPE]
+            if _draw(token, buf, pos, HANDOFFS, UNIFORM_DRAW) < handoff_f[t, H_BASE]:
+                lost = ref
+            else:
+                rf_f[ref, R_ARRIVED] = now
+                go_need = rf_i[ref, R_NEED]
+                go_clinic = rf_i[ref, R_TARGET]
+                go_referral = ref
+                go_intake = handoff_f[t, H_INTAKE]
+
+        if lost >= 0:
+            rf_f[lost, R_END] = now
+            rf_i[lost, R_OUTCOME] = LOST_HANDOFF
+            nd_i[rf_i[lost, R_NEED], N_STATUS] = NEED_OPEN
 
         if go_clinic >= 0:
             # an arrival at a clinic (ServiceNode.serve): the intake plus a service time, drawn now
             c = go_clinic
-            go_duration = intake + _sample(token, buf, pos, SERVICE0 + 2 * c, dist_kind[service_dist[c]],
-                                           dist_par[service_dist[c]])
+            go_duration = go_intake + _sample(token, buf, pos, SERVICE0 + 2 * c, dist_kind[service_dist[c]],
+                                              dist_par[service_dist[c]])
             v = n_vi
             n_vi += 1
             vi_f[v, V_ARRIVAL] = now
@@ -841,6 +991,7 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, tables: Any,
             vi_i[v, V_OUTCOME] = OPEN_AT_HORIZON
             vi_i[v, V_TIMED] = 0
             vi_i[v, V_FIRED] = 0
+            vi_i[v, V_RENEGES] = 0
             if now >= warmup:
                 offered[c] += go_duration  # the work this arrival asks for, served or not
             outcome = OPEN_AT_HORIZON
@@ -848,12 +999,17 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, tables: Any,
                 outcome = BALKED  # turned away: the waiting room is full
                 vi_i[v, V_STATE] = DONE
             else:
-                deadline = np.inf
+                # the deadline: the handoff's loss time, or the patience if it comes first
+                deadline = rf_f[go_referral, R_GIVE_UP] if go_referral >= 0 else np.inf
                 if patience_dist[c] >= 0:
                     d = patience_dist[c]
-                    deadline = now + _sample(token, buf, pos, SERVICE0 + 2 * c + 1, dist_kind[d], dist_par[d])
+                    patience_at = now + _sample(token, buf, pos, SERVICE0 + 2 * c + 1, dist_kind[d], dist_par[d])
+                    if patience_at < deadline:
+                        deadline = patience_at
+                        vi_i[v, V_RENEGES] = 1
                 if deadline <= now:
-                    outcome = RENEGED  # no patience at all: gone on arrival, never in line
+                    # gone on arrival, never in line
+                    outcome = RENEGED if vi_i[v, V_RENEGES] == 1 else LOST_WAITING
                     vi_i[v, V_STATE] = DONE
                     vi_f[v, V_END] = now
                 else:
@@ -862,10 +1018,16 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, tables: Any,
                     if now >= warmup:
                         observed[c] += 1
                     waiting[c] += 1
-                    # the request joins the line (priority 3 where the line is a priority line, every client
-                    # alike in arrival order otherwise) and the head of the line is tried
+                    # the request joins the line (in a priority line: the handoff's priority under the priority
+                    # discipline, 3 otherwise; in a plain line every request alike, in order) and the head of
+                    # the line is tried
                     vi_i[v, V_STATE] = WAITING
-                    _line_add(qp, qs, qr, qn, c, NORMAL if prioritised[c] else 0.0, requests, v)
+                    priority = 0.0
+                    if prioritised[c]:
+                        priority = NORMAL
+                        if honours_priority[c] and go_referral >= 0:
+                            priority = rf_f[go_referral, R_PRIORITY]
+                    _line_add(qp, qs, qr, qn, c, priority, requests, v)
                     requests += 1
                     if qn[c] > line_top:
                         line_top = qn[c]
@@ -882,6 +1044,7 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, tables: Any,
                 nd_i[go_need, N_STATUS] = NEED_OPEN
 
 
-    n[0], n[1], n[2], n[3], n[4], n[5], n[6] = n_cl, n_ep, n_nd, n_vi, n_rf, requests, line_top
+    n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8] = n_cl, n_ep, n_nd, n_vi, n_rf, requests, line_top, \
+        n_tk, n_st
     clock[T_NOW], clock[T_RAW] = now, t_raw
     return short

@@ -129,23 +129,25 @@ def plan(scenario: Scenario) -> Plan:
             treats[c, _NEED_INDEX[str(need)]] = p
 
     # referral edges (Network.edges): (sender, need) -> receivers with cumulative probabilities, file order
-    edges: dict[int, list[tuple[int, float]]] = {}
+    edges: dict[int, list[tuple[int, float, float]]] = {}
     for edge in scenario.referrals:
         for sender in edge.senders:
             for need in edge.needs:
                 edges.setdefault(index[sender] * len(NEEDS) + _NEED_INDEX[str(need)], []).append(
-                    (index[edge.to], edge.probability))
+                    (index[edge.to], edge.probability, edge.tie))
     edge_first = np.zeros(len(clinics) * len(NEEDS), dtype=np.int64)
     edge_count = np.zeros(len(clinics) * len(NEEDS), dtype=np.int64)
     edge_target: list[int] = []
     edge_cum: list[float] = []
+    edge_tie: list[float] = []
     for key in range(len(clinics) * len(NEEDS)):
         edge_first[key] = len(edge_target)
         total = 0.0
-        for target, probability in edges.get(key, []):
+        for target, probability, tie in edges.get(key, []):
             total += probability  # the running sum of Edges.add
             edge_target.append(target)
             edge_cum.append(total)
+            edge_tie.append(tie)
         edge_count[key] = len(edge_target) - edge_first[key]
 
     # opening hours (ServiceNode): a priority line where the discipline or the hours ask for one
@@ -158,6 +160,30 @@ def plan(scenario: Scenario) -> Plan:
             open_days[c, k] = spec.hours is None or weekday in spec.hours.days
     prioritised = np.array([spec.discipline == "priority" or spec.hours is not None for spec in specs],
                            dtype=np.bool_)
+    honours_priority = np.array([spec.discipline == "priority" for spec in specs], dtype=np.bool_)
+
+    # the handoff types (unilateral, bilateral) and how the regime assigns them (Handoffs.assign)
+    types = (scenario.handoffs.unilateral, scenario.handoffs.bilateral)
+    handoff_f = np.zeros((len(types), 8))
+    handoff_i = np.zeros((len(types), 2), dtype=np.int64)
+    for t, handoff in enumerate(types):
+        accompaniment = handoff.accompaniment
+        handoff_f[t] = (handoff.loss.base, handoff.loss.hazard, handoff.intake, handoff.staff_time.sender,
+                        handoff.staff_time.receiver, accompaniment.probability if accompaniment else 0.0,
+                        accompaniment.staff_time if accompaniment else 0.0, handoff.queue_jump)
+        handoff_i[t] = (dists.add(handoff.latency), accompaniment is not None)
+    assignment = scenario.active_regime.assignment
+    assign_mode, assign_type = kernel.ASSIGN_ONE, kernel.UNILATERAL
+    mix_names: list[str] = []
+    mix_cum: list[float] = []
+    if assignment == "ties":
+        assign_mode = kernel.ASSIGN_TIES
+    elif isinstance(assignment, dict):
+        assign_mode = kernel.ASSIGN_MIX
+        mix_names, mix_cum = cumulative(assignment)
+    elif assignment == "bilateral":
+        assign_type = kernel.BILATERAL
+    type_index = {"unilateral": kernel.UNILATERAL, "bilateral": kernel.BILATERAL}
 
     inflow = population.inflow
     seasonal = inflow.seasonal
@@ -195,14 +221,22 @@ def plan(scenario: Scenario) -> Plan:
         "edge_count": edge_count,
         "edge_target": np.array(edge_target, dtype=np.int64),
         "edge_cum": np.array(edge_cum, dtype=np.float64),
-        "intake": float(scenario.handoffs.unilateral.intake),
+        "edge_tie": np.array(edge_tie, dtype=np.float64),
+        "walk_in_intake": float(scenario.handoffs.unilateral.intake),
         "exit_when_met": bool(population.exits.exit_when_needs_met),
         "prioritised": prioritised,
+        "honours_priority": honours_priority,
         "has_hours": has_hours,
         "hours_open": hours_open,
         "hours_close": hours_close,
         "open_days": open_days,
         "first_weekday": scenario.start_date.weekday(),
+        "assign_mode": assign_mode,
+        "assign_type": assign_type,
+        "mix_type": np.array([type_index[name] for name in mix_names], dtype=np.int64),
+        "mix_cum": np.array(mix_cum, dtype=np.float64),
+        "handoff_f": handoff_f,
+        "handoff_i": handoff_i,
         "expected_clients": min(expected, 50_000_000),
     }
     return Plan(clinics, staff, genders, ages, patterns, streams, arguments)

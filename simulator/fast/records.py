@@ -4,8 +4,8 @@ The tables are those of ``docs/model.md`` section 8 with the same columns (:data
 and vocabulary (:mod:`simulator.engine.outcomes`), so that :func:`simulator.metrics.replication_metrics` reads
 them unchanged. Columns are NumPy arrays (strings as object arrays) rather than lists; every consumer of
 ``RunRecords.tables`` builds DataFrames or arrays from them. The tables the compiled engine has nothing to
-write in (``staff``, ``locations``, ``nights``, ``census``, ``events``: no coordination work, shelters or
-event log) are empty.
+write in (``locations``, ``nights``, ``census``, ``events``: no shelters, no event log) are empty, as is any
+other table without rows.
 """
 
 from __future__ import annotations
@@ -18,12 +18,24 @@ import numpy as np
 from simulator.config.resources import paid, staffing
 from simulator.config.schema import Clinic, Scenario
 from simulator.engine.calendar import Calendar
-from simulator.engine.outcomes import BALKED, CENSORED, MET, NEEDS_MET, RENEGED, SERVED
+from simulator.engine.outcomes import (
+    BALKED,
+    CENSORED,
+    LOST_HANDOFF,
+    LOST_WAITING,
+    MET,
+    NEEDS_MET,
+    RENEGED,
+    SERVED,
+)
 from simulator.engine.records import COLUMNS, RunRecords
 from simulator.fast import kernel
 from simulator.fast.plan import NEEDS, Plan
 
-_OUTCOMES = np.array([CENSORED, SERVED, RENEGED, BALKED], dtype=object)  # by kernel outcome code
+_OUTCOMES = np.array([CENSORED, SERVED, RENEGED, BALKED, LOST_WAITING, LOST_HANDOFF],
+                     dtype=object)  # by kernel outcome code
+_TYPES = np.array(["unilateral", "bilateral"], dtype=object)  # by kernel adjustment type
+_PURPOSES = np.array(["sender", "receiver", "accompaniment"], dtype=object)  # by kernel purpose
 _NEED_NAMES = np.array(NEEDS, dtype=object)
 HOURS = 24.0
 
@@ -57,7 +69,7 @@ def open_hours(scenario: Scenario, clinic: Clinic, start: float, end: float) -> 
 
 def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, result: Any) -> RunRecords:
     """The records of one replication from the kernel's result (:func:`simulator.fast.kernel.run_kernel`)."""
-    cl_i, ep_f, ep_i, nd_f, nd_i, vi_f, vi_i, rf_f, rf_i, area, observed, offered = result
+    cl_i, ep_f, ep_i, nd_f, nd_i, vi_f, vi_i, rf_f, rf_i, st_f, st_i, area, observed, offered = result
     end_time, warmup = scenario.end_time, scenario.warmup
     clinics = plan.clinics
     n_episodes = ep_f.shape[0]
@@ -102,7 +114,8 @@ def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, resu
         "service": _names(clinics, vi_i[:, kernel.V_SERVICE]),
         "need": _NEED_NAMES[nd_i[visit_need, kernel.N_NEED]],
         "referral": np.where(referral >= 0, referral + 1, -1),
-        "adjustment": _pick(("walk_in", "unilateral"), referral >= 0),
+        "adjustment": np.where(referral >= 0, _TYPES[rf_i[referral, kernel.R_TYPE]], "walk_in")
+        if len(rf_i) else np.full(len(referral), "walk_in", dtype=object),
         "arrival": vi_f[:, kernel.V_ARRIVAL],
         "start": vi_f[:, kernel.V_START],
         "end": vi_f[:, kernel.V_END],
@@ -119,8 +132,8 @@ def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, resu
         "need": _NEED_NAMES[nd_i[referral_need, kernel.N_NEED]],
         "source": _names(clinics, rf_i[:, kernel.R_SOURCE]),
         "target": _names(clinics, rf_i[:, kernel.R_TARGET]),
-        "adjustment": np.full(n_referrals, "unilateral", dtype=object),
-        "priority": np.full(n_referrals, 3.0),
+        "adjustment": _TYPES[rf_i[:, kernel.R_TYPE]],
+        "priority": rf_f[:, kernel.R_PRIORITY],
         "created": rf_f[:, kernel.R_CREATED],
         "arrived": rf_f[:, kernel.R_ARRIVED],
         "start": rf_f[:, kernel.R_START],
@@ -140,9 +153,16 @@ def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, resu
         "arrivals_observed": [int(n) for n in observed],
         "offered_hours": [float(o) * HOURS for o in offered],
     }
+    staff_rows = {
+        "service": _names(clinics, st_i[:, kernel.W_SERVICE]),
+        "time": st_f[:, kernel.W_TIME],
+        "hours": st_f[:, kernel.W_DAYS] * HOURS,
+        "purpose": _PURPOSES[st_i[:, kernel.W_PURPOSE]],
+        "adjustment": _TYPES[st_i[:, kernel.W_TYPE]],
+    }
     tables: dict[str, dict[str, Any]] = {name: {col: [] for col in cols} for name, cols in COLUMNS.items()}
     filled: dict[str, dict[str, Any]] = {"episodes": episodes, "needs": needs, "visits": visits,
-                                         "referrals": referrals, "nodes": nodes}
+                                         "referrals": referrals, "nodes": nodes, "staff": staff_rows}
     for name, columns in filled.items():
         if len(columns[COLUMNS[name][0]]):  # an empty table stays as the SimPy engine leaves it: empty lists
             tables[name] = columns

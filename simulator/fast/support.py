@@ -6,21 +6,22 @@ as ``<field path>: <what is missing>``; an empty list means the scenario runs on
 (``configs/textbook/``) and of networks of clinics like them:
 
 * services: clinics only, with or without opening ``hours``, any ``service_time`` and ``patience``
-  distribution, ``waitlist_cap``, ``treats``; ``discipline`` ``fifo`` or ``priority`` (without coordination
-  work or queue jumps every client visit has the same priority, so a priority line is served first come,
-  first served);
+  distribution, ``waitlist_cap``, ``treats``; ``discipline`` ``fifo`` or ``priority`` (a priority line,
+  where the hours' "closed" requests come first, then coordination work, then queue jumps, then the other
+  clients, each group first come, first served);
 * population: Poisson ``inflow`` (``seasonal`` multipliers included), attribute mixes, ``needs.base`` and
   ``needs.by_pattern``, ``exits.exit_when_needs_met``; no initial stock, cohort, shelter use, self-resolution
   or returns;
 * routes: ``entry`` (walk-ins, with their delays) and ``referrals`` between clinics (section 5.2);
-* regime: assignment ``unilateral`` without escalation, handoffs with ``handoffs.unilateral`` as the defaults
-  leave it except for its ``intake``: no latency, no loss, no staff time, no accompaniment, no queue jump;
+* regime: assignment ``unilateral``, ``bilateral``, ``ties`` or a mix of unilateral and bilateral, without
+  escalation; every parameter of ``handoffs.unilateral`` and ``handoffs.bilateral`` (latency, loss, intake,
+  staff time and accompaniment, queue jump);
 * outputs: no event log, no prerequisites.
 """
 
 from __future__ import annotations
 
-from simulator.config.schema import Clinic, Exits, HandoffType, Scenario
+from simulator.config.schema import Clinic, Exits, Scenario
 
 #: why each kind of service is refused (the only kind the engine has is ``clinic``)
 _KINDS = {
@@ -30,7 +31,6 @@ _KINDS = {
     "access_point": "the access point (integrated regime) is not in the fast engine yet",
 }
 _DEFAULT_EXITS = Exits()
-_DEFAULT_HANDOFF = HandoffType()
 
 
 class FastEngineError(ValueError):
@@ -72,18 +72,18 @@ def unsupported(scenario: Scenario) -> list[str]:
         problems.append("prerequisites: prerequisites are not in the fast engine yet")
 
     regime = scenario.active_regime
-    if regime.assignment != "unilateral":
-        problems.append(f"regime: {scenario.regime!r} assigns {regime.assignment!r}; the fast engine runs "
-                        "unilateral handoffs only (a regime with assignment: unilateral)")
+    assignment = regime.assignment
+    if isinstance(assignment, dict):
+        if "multilateral" in assignment:
+            problems.append(f"regime: {scenario.regime!r} mixes in multilateral handoffs, which need the case "
+                            "conference (not in the fast engine yet)")
+    elif assignment not in ("unilateral", "bilateral", "ties"):
+        problems.append(f"regime: {scenario.regime!r} assigns {assignment!r}; the fast engine runs unilateral and "
+                        "bilateral handoffs (assignment unilateral, bilateral, ties or a mix of the two)")
     if regime.escalation is not None:
         where = f"regimes.{scenario.regime}.escalation" if scenario.regime in scenario.regimes else "regime"
         problems.append(f"{where}: {scenario.regime!r} escalates to the case conference, which is not in the fast "
                         "engine yet")
-    unilateral = scenario.handoffs.unilateral
-    for field in ("latency", "loss", "staff_time", "accompaniment", "queue_jump"):
-        if getattr(unilateral, field) != getattr(_DEFAULT_HANDOFF, field):
-            problems.append(f"handoffs.unilateral.{field}: only instantaneous, lossless handoffs without staff "
-                            "time or queue jumps are in the fast engine yet (intake is)")
 
     if scenario.outputs.event_log:
         problems.append("outputs.event_log: the event log is not in the fast engine yet")

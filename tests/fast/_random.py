@@ -45,10 +45,29 @@ def hours(r: random.Random) -> dict[str, Any]:
     return {"open": _clock(opening), "close": _clock(closing), "days": r.sample(WEEK, r.randint(1, 7))}
 
 
-def network(seed: int, with_hours: float = 0.7) -> Scenario:
-    """A random network of clinics (``with_hours``: the chance that a clinic has opening hours)."""
+def handoff_type(r: random.Random) -> dict[str, Any]:
+    """The parameters of a handoff type: each present or left at its default."""
+    spec: dict[str, Any] = {"intake": r.choice(["0 min", "10 min", "30 min"])}
+    if r.random() < 0.7:
+        spec["latency"] = duration(r, 60 * 24 * r.choice([0.1, 1.0]))
+    if r.random() < 0.7:
+        spec["loss"] = {"base": r.choice([0.0, 0.1, 0.3]), "hazard": f"{r.choice([0.0, 0.05, 0.5])} per day"}
+    if r.random() < 0.7:
+        spec["staff_time"] = {"sender": r.choice(["0 min", "10 min", "1 hour"]),
+                              "receiver": r.choice(["0 min", "15 min", "2 hours"])}
+    if r.random() < 0.5:
+        spec["accompaniment"] = {"probability": r.choice([0.2, 1.0]), "staff_time": r.choice(["30 min", "3 hours"])}
+    if r.random() < 0.5:
+        spec["queue_jump"] = r.choice([0.3, 1.0])
+    return spec
+
+
+def network(seed: int, with_hours: float = 0.7, handoffs: bool = False) -> Scenario:
+    """A random network of clinics (``with_hours``: the chance that a clinic has opening hours; ``handoffs``:
+    handoff types with random parameters, and a regime that assigns unilateral or bilateral handoffs by one
+    type, by ties or by a mix)."""
     r = random.Random(seed)
-    names = [f"c{i}" for i in range(r.randint(1, 4))]
+    names = [f"c{i}" for i in range(r.randint(2 if handoffs else 1, 4))]
     services: dict[str, dict[str, Any]] = {}
     for name in names:
         spec: dict[str, Any] = {
@@ -74,10 +93,11 @@ def network(seed: int, with_hours: float = 0.7) -> Scenario:
         for need, treated in services[name]["treats"].items():
             left = 1 - treated
             targets = [other for other in names if other != name and need in services[other]["treats"]]
-            for target in r.sample(targets, r.randint(0, len(targets))):
+            for target in r.sample(targets, r.randint(min(1, len(targets)), len(targets))):
                 p = round(r.random() * left * 0.8, 2)
                 left -= p
-                referrals.append({"from": name, "to": target, "needs": [need], "probability": p})
+                referrals.append({"from": name, "to": target, "needs": [need], "probability": p,
+                                  "tie": r.choice([0.0, 0.5, 1.0])})
     raw = {
         "name": f"random_{seed}", "horizon": f"{r.choice([5, 15, 30])} days",
         "warmup": f"{r.choice([0, 1, 2.5])} days", "seed": r.randint(0, 10**6), "regime": "unilateral",
@@ -89,4 +109,12 @@ def network(seed: int, with_hours: float = 0.7) -> Scenario:
         "services": services, "entry": entry, "referrals": referrals,
         "handoffs": {"unilateral": {"intake": r.choice(["0 min", "10 min"])}},
     }
+    if handoffs:
+        raw["handoffs"] = {"unilateral": handoff_type(r), "bilateral": handoff_type(r)}
+        regime = r.choice(["unilateral", "bilateral", "ties", "mix"])
+        assignments: dict[str, Any] = {"ties": "ties", "mix": {"bilateral": 0.3, "unilateral": 0.7}}
+        if regime in assignments:
+            raw["regimes"] = {"mine": {"assignment": assignments[regime]}}
+            regime = "mine"
+        raw["regime"] = regime
     return validate_data(raw, {}, f"random_{seed}")

@@ -51,15 +51,15 @@ CASES: list[tuple[str, list[tuple[str, Any]], str]] = [
      "population.exits.return_after_resolution_share:"),
     ("prerequisites", [("prerequisites", [{"service": "doctor", "need": "primary_care",
                                            "requires_met": ["housing"]}])], "prerequisites:"),
-    ("organic regime", [("regime", "organic")], "regime: 'organic' assigns 'ties'"),
+    ("organic regime", [("regime", "organic")], "regime: 'organic' escalates to the case conference"),
     ("escalating regime", [("regimes", {"mine": {"assignment": "unilateral", "escalation": {}}}),
                            ("regime", "mine")], "regimes.mine.escalation:"),
-    ("latency", [("handoffs.unilateral.latency", "1 day")], "handoffs.unilateral.latency:"),
-    ("loss", [("handoffs.unilateral.loss", {"base": 0.1})], "handoffs.unilateral.loss:"),
-    ("staff time", [("handoffs.unilateral.staff_time", {"sender": "10 min"})], "handoffs.unilateral.staff_time:"),
-    ("accompaniment", [("handoffs.unilateral.accompaniment", {"probability": 0.5, "staff_time": "1 hour"})],
-     "handoffs.unilateral.accompaniment:"),
-    ("queue jump", [("handoffs.unilateral.queue_jump", 0.3)], "handoffs.unilateral.queue_jump:"),
+    ("multilateral regime", [("regime", "multilateral")], "regime: 'multilateral' assigns 'multilateral'"),
+    ("integrated regime", [("services.point", {"kind": "access_point", "staff": 1}),
+                           ("handoffs.integrated", {"access_point": "point", "assessment": "30 min"}),
+                           ("regime", "integrated")], "regime: 'integrated' assigns 'integrated'"),
+    ("mix with multilateral", [("regimes", {"mine": {"assignment": {"unilateral": 0.5, "multilateral": 0.5}}}),
+                               ("regime", "mine")], "regime: 'mine' mixes in multilateral handoffs"),
     ("event log", [("outputs.event_log", True)], "outputs.event_log:"),
 ]
 
@@ -123,8 +123,8 @@ def test_batch_refuses_before_running() -> None:
     assert calls == []
     assert caught.value.problems == ["outputs.event_log: the event log is not in the fast engine yet"]
     # every regime asked for is checked
-    with pytest.raises(FastEngineError, match="regime: 'bilateral' assigns 'bilateral'"):
-        run_batch(_micro.scenario(), replications=1, regimes=["unilateral", "bilateral"], engine="fast")
+    with pytest.raises(FastEngineError, match="regime: 'multilateral' assigns 'multilateral'"):
+        run_batch(_micro.scenario(), replications=1, regimes=["unilateral", "multilateral"], engine="fast")
 
 
 def test_unknown_engine() -> None:
