@@ -12,17 +12,18 @@ or, one level down, :func:`simulator.fast.simulate_records` (the counterpart of
 section 9 is computed by the same code (:func:`simulator.metrics.replication_metrics`).
 
 **What it covers.** Networks of clinics fed by Poisson walk-ins: clinics always open or with opening hours
-(section 4.2), first come first served, with any service-time and patience distribution (reneging) and a
+(section 4.2), with a FIFO or a priority line, any service-time and patience distribution (reneging) and a
 waiting-room cap (balking); needs drawn from ``needs.base`` (and ``by_pattern``), walk-ins along ``entry``, a
 clinic's ``treats`` probability and its referral edges after each visit (section 5.2), handoffs under the
 unilateral and bilateral regimes with every parameter of their types (latency, loss, intake, staff time and
-accompaniment taken from the clinics' staff, queue jumps; sections 5.3 to 5.6), and
-``exits.exit_when_needs_met``. Every scenario of ``configs/textbook/`` runs on it.
+accompaniment taken from the clinics' staff, queue jumps; sections 5.3 to 5.6), the initial stock, and
+episodes that end by self-resolution (with its hazard ratios), are followed by returns, or end when the needs
+are met (sections 3.4 to 3.7). Every scenario of ``configs/textbook/`` runs on it.
 
-**What it refuses.** Everything else (shelters, housing, outreach, the access point, the initial stock,
-cohorts, self-resolution and returns, the case conference and the regimes that use it or the access point,
-prerequisites, the event log): :func:`unsupported` lists each such field with its path, and running such a
-scenario raises :class:`FastEngineError` with that list.
+**What it refuses.** Everything else (shelters and shelter use, housing, outreach, the access point, cohorts,
+the case conference and the regimes that use it or the access point, prerequisites, the event log):
+:func:`unsupported` lists each such field with its path, and running such a scenario raises
+:class:`FastEngineError` with that list.
 
 **Randomness.** The SimPy engine's streams, draw for draw (section 7): replication ``i`` of two variants of a
 scenario sees the same arrivals (common random numbers), a replication depends only on (seed, replication),

@@ -1,7 +1,7 @@
-"""The compiled event loop: clients walking in to clinics, queueing, being served and referred on.
+"""The compiled event loop: episodes of clients walking in to clinics, queueing, being served and referred on.
 
 One call of :func:`run_kernel` runs one replication of a scenario that :mod:`simulator.fast.support` accepts,
-with the rules of ``docs/model.md`` (sections 2, 3, 4.2, 5.1, 5.2 and 7). Everything it needs comes in as
+with the rules of ``docs/model.md`` (sections 2, 3, 4.2, 5.1 to 5.6 and 7). Everything it needs comes in as
 numbers and arrays (:mod:`simulator.fast.plan` builds them), so a new parameter value never recompiles
 anything, and everything it writes goes out as arrays (:mod:`simulator.fast.records` names them).
 
@@ -20,6 +20,12 @@ shift process (:meth:`simulator.engine.nodes.ServiceNode.shifts`), step for step
 highest priority hold every server outside the hours, each taking its server when the client in front of it
 is done (services run past closing), and all are released at the next opening. Every time is computed with
 the SimPy engine's arithmetic (a timeout to ``x`` lands at ``now + (x - now)``).
+
+**Episodes and pathways.** Each need under way is followed by its pathway (a process of the SimPy engine):
+where it waits (a walk-in's delay, a handoff's way, a visit) is kept with the need, so that an episode that
+ends (self-resolution, or its needs met) stops it there, with an urgent event as SimPy's interrupt. A
+handoff draws its type, staff time, loss time, priority and latency as :mod:`simulator.engine.handoffs`
+does; coordination work takes a clinic's staff member as a request of its own.
 
 **Randomness.** The streams of :mod:`simulator.engine.streams`, draw for draw: each source keeps its own
 generator (``SeedSequence(seed, spawn_key=(replication, crc32(name)))``, created by the caller) and its own
@@ -46,7 +52,7 @@ UNIFORM_DRAW, EXPONENTIAL_DRAW, NORMAL_DRAW = 0, 1, 2
 DRAW_KINDS = 3
 
 # ---- the fixed streams; clinic c has its service stream at SERVICE0 + 2c and its patience stream after it
-ARRIVALS, ATTRIBUTES, ROUTING, HANDOFFS, SERVICE0 = 0, 1, 2, 3, 4
+ARRIVALS, ATTRIBUTES, ROUTING, HANDOFFS, STOCK, RETURNS, SERVICE0 = 0, 1, 2, 3, 4, 5, 6
 
 # ---- distributions (simulator.config.distributions), with up to 3 parameters each
 FIXED, EXPONENTIAL, LOGNORMAL, GAMMA, UNIFORM, TRIANGULAR = 0, 1, 2, 3, 4, 5
@@ -66,6 +72,10 @@ EV_TRAVEL = 10  # a handoff's latency is over, or its loss clock ran out on the 
 EV_TASK_START = 11  # coordination work starts at a clinic (urgent: a process of its own); arg: the task
 EV_TASK_GRANTED = 12  # its request for a staff member is processed; arg: the task
 EV_TASK_END = 13  # the work is done, the staff member released; arg: the task
+EV_STOCK = 14  # a client of the initial stock opens an episode (at 0, before anything else)
+EV_RESOLVE = 15  # an episode's self-resolution time; arg: episode row * TOKENS + the clock's token
+EV_RETURN = 16  # a client's return after a self-resolved episode; arg: the client
+EV_INTERRUPT = 17  # a pathway of an episode that ended is stopped (urgent: SimPy's interrupt); arg: the need row
 
 # ---- SimPy's event priorities, as the high bits of the heap's second key (then the order of scheduling)
 NORMAL_BIT = 1 << 52
@@ -74,15 +84,21 @@ NORMAL_BIT = 1 << 52
 HEAP_SIZE, SCHEDULED, URGENT_HEAD, URGENT_TAIL, NOW_HEAD, NOW_TAIL = 0, 1, 2, 3, 4, 5
 
 # ---- outcome codes of visits and referrals (0: still open at the horizon, written as censored)
-OPEN_AT_HORIZON, SERVED, RENEGED, BALKED, LOST_WAITING, LOST_HANDOFF = 0, 1, 2, 3, 4, 5
+OPEN_AT_HORIZON, SERVED, RENEGED, BALKED, LOST_WAITING, LOST_HANDOFF, EXITED, CLIENT_EXITED = range(8)
 # ---- visit states: in line, granted a server (its process not yet resumed), in service, done
 WAITING, GRANTED, IN_SERVICE, DONE = 0, 1, 2, 3
 # ---- need states (simulator.engine.clients)
 NEED_OPEN, NEED_PENDING, NEED_MET = 0, 1, 2
 # ---- need outcomes (0: not met at the horizon, written as censored)
-NEED_CENSORED, NEED_WAS_MET = 0, 1
-# ---- episode ends (0: active at the horizon, written as censored)
-EPISODE_ACTIVE, EPISODE_NEEDS_MET = 0, 1
+NEED_CENSORED, NEED_WAS_MET, NEED_OPEN_AT_EXIT = 0, 1, 2
+# ---- episode ends (0: active at the horizon, written as censored), and where episodes come from
+EPISODE_ACTIVE, EPISODE_NEEDS_MET, EPISODE_SELF_RESOLVED = 0, 1, 2
+SOURCE_INFLOW, SOURCE_STOCK, SOURCE_RETURN = 0, 1, 2
+# ---- where a need's pathway (a process of the SimPy engine) waits: nowhere (none under way), for its start,
+# a walk-in's delay, a handoff's way, a visit (simulator.engine.pathways)
+PATH_NONE, PATH_STARTING, PATH_DELAY, PATH_TRAVEL, PATH_VISIT = 0, 1, 2, 3, 4
+#: the self-resolution clock of an episode is rescheduled at most once per need: its tokens stay below this
+TOKENS = 8
 # ---- priorities at a clinic (simulator.engine.nodes): lower is served first
 CLOSED = -1e12
 COORDINATION = -1e9
@@ -100,15 +116,17 @@ H_LATENCY, H_ACCOMPANIED = 0, 1
 SENDER, RECEIVER, ACCOMPANIMENT = 0, 1, 2
 
 # ---- columns of the tables
-# clients: int (gender, age group, indigenous, pattern, current episode row)
-C_GENDER, C_AGE, C_INDIGENOUS, C_PATTERN, C_EPISODE = 0, 1, 2, 3, 4
-# episodes: float (start, homeless_since, end); int (client, number, needs at entry, needs not met, end
-# reason, first need row)
-E_START, E_SINCE, E_END = 0, 1, 2
-E_CLIENT, E_NUMBER, E_NEEDS, E_OPEN, E_REASON, E_FIRST_NEED = 0, 1, 2, 3, 4, 5
-# needs: float (onset, end, walk-in delay); int (episode row, need, status, outcome, met by, walk-in target)
+# clients: int (gender, age group, indigenous, pattern, current episode row, episodes so far)
+C_GENDER, C_AGE, C_INDIGENOUS, C_PATTERN, C_EPISODE, C_EPISODES = 0, 1, 2, 3, 4, 5
+# episodes: float (start, homeless_since, end, the self-resolution clock: budget left, mean in force, since);
+# int (client, number, needs at entry, needs not met, end reason, first need row, source, the clock's token,
+# returns if it self-resolves)
+E_START, E_SINCE, E_END, E_BUDGET, E_MEAN, E_CLOCK = 0, 1, 2, 3, 4, 5
+E_CLIENT, E_NUMBER, E_NEEDS, E_OPEN, E_REASON, E_FIRST_NEED, E_SOURCE, E_TOKEN, E_RETURNS = range(9)
+# needs: float (onset, end, walk-in delay); int (episode row, need, status, outcome, met by, walk-in target,
+# where its pathway waits, its visit, its referral)
 N_ONSET, N_END, N_DELAY = 0, 1, 2
-N_EPISODE, N_NEED, N_STATUS, N_OUTCOME, N_MET_BY, N_TARGET = 0, 1, 2, 3, 4, 5
+N_EPISODE, N_NEED, N_STATUS, N_OUTCOME, N_MET_BY, N_TARGET, N_PATH, N_VISIT, N_REFERRAL = range(9)
 # visits: float (arrival, start, end, duration); int (need row, service, referral, outcome, state, has a
 # deadline, deadline fired, the deadline is the patience's)
 V_ARRIVAL, V_START, V_END, V_DURATION = 0, 1, 2, 3
@@ -455,7 +473,11 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
                exit_when_met: bool, prioritised: np.ndarray, honours_priority: np.ndarray, has_hours: np.ndarray,
                hours_open: np.ndarray, hours_close: np.ndarray, open_days: np.ndarray, first_weekday: int,
                assign_mode: int, assign_type: int, mix_type: np.ndarray, mix_cum: np.ndarray,
-               handoff_f: np.ndarray, handoff_i: np.ndarray, expected_clients: int) -> Any:
+               handoff_f: np.ndarray, handoff_i: np.ndarray, pattern_code: np.ndarray,
+               stock_count: int, stock_pattern_cum: np.ndarray, stock_pattern_code: np.ndarray,
+               stock_since_dist: int, resolution_mean: np.ndarray, resolution_ratio: np.ndarray,
+               return_mean: float, return_ratio: np.ndarray, return_share: float, housed_return_share: float,
+               expected_clients: int) -> Any:
     """Run one replication; return the tables and the clinics' monitors (see :mod:`simulator.fast.records`).
 
     The event loop (:func:`_run`) never reallocates an array: it stops before an event when some table, the
@@ -467,15 +489,17 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
         route_p, route_delay, route_delay_drawn, dist_kind, dist_par, staff, cap, service_dist, patience_dist,
         treats, edge_first, edge_count, edge_target, edge_cum, edge_tie, walk_in_intake, exit_when_met,
         prioritised, honours_priority, hours_open, hours_close, open_days, first_weekday, assign_mode,
-        assign_type, mix_type, mix_cum, handoff_f, handoff_i)
+        assign_type, mix_type, mix_cum, handoff_f, handoff_i, pattern_code, stock_pattern_cum, stock_pattern_code,
+        stock_since_dist, resolution_mean, resolution_ratio, return_mean, return_ratio, return_share,
+        housed_return_share)
     n_clinics = staff.shape[0]
-    start_rows = max(64, expected_clients)
+    start_rows = max(64, expected_clients + stock_count)
     # every column of a row is written when the row is made: the tables need no filling
-    cl_i = np.empty((start_rows, 5), dtype=np.int64)
-    ep_f = np.empty((start_rows, 3))
-    ep_i = np.empty((start_rows, 6), dtype=np.int64)
+    cl_i = np.empty((start_rows, 6), dtype=np.int64)
+    ep_f = np.empty((start_rows, 6))
+    ep_i = np.empty((start_rows, 9), dtype=np.int64)
     nd_f = np.empty((start_rows, 3))
-    nd_i = np.empty((start_rows, 6), dtype=np.int64)
+    nd_i = np.empty((start_rows, 9), dtype=np.int64)
     vi_f = np.empty((start_rows, 4))
     vi_i = np.empty((start_rows, 8), dtype=np.int64)
     rf_f = np.empty((64, 6))
@@ -489,8 +513,9 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
     hk = np.empty(64, dtype=np.int64)
     ha = np.empty(64, dtype=np.int64)
     counts = np.zeros(6, dtype=np.int64)  # HEAP_SIZE, SCHEDULED, URGENT_HEAD, URGENT_TAIL, NOW_HEAD, NOW_TAIL
-    fk = np.empty((2, 64 + n_clinics), dtype=np.int64)  # the events of this time: urgent (row 0), normal (row 1)
-    fa = np.empty((2, 64 + n_clinics), dtype=np.int64)
+    width = 64 + n_clinics + stock_count
+    fk = np.empty((2, width), dtype=np.int64)  # the events of this time: urgent (row 0), normal (row 1)
+    fa = np.empty((2, width), dtype=np.int64)
     # the clinics: servers in use, clients waiting (balking counts them), "closed" requests holding a server
     # and in line, the line (a heap per clinic), the presence monitor (simulator.engine.monitor.Presence), the
     # work offered in the observed window, and the shift process (its day, the step it waits in, the closing)
@@ -513,8 +538,10 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
     n = np.zeros(9, dtype=np.int64)
     clock = np.zeros(2)
 
-    # time 0: the shift processes start first (the SimPy engine builds the clinics before it runs), then the
-    # arrival process
+    # time 0: the initial stock (made before the SimPy engine runs: it schedules their exits first), the shift
+    # processes (started when the SimPy engine builds the clinics), then the arrival process
+    for _ in range(stock_count):
+        _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_STOCK, 0)
     for c in range(n_clinics):
         if has_hours[c]:
             _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_SHIFT, c)
@@ -570,7 +597,9 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, tables: Any,
      route_p, route_delay, route_delay_drawn, dist_kind, dist_par, staff, cap, service_dist, patience_dist,
      treats, edge_first, edge_count, edge_target, edge_cum, edge_tie, walk_in_intake, exit_when_met,
      prioritised, honours_priority, hours_open, hours_close, open_days, first_weekday, assign_mode,
-     assign_type, mix_type, mix_cum, handoff_f, handoff_i) = params
+     assign_type, mix_type, mix_cum, handoff_f, handoff_i, pattern_code, stock_pattern_cum, stock_pattern_code,
+     stock_since_dist, resolution_mean, resolution_ratio, return_mean, return_ratio, return_share,
+     housed_return_share) = params
     cl_i, ep_f, ep_i, nd_f, nd_i, vi_f, vi_i, rf_f, rf_i, tk_f, tk_i, st_f, st_i = tables
     ht, hs, hk, ha, counts, fk, fa = events
     (users, waiting, closed_held, closed_asked, qp, qs, qr, qn, present, area, last, observed, offered, shift_day,
@@ -630,90 +659,108 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, tables: Any,
         reaching = -1
         lost = -1
         go_intake = walk_in_intake
+        # a client whose episode opens (its stream, source and time homeless since); the next arrival to draw
+        opening = -1
+        opening_stream = ATTRIBUTES
+        opening_source = SOURCE_INFLOW
+        opening_since = 0.0
+        next_arrival = False
+        # an episode that ends, and why
+        ending = -1
+        ending_reason = EPISODE_ACTIVE
 
-        if kind in (EV_ARRIVAL, EV_ARRIVALS_START):
+        if kind in (EV_ARRIVAL, EV_STOCK):
+            # a new client (Episodes.draw_client), from stream ``attributes`` (``stock`` for the initial stock,
+            # with its pattern mix)
+            stream = ATTRIBUTES if kind == EV_ARRIVAL else STOCK
+            mix = pattern_cum if kind == EV_ARRIVAL else stock_pattern_cum
+            client = n_cl
+            n_cl += 1
+            gender = _choice(token, buf, pos, stream, gender_cum) if gender_cum.shape[0] > 1 else 0
+            age = _choice(token, buf, pos, stream, age_cum) if age_cum.shape[0] > 1 else 0
+            native = 0
+            if indigenous > 0 and _draw(token, buf, pos, stream, UNIFORM_DRAW) < indigenous:
+                native = 1
+            choice = _choice(token, buf, pos, stream, mix) if mix.shape[0] > 1 else 0
+            cl_i[client, C_GENDER] = gender
+            cl_i[client, C_AGE] = age
+            cl_i[client, C_INDIGENOUS] = native
+            cl_i[client, C_PATTERN] = pattern_code[choice] if kind == EV_ARRIVAL else stock_pattern_code[choice]
+            cl_i[client, C_EPISODES] = 0
+            opening = client
+            opening_stream = stream
             if kind == EV_ARRIVAL:
-                # a new client (Episodes.draw_client, Episodes.start), from stream ``attributes``
-                client = n_cl
-                n_cl += 1
-                gender = _choice(token, buf, pos, ATTRIBUTES, gender_cum) if gender_cum.shape[0] > 1 else 0
-                age = _choice(token, buf, pos, ATTRIBUTES, age_cum) if age_cum.shape[0] > 1 else 0
-                native = 0
-                if indigenous > 0 and _draw(token, buf, pos, ATTRIBUTES, UNIFORM_DRAW) < indigenous:
-                    native = 1
-                pattern = _choice(token, buf, pos, ATTRIBUTES, pattern_cum) if pattern_cum.shape[0] > 1 else 0
-                cl_i[client, C_GENDER] = gender
-                cl_i[client, C_AGE] = age
-                cl_i[client, C_INDIGENOUS] = native
-                cl_i[client, C_PATTERN] = pattern
-                episode = n_ep
-                n_ep += 1
-                cl_i[client, C_EPISODE] = episode
-                ep_f[episode, E_START] = now
-                ep_f[episode, E_SINCE] = t_raw
-                ep_f[episode, E_END] = np.nan
-                ep_i[episode, E_CLIENT] = client
-                ep_i[episode, E_NUMBER] = 1
-                ep_i[episode, E_REASON] = EPISODE_ACTIVE
-                ep_i[episode, E_FIRST_NEED] = n_nd
-                held = 0
-                for j in range(prevalence_count[pattern]):
-                    p = prevalence_p[pattern, j]
-                    if p >= 1.0 or _draw(token, buf, pos, ATTRIBUTES, UNIFORM_DRAW) < p:
-                        row = n_nd
-                        n_nd += 1
-                        nd_f[row, N_ONSET] = now
-                        nd_f[row, N_END] = np.nan
-                        nd_f[row, N_DELAY] = 0.0
-                        nd_i[row, N_EPISODE] = episode
-                        nd_i[row, N_NEED] = prevalence_need[pattern, j]
-                        nd_i[row, N_STATUS] = NEED_OPEN
-                        nd_i[row, N_OUTCOME] = NEED_CENSORED
-                        nd_i[row, N_MET_BY] = -1
-                        nd_i[row, N_TARGET] = -1
-                        held += 1
-                ep_i[episode, E_NEEDS] = held
-                ep_i[episode, E_OPEN] = held
-                # walk-ins (Pathways.walk_ins): for each need, the first entry point drawn, its delay drawn now;
-                # each pathway is a process of its own, started with an urgent event
-                for row in range(ep_i[episode, E_FIRST_NEED], n_nd):
-                    need = nd_i[row, N_NEED]
-                    for r in range(route_first[need], route_first[need] + route_count[need]):
-                        p = route_p[r]
-                        if p >= 1.0 or _draw(token, buf, pos, ATTRIBUTES, UNIFORM_DRAW) < p:
-                            wait = 0.0
-                            if route_delay_drawn[r]:
-                                d = route_delay[r]
-                                wait = _sample(token, buf, pos, ATTRIBUTES, dist_kind[d], dist_par[d])
-                            nd_f[row, N_DELAY] = wait
-                            nd_i[row, N_TARGET] = route_service[r]
-                            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_WALK_START, row)
-                            break
-            # the next arrival (Episodes.arrivals): candidates at the highest monthly rate, thinned to each
-            # month's; scheduled as SimPy's timeout(t - now)
-            while rate_max > 0:
-                t_raw += _draw(token, buf, pos, ARRIVALS, EXPONENTIAL_DRAW) / rate_max
-                if t_raw >= end_time:
-                    break
-                if has_seasonal and _draw(token, buf, pos, ARRIVALS, UNIFORM_DRAW) * top >= \
-                        seasonal[month_of_day[int(t_raw)]]:
-                    continue
-                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (t_raw - now), False, EV_ARRIVAL, 0)
-                break
+                opening_source = SOURCE_INFLOW
+                opening_since = t_raw
+            else:  # already homeless for a while (Episodes.initial_stock), no walk-ins
+                opening_source = SOURCE_STOCK
+                d = stock_since_dist
+                opening_since = -_sample(token, buf, pos, STOCK, dist_kind[d], dist_par[d])
+            next_arrival = kind == EV_ARRIVAL
+
+        elif kind == EV_ARRIVALS_START:
+            next_arrival = True
+
+        elif kind == EV_RETURN:
+            # a client back after a self-resolved episode (Episodes._return), from stream ``returns``
+            if ep_i[cl_i[arg, C_EPISODE], E_REASON] != EPISODE_ACTIVE:
+                opening = arg
+                opening_stream = RETURNS
+                opening_source = SOURCE_RETURN
+                opening_since = now
+
+        elif kind == EV_RESOLVE:
+            # the self-resolution time of an episode, unless the episode is over or its clock was rescheduled
+            episode = arg // TOKENS
+            if ep_i[episode, E_REASON] == EPISODE_ACTIVE and ep_i[episode, E_TOKEN] == arg % TOKENS:
+                ending = episode
+                ending_reason = EPISODE_SELF_RESOLVED
+
+        elif kind == EV_INTERRUPT:
+            # a pathway of an episode that ended stops where it waits (the SimPy engine's Interrupt)
+            row = arg
+            where = nd_i[row, N_PATH]
+            nd_i[row, N_PATH] = PATH_NONE
+            if where == PATH_TRAVEL:
+                ref = nd_i[row, N_REFERRAL]
+                rf_f[ref, R_END] = now
+                rf_i[ref, R_OUTCOME] = CLIENT_EXITED
+            elif where == PATH_VISIT:
+                # ServiceNode.serve: the request withdrawn, or the server released (a request granted but not
+                # yet taken up is released without leaving the count of those waiting, as the SimPy engine
+                # does); the visit ends ``exited``, its referral ``client_exited``
+                v = nd_i[row, N_VISIT]
+                c = vi_i[v, V_SERVICE]
+                state = vi_i[v, V_STATE]
+                if state == WAITING:
+                    waiting[c] -= 1
+                else:
+                    users[c] -= 1
+                    _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_RELEASE, c)
+                vi_i[v, V_STATE] = DONE
+                vi_i[v, V_OUTCOME] = EXITED
+                vi_f[v, V_END] = now
+                _tick(c, now, warmup, present, area, last)
+                present[c] -= 1
+                if vi_i[v, V_REFERRAL] >= 0:
+                    rf_f[vi_i[v, V_REFERRAL], R_END] = now
+                    rf_i[vi_i[v, V_REFERRAL], R_OUTCOME] = CLIENT_EXITED
 
         elif kind == EV_WALK_START:
             # a walk-in's pathway (Pathways.pathway): the need is pending, then the delay, then the clinic
             nd_i[arg, N_STATUS] = NEED_PENDING
             wait = nd_f[arg, N_DELAY]
             if wait > 0:
+                nd_i[arg, N_PATH] = PATH_DELAY
                 _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + wait, False, EV_WALK_IN, arg)
             else:
                 go_need = arg
                 go_clinic = nd_i[arg, N_TARGET]
 
         elif kind == EV_WALK_IN:
-            go_need = arg
-            go_clinic = nd_i[arg, N_TARGET]
+            if nd_i[arg, N_PATH] == PATH_DELAY:  # else: the episode ended during the delay
+                go_need = arg
+                go_clinic = nd_i[arg, N_TARGET]
 
         elif kind == EV_REQUEST:
             # the request's event is processed: the process waiting on it resumes, or the condition "served or
@@ -740,26 +787,30 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, tables: Any,
             # the service is over (ServiceNode.serve): the server is released (the next in line is tried when
             # the release is processed), the client leaves
             v = arg
-            c = vi_i[v, V_SERVICE]
-            vi_f[v, V_END] = now
-            vi_i[v, V_OUTCOME] = SERVED
-            vi_i[v, V_STATE] = DONE
-            users[c] -= 1
-            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_RELEASE, c)
-            _tick(c, now, warmup, present, area, last)
-            present[c] -= 1
-            if vi_i[v, V_REFERRAL] >= 0:
-                rf_f[vi_i[v, V_REFERRAL], R_END] = now
-                rf_i[vi_i[v, V_REFERRAL], R_OUTCOME] = SERVED
-            routed = v
+            if vi_i[v, V_STATE] == IN_SERVICE:  # else: the episode ended during the service
+                c = vi_i[v, V_SERVICE]
+                vi_f[v, V_END] = now
+                vi_i[v, V_OUTCOME] = SERVED
+                vi_i[v, V_STATE] = DONE
+                users[c] -= 1
+                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_RELEASE, c)
+                _tick(c, now, warmup, present, area, last)
+                present[c] -= 1
+                if vi_i[v, V_REFERRAL] >= 0:
+                    rf_f[vi_i[v, V_REFERRAL], R_END] = now
+                    rf_i[vi_i[v, V_REFERRAL], R_OUTCOME] = SERVED
+                routed = v
 
         elif kind == EV_RELEASE:
             _trigger(arg, now, staff, users, closed_held, closed_asked, qp, qs, qr, qn, vi_i, ht, hs, hk, ha,
                      counts, fk, fa)
 
         elif kind == EV_TRAVEL:
-            # the latency is over (Handoffs._travel), or the loss clock ran out on the way
-            if rf_i[arg, R_LOST_ON_WAY] == 1:
+            # the latency is over (Handoffs._travel), or the loss clock ran out on the way (unless the episode
+            # ended on the way: the referral is closed)
+            if rf_i[arg, R_OUTCOME] != OPEN_AT_HORIZON:
+                pass
+            elif rf_i[arg, R_LOST_ON_WAY] == 1:
                 lost = arg
             else:
                 reaching = arg
@@ -813,10 +864,10 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, tables: Any,
                             _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + ((day + 1) - now), False, EV_SHIFT, c)
                             shift_step[c] = 3
                             break
-                        opening = day + hours_open[c]
+                        opens_at = day + hours_open[c]
                         shift_closing[c] = day + hours_close[c]
-                        if opening > now:
-                            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (opening - now), False, EV_SHIFT, c)
+                        if opens_at > now:
+                            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (opens_at - now), False, EV_SHIFT, c)
                             shift_step[c] = 1
                             break
                     # opening: every "closed" request holding a server is released, the others withdrawn
@@ -828,6 +879,96 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, tables: Any,
                     _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (shift_closing[c] - now), False, EV_SHIFT, c)
                     shift_step[c] = 2
                     break
+
+        if opening >= 0:
+            # an episode opens (Episodes.start), every draw from the stream of its source: its needs, its
+            # self-resolution time, whether it would return after self-resolving and after housing, its walk-ins
+            client = opening
+            stream = opening_stream
+            pattern = cl_i[client, C_PATTERN]
+            episode = n_ep
+            n_ep += 1
+            cl_i[client, C_EPISODE] = episode
+            cl_i[client, C_EPISODES] += 1
+            ep_f[episode, E_START] = now
+            ep_f[episode, E_SINCE] = opening_since
+            ep_f[episode, E_END] = np.nan
+            ep_i[episode, E_CLIENT] = client
+            ep_i[episode, E_NUMBER] = cl_i[client, C_EPISODES]
+            ep_i[episode, E_REASON] = EPISODE_ACTIVE
+            ep_i[episode, E_FIRST_NEED] = n_nd
+            ep_i[episode, E_SOURCE] = opening_source
+            ep_i[episode, E_TOKEN] = 0
+            held = 0
+            for j in range(prevalence_count[pattern]):
+                p = prevalence_p[pattern, j]
+                if p >= 1.0 or _draw(token, buf, pos, stream, UNIFORM_DRAW) < p:
+                    row = n_nd
+                    n_nd += 1
+                    nd_f[row, N_ONSET] = now
+                    nd_f[row, N_END] = np.nan
+                    nd_f[row, N_DELAY] = 0.0
+                    nd_i[row, N_EPISODE] = episode
+                    nd_i[row, N_NEED] = prevalence_need[pattern, j]
+                    nd_i[row, N_STATUS] = NEED_OPEN
+                    nd_i[row, N_OUTCOME] = NEED_CENSORED
+                    nd_i[row, N_MET_BY] = -1
+                    nd_i[row, N_TARGET] = -1
+                    nd_i[row, N_PATH] = PATH_NONE
+                    nd_i[row, N_VISIT] = -1
+                    nd_i[row, N_REFERRAL] = -1
+                    held += 1
+            ep_i[episode, E_NEEDS] = held
+            ep_i[episode, E_OPEN] = held
+            # self-resolution: a unit exponential budget spent at the rate 1 / mean, the mean divided by the
+            # hazard ratios of the needs (docs/model.md section 3.7)
+            ep_f[episode, E_MEAN] = 0.0
+            if resolution_mean[pattern] > 0:
+                ep_f[episode, E_BUDGET] = _draw(token, buf, pos, stream, EXPONENTIAL_DRAW)
+                ratio = 1.0
+                for row in range(ep_i[episode, E_FIRST_NEED], n_nd):
+                    ratio *= resolution_ratio[nd_i[row, N_NEED]]
+                ep_f[episode, E_MEAN] = resolution_mean[pattern] / ratio
+                ep_f[episode, E_CLOCK] = now
+                at = now + ep_f[episode, E_MEAN] * ep_f[episode, E_BUDGET]
+                if at < end_time:  # Context.at
+                    _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (at - now), False, EV_RESOLVE,
+                              episode * TOKENS)
+            ep_i[episode, E_RETURNS] = 1
+            if return_share < 1.0 and not (_draw(token, buf, pos, stream, UNIFORM_DRAW) < return_share):
+                ep_i[episode, E_RETURNS] = 0
+            if housed_return_share < 1.0:
+                _draw(token, buf, pos, stream, UNIFORM_DRAW)  # drawn for every episode; no housing here
+            if opening_source != SOURCE_STOCK:
+                # walk-ins (Pathways.walk_ins): for each need, the first entry point drawn, its delay drawn
+                # now; each pathway is a process of its own, started with an urgent event
+                for row in range(ep_i[episode, E_FIRST_NEED], n_nd):
+                    need = nd_i[row, N_NEED]
+                    for r in range(route_first[need], route_first[need] + route_count[need]):
+                        p = route_p[r]
+                        if p >= 1.0 or _draw(token, buf, pos, stream, UNIFORM_DRAW) < p:
+                            wait = 0.0
+                            if route_delay_drawn[r]:
+                                d = route_delay[r]
+                                wait = _sample(token, buf, pos, stream, dist_kind[d], dist_par[d])
+                            nd_f[row, N_DELAY] = wait
+                            nd_i[row, N_TARGET] = route_service[r]
+                            nd_i[row, N_PATH] = PATH_STARTING
+                            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_WALK_START, row)
+                            break
+
+        if next_arrival:
+            # the next arrival (Episodes.arrivals): candidates at the highest monthly rate, thinned to each
+            # month's; scheduled as SimPy's timeout(t - now)
+            while rate_max > 0:
+                t_raw += _draw(token, buf, pos, ARRIVALS, EXPONENTIAL_DRAW) / rate_max
+                if t_raw >= end_time:
+                    break
+                if has_seasonal and _draw(token, buf, pos, ARRIVALS, UNIFORM_DRAW) * top >= \
+                        seasonal[month_of_day[int(t_raw)]]:
+                    continue
+                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (t_raw - now), False, EV_ARRIVAL, 0)
+                break
 
         if resumed >= 0:
             v = resumed
@@ -854,6 +995,7 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, tables: Any,
                     rf_f[vi_i[v, V_REFERRAL], R_END] = now
                     rf_i[vi_i[v, V_REFERRAL], R_OUTCOME] = outcome
                 nd_i[vi_i[v, V_NEED], N_STATUS] = NEED_OPEN
+                nd_i[vi_i[v, V_NEED], N_PATH] = PATH_NONE
 
         if routed >= 0:
             # after a served visit one uniform (stream ``routing``) meets the need, refers it on or leaves it
@@ -863,16 +1005,30 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, tables: Any,
             need = nd_i[row, N_NEED]
             u = _draw(token, buf, pos, ROUTING, UNIFORM_DRAW)
             p_met = treats[c, need]
+            nd_i[row, N_PATH] = PATH_NONE
             if u < p_met:
+                # met (Pathways.met): with exit_when_needs_met the last need ends the episode; otherwise a need
+                # with a self-resolution hazard ratio reschedules the episode's exit with the budget left
+                # (Episodes.need_met, docs/model.md section 3.7)
                 nd_i[row, N_STATUS] = NEED_MET
                 nd_i[row, N_OUTCOME] = NEED_WAS_MET
                 nd_i[row, N_MET_BY] = c
                 nd_f[row, N_END] = now
                 episode = nd_i[row, N_EPISODE]
                 ep_i[episode, E_OPEN] -= 1
+                ratio = resolution_ratio[need]
                 if exit_when_met and ep_i[episode, E_OPEN] == 0:
-                    ep_f[episode, E_END] = now
-                    ep_i[episode, E_REASON] = EPISODE_NEEDS_MET
+                    ending = episode
+                    ending_reason = EPISODE_NEEDS_MET
+                elif ratio != 1.0 and ep_f[episode, E_MEAN] > 0 and ep_i[episode, E_REASON] == EPISODE_ACTIVE:
+                    ep_f[episode, E_BUDGET] -= (now - ep_f[episode, E_CLOCK]) / ep_f[episode, E_MEAN]
+                    ep_f[episode, E_MEAN] *= ratio
+                    ep_f[episode, E_CLOCK] = now
+                    ep_i[episode, E_TOKEN] += 1
+                    at = now + ep_f[episode, E_MEAN] * max(0.0, ep_f[episode, E_BUDGET])
+                    if at < end_time:
+                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (at - now), False, EV_RESOLVE,
+                                  episode * TOKENS + ep_i[episode, E_TOKEN])
             else:
                 key = c * n_needs + need
                 chosen = -1
@@ -909,6 +1065,8 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, tables: Any,
                     rf_i[ref, R_OUTCOME] = OPEN_AT_HORIZON
                     rf_i[ref, R_TYPE] = t
                     rf_i[ref, R_LOST_ON_WAY] = 0
+                    nd_i[row, N_PATH] = PATH_TRAVEL
+                    nd_i[row, N_REFERRAL] = ref
                     # staff time (StaffTime.take): a row of the staff table from the warm-up on, and work for
                     # one staff member of the clinic, a process of its own
                     for purpose in range(3):
@@ -920,7 +1078,8 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, tables: Any,
                             days = handoff_f[t, H_RECEIVER]
                         else:
                             if handoff_i[t, H_ACCOMPANIED] == 0 or not (
-                                    _draw(token, buf, pos, HANDOFFS, UNIFORM_DRAW) < handoff_f[t, H_ACCOMPANIMENT_P]):
+                                    _draw(token, buf, pos, HANDOFFS, UNIFORM_DRAW)
+                                    < handoff_f[t, H_ACCOMPANIMENT_P]):
                                 continue
                             days = handoff_f[t, H_ACCOMPANIMENT]
                         if days <= 0:
@@ -973,6 +1132,30 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, tables: Any,
             rf_f[lost, R_END] = now
             rf_i[lost, R_OUTCOME] = LOST_HANDOFF
             nd_i[rf_i[lost, R_NEED], N_STATUS] = NEED_OPEN
+            nd_i[rf_i[lost, R_NEED], N_PATH] = PATH_NONE
+
+        if ending >= 0:
+            # the episode ends (Episodes.end): its needs not met are written open at exit, every pathway still
+            # under way is stopped (an urgent interrupt each, in the order they started), and a self-resolved
+            # episode may be followed by a return (stream ``returns``, the return hazard ratios of the needs
+            # not met)
+            episode = ending
+            ep_f[episode, E_END] = now
+            ep_i[episode, E_REASON] = ending_reason
+            first = ep_i[episode, E_FIRST_NEED]
+            factor = 1.0
+            for row in range(first, first + ep_i[episode, E_NEEDS]):
+                if nd_i[row, N_STATUS] != NEED_MET:
+                    nd_i[row, N_OUTCOME] = NEED_OPEN_AT_EXIT
+                    nd_f[row, N_END] = now
+                    factor *= return_ratio[nd_i[row, N_NEED]]
+                if nd_i[row, N_PATH] != PATH_NONE:
+                    _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_INTERRUPT, row)
+            if ending_reason == EPISODE_SELF_RESOLVED and return_mean > 0 and ep_i[episode, E_RETURNS] == 1:
+                at = now + return_mean * _draw(token, buf, pos, RETURNS, EXPONENTIAL_DRAW) / factor
+                if at < end_time:
+                    _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (at - now), False, EV_RETURN,
+                              ep_i[episode, E_CLIENT])
 
         if go_clinic >= 0:
             # an arrival at a clinic (ServiceNode.serve): the intake plus a service time, drawn now
@@ -992,6 +1175,8 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, tables: Any,
             vi_i[v, V_TIMED] = 0
             vi_i[v, V_FIRED] = 0
             vi_i[v, V_RENEGES] = 0
+            nd_i[go_need, N_PATH] = PATH_VISIT
+            nd_i[go_need, N_VISIT] = v
             if now >= warmup:
                 offered[c] += go_duration  # the work this arrival asks for, served or not
             outcome = OPEN_AT_HORIZON
@@ -1035,14 +1220,15 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, tables: Any,
                              ha, counts, fk, fa)
                     if deadline < np.inf:
                         vi_i[v, V_TIMED] = 1
-                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (deadline - now), False, EV_DEADLINE, v)
+                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (deadline - now), False, EV_DEADLINE,
+                                  v)
             if outcome != OPEN_AT_HORIZON:
                 vi_i[v, V_OUTCOME] = outcome
                 if go_referral >= 0:
                     rf_f[go_referral, R_END] = now
                     rf_i[go_referral, R_OUTCOME] = outcome
                 nd_i[go_need, N_STATUS] = NEED_OPEN
-
+                nd_i[go_need, N_PATH] = PATH_NONE
 
     n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8] = n_cl, n_ep, n_nd, n_vi, n_rf, requests, line_top, \
         n_tk, n_st

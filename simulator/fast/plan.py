@@ -15,7 +15,7 @@ import numpy as np
 
 from simulator.config.distributions import Distribution, Exponential, Fixed, Gamma, Lognormal, Triangular, Uniform
 from simulator.config.resources import staffing
-from simulator.config.schema import SERVICE_NEEDS, WEEKDAYS, Clinic, Scenario
+from simulator.config.schema import PATTERNS, SERVICE_NEEDS, WEEKDAYS, Clinic, Scenario
 from simulator.engine.network import cumulative
 from simulator.fast import kernel
 
@@ -31,7 +31,6 @@ class Plan:
     staff: list[int]
     genders: list[str]
     ages: list[str]
-    patterns: list[str]
     #: the source names of the kernel's streams, by stream index
     streams: list[str]
     #: keyword arguments of :func:`simulator.fast.kernel.run_kernel` (all but the random state)
@@ -84,7 +83,7 @@ def plan(scenario: Scenario) -> Plan:
     staff_of = staffing(scenario)
     staff = [staff_of[name] for name in clinics]
     dists = _Distributions()
-    streams = ["arrivals", "attributes", "routing", "handoffs"]
+    streams = ["arrivals", "attributes", "routing", "handoffs", "stock", "returns"]
     for name in clinics:
         streams += [f"service:{name}", f"patience:{name}"]
     assert len(streams) == kernel.SERVICE0 + 2 * len(clinics)
@@ -93,14 +92,18 @@ def plan(scenario: Scenario) -> Plan:
     attributes = population.attributes
     genders, gender_cum = cumulative(attributes.gender)
     ages, age_cum = cumulative(attributes.age_group)
+    # a client's pattern is its index in PATTERNS; each mix (the inflow's, the initial stock's) lists its own
     patterns, pattern_cum = cumulative(attributes.pattern)
+    stock = population.initial_stock
+    stock_patterns, stock_pattern_cum = cumulative(stock.pattern or attributes.pattern)
+    stock_since_dist = dists.add(stock.time_homeless)
 
     # need prevalence by pattern (Episodes._prevalence): the base, overridden by pattern; only p > 0
-    prevalence_count = np.zeros(len(patterns), dtype=np.int64)
-    prevalence_need = np.zeros((len(patterns), len(NEEDS)), dtype=np.int64)
-    prevalence_p = np.zeros((len(patterns), len(NEEDS)))
+    prevalence_count = np.zeros(len(PATTERNS), dtype=np.int64)
+    prevalence_need = np.zeros((len(PATTERNS), len(NEEDS)), dtype=np.int64)
+    prevalence_p = np.zeros((len(PATTERNS), len(NEEDS)))
     by_pattern = {str(pattern): dict(needs) for pattern, needs in population.needs.by_pattern.items()}
-    for k, pattern in enumerate(patterns):
+    for k, pattern in enumerate(PATTERNS):
         merged = {**population.needs.base, **by_pattern.get(pattern, {})}
         chosen = [(str(need), p) for need, p in merged.items() if p > 0]
         prevalence_count[k] = len(chosen)
@@ -185,6 +188,16 @@ def plan(scenario: Scenario) -> Plan:
         assign_type = kernel.BILATERAL
     type_index = {"unilateral": kernel.UNILATERAL, "bilateral": kernel.BILATERAL}
 
+    # exits (Episodes.start, Episodes.need_met, Episodes.end): the self-resolution mean by pattern (0: none),
+    # the hazard ratios by need (1: none), the return after a self-resolved episode
+    exits = population.exits
+    means = {str(pattern): mean for pattern, mean in exits.self_resolution_mean.items()}
+    resolution = {str(need): ratio for need, ratio in exits.self_resolution_hazard_ratio.items()}
+    returning = {str(need): ratio for need, ratio in exits.return_hazard_ratio.items()}
+    resolution_mean = np.array([means.get(pattern, 0.0) for pattern in PATTERNS])
+    resolution_ratio = np.array([resolution.get(need, 1.0) for need in NEEDS])
+    return_ratio = np.array([returning.get(need, 1.0) for need in NEEDS])
+
     inflow = population.inflow
     seasonal = inflow.seasonal
     top = max(seasonal) if seasonal else 1.0
@@ -237,6 +250,17 @@ def plan(scenario: Scenario) -> Plan:
         "mix_cum": np.array(mix_cum, dtype=np.float64),
         "handoff_f": handoff_f,
         "handoff_i": handoff_i,
+        "pattern_code": np.array([PATTERNS.index(name) for name in patterns], dtype=np.int64),
+        "stock_count": int(stock.count),
+        "stock_pattern_cum": np.array(stock_pattern_cum),
+        "stock_pattern_code": np.array([PATTERNS.index(name) for name in stock_patterns], dtype=np.int64),
+        "stock_since_dist": stock_since_dist,
+        "resolution_mean": resolution_mean,
+        "resolution_ratio": resolution_ratio,
+        "return_mean": float(exits.return_after_resolution_mean or 0.0),
+        "return_ratio": return_ratio,
+        "return_share": float(exits.return_after_resolution_share),
+        "housed_return_share": float(exits.return_after_housing_share),
         "expected_clients": min(expected, 50_000_000),
     }
-    return Plan(clinics, staff, genders, ages, patterns, streams, arguments)
+    return Plan(clinics, staff, genders, ages, streams, arguments)

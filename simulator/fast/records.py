@@ -16,24 +16,32 @@ from typing import Any
 import numpy as np
 
 from simulator.config.resources import paid, staffing
-from simulator.config.schema import Clinic, Scenario
+from simulator.config.schema import PATTERNS, Clinic, Scenario
 from simulator.engine.calendar import Calendar
 from simulator.engine.outcomes import (
     BALKED,
     CENSORED,
+    CLIENT_EXITED,
+    EXITED,
     LOST_HANDOFF,
     LOST_WAITING,
     MET,
     NEEDS_MET,
+    OPEN_AT_EXIT,
     RENEGED,
+    SELF_RESOLVED,
     SERVED,
 )
 from simulator.engine.records import COLUMNS, RunRecords
 from simulator.fast import kernel
 from simulator.fast.plan import NEEDS, Plan
 
-_OUTCOMES = np.array([CENSORED, SERVED, RENEGED, BALKED, LOST_WAITING, LOST_HANDOFF],
+_OUTCOMES = np.array([CENSORED, SERVED, RENEGED, BALKED, LOST_WAITING, LOST_HANDOFF, EXITED, CLIENT_EXITED],
                      dtype=object)  # by kernel outcome code
+_NEED_OUTCOMES = np.array([CENSORED, MET, OPEN_AT_EXIT], dtype=object)  # by kernel need outcome
+_REASONS = np.array([CENSORED, NEEDS_MET, SELF_RESOLVED], dtype=object)  # by kernel episode end
+_SOURCES = np.array(["inflow", "stock", "return"], dtype=object)  # by kernel source
+_PATTERNS = np.array(PATTERNS, dtype=object)
 _TYPES = np.array(["unilateral", "bilateral"], dtype=object)  # by kernel adjustment type
 _PURPOSES = np.array(["sender", "receiver", "accompaniment"], dtype=object)  # by kernel purpose
 _NEED_NAMES = np.array(NEEDS, dtype=object)
@@ -43,12 +51,6 @@ HOURS = 24.0
 def _names(names: list[str], codes: np.ndarray) -> np.ndarray:
     """The names of ``codes`` (``""`` for -1: the last entry), as an object array."""
     picked: np.ndarray = np.array([*names, ""], dtype=object)[codes]
-    return picked
-
-
-def _pick(words: tuple[str, str], chosen: np.ndarray) -> np.ndarray:
-    """``words[1]`` where ``chosen``, ``words[0]`` elsewhere, as an object array."""
-    picked: np.ndarray = np.array(words, dtype=object)[chosen.astype(np.int8)]
     return picked
 
 
@@ -75,33 +77,35 @@ def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, resu
     n_episodes = ep_f.shape[0]
 
     of_client = ep_i[:, kernel.E_CLIENT]
-    exited = ep_i[:, kernel.E_REASON] == kernel.EPISODE_NEEDS_MET
+    reason = ep_i[:, kernel.E_REASON]
+    exited = reason != kernel.EPISODE_ACTIVE
     episodes = {
         "client": of_client,
         "episode": ep_i[:, kernel.E_NUMBER],
-        "source": np.full(n_episodes, "inflow", dtype=object),
+        "source": _SOURCES[ep_i[:, kernel.E_SOURCE]],
         "gender": _names(plan.genders, cl_i[of_client, kernel.C_GENDER]),
         "age_group": _names(plan.ages, cl_i[of_client, kernel.C_AGE]),
         "indigenous": cl_i[of_client, kernel.C_INDIGENOUS] == 1,
-        "pattern": _names(plan.patterns, cl_i[of_client, kernel.C_PATTERN]),
+        "pattern": _PATTERNS[cl_i[of_client, kernel.C_PATTERN]],
         "avoidant": np.zeros(n_episodes, dtype=bool),
         "needs_at_entry": ep_i[:, kernel.E_NEEDS],
         "start": ep_f[:, kernel.E_START],
         "homeless_since": ep_f[:, kernel.E_SINCE],
         "end": np.where(exited, ep_f[:, kernel.E_END], end_time),
-        "exit_reason": _pick((CENSORED, NEEDS_MET), exited),
+        "exit_reason": _REASONS[reason],
         "refused_nights": np.zeros(n_episodes, dtype=np.int64),
     }
 
-    met = nd_i[:, kernel.N_OUTCOME] == kernel.NEED_WAS_MET
+    need_outcome = nd_i[:, kernel.N_OUTCOME]
+    ended = need_outcome != kernel.NEED_CENSORED
     need_episode = nd_i[:, kernel.N_EPISODE]
     needs = {
         "client": ep_i[need_episode, kernel.E_CLIENT],
         "episode": ep_i[need_episode, kernel.E_NUMBER],
         "need": _NEED_NAMES[nd_i[:, kernel.N_NEED]],
         "onset": nd_f[:, kernel.N_ONSET],
-        "end": np.where(met, nd_f[:, kernel.N_END], end_time),
-        "outcome": _pick((CENSORED, MET), met),
+        "end": np.where(ended, nd_f[:, kernel.N_END], end_time),
+        "outcome": _NEED_OUTCOMES[need_outcome],
         "met_by": _names(clinics, nd_i[:, kernel.N_MET_BY]),
     }
 

@@ -10,8 +10,9 @@ as ``<field path>: <what is missing>``; an empty list means the scenario runs on
   where the hours' "closed" requests come first, then coordination work, then queue jumps, then the other
   clients, each group first come, first served);
 * population: Poisson ``inflow`` (``seasonal`` multipliers included), attribute mixes, ``needs.base`` and
-  ``needs.by_pattern``, ``exits.exit_when_needs_met``; no initial stock, cohort, shelter use, self-resolution
-  or returns;
+  ``needs.by_pattern``, the ``initial_stock``, every field of ``exits`` (self-resolution with its hazard
+  ratios, returns after a self-resolved episode with theirs, ``exit_when_needs_met``; the return after
+  housing has no housing to follow); no cohort, no shelter use;
 * routes: ``entry`` (walk-ins, with their delays) and ``referrals`` between clinics (section 5.2);
 * regime: assignment ``unilateral``, ``bilateral``, ``ties`` or a mix of unilateral and bilateral, without
   escalation; every parameter of ``handoffs.unilateral`` and ``handoffs.bilateral`` (latency, loss, intake,
@@ -21,7 +22,7 @@ as ``<field path>: <what is missing>``; an empty list means the scenario runs on
 
 from __future__ import annotations
 
-from simulator.config.schema import Clinic, Exits, Scenario
+from simulator.config.schema import Clinic, Scenario
 
 #: why each kind of service is refused (the only kind the engine has is ``clinic``)
 _KINDS = {
@@ -30,7 +31,6 @@ _KINDS = {
     "housing": "housing programmes are not in the fast engine yet",
     "access_point": "the access point (integrated regime) is not in the fast engine yet",
 }
-_DEFAULT_EXITS = Exits()
 
 
 class FastEngineError(ValueError):
@@ -54,19 +54,10 @@ def unsupported(scenario: Scenario) -> list[str]:
             continue
 
     population = scenario.population
-    if population.initial_stock.count > 0:
-        problems.append("population.initial_stock.count: an initial stock is not in the fast engine yet")
     if population.cohort is not None:
         problems.append("population.cohort: cohorts are not in the fast engine yet")
     if population.shelter_use:
         problems.append("population.shelter_use: shelter use is not in the fast engine yet")
-    exits = population.exits
-    for field in ("self_resolution_mean", "return_after_housing_mean", "return_after_resolution_mean",
-                  "return_after_housing_share", "return_after_resolution_share", "self_resolution_hazard_ratio",
-                  "return_hazard_ratio"):
-        if getattr(exits, field) != getattr(_DEFAULT_EXITS, field):
-            problems.append(f"population.exits.{field}: self-resolution and returns are not in the fast engine "
-                            "yet (an episode ends when its needs are met, or at the horizon)")
 
     if scenario.prerequisites:
         problems.append("prerequisites: prerequisites are not in the fast engine yet")

@@ -16,6 +16,7 @@ from simulator.config.loader import validate_data
 from simulator.config.schema import Scenario
 
 NEEDS = ("primary_care", "mental_health", "substance_use", "income_documents")
+PATTERNS = ("transitional", "episodic", "chronic")
 WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -62,10 +63,39 @@ def handoff_type(r: random.Random) -> dict[str, Any]:
     return spec
 
 
-def network(seed: int, with_hours: float = 0.7, handoffs: bool = False) -> Scenario:
+def exits(r: random.Random) -> dict[str, Any]:
+    """Self-resolution (means by pattern, hazard ratios by need) and returns after it (mean, share, ratios)."""
+    spec: dict[str, Any] = {"exit_when_needs_met": r.random() < 0.3,
+                            "self_resolution_mean": {pattern: f"{r.choice([2, 10, 40])} days"
+                                                     for pattern in r.sample(PATTERNS, r.randint(1, 3))}}
+    if r.random() < 0.7:
+        spec["self_resolution_hazard_ratio"] = {need: r.choice([0.3, 0.6, 1.0, 2.0])
+                                                for need in r.sample(NEEDS, r.randint(1, 4))}
+    if r.random() < 0.8:
+        spec["return_after_resolution_mean"] = f"{r.choice([1, 5, 20])} days"
+        spec["return_after_resolution_share"] = r.choice([0.3, 0.8, 1.0])
+    if r.random() < 0.5:
+        spec["return_hazard_ratio"] = {need: r.choice([0.5, 1.0, 3.0]) for need in r.sample(NEEDS, r.randint(1, 4))}
+    if r.random() < 0.5:
+        spec["return_after_housing_mean"] = "30 days"
+        spec["return_after_housing_share"] = r.choice([0.5, 1.0])
+    return spec
+
+
+def stock(r: random.Random) -> dict[str, Any]:
+    """An initial stock: a count, perhaps a pattern mix of its own, perhaps a time already homeless."""
+    spec: dict[str, Any] = {"count": r.choice([1, 10, 60])}
+    if r.random() < 0.5:
+        spec["pattern"] = {"transitional": 0.2, "episodic": 0.3, "chronic": 0.5}
+    if r.random() < 0.7:
+        spec["time_homeless"] = {"dist": "lognormal", "median": "1 year", "sigma": 1.0}
+    return spec
+
+
+def network(seed: int, with_hours: float = 0.7, handoffs: bool = False, episodes: bool = False) -> Scenario:
     """A random network of clinics (``with_hours``: the chance that a clinic has opening hours; ``handoffs``:
     handoff types with random parameters, and a regime that assigns unilateral or bilateral handoffs by one
-    type, by ties or by a mix)."""
+    type, by ties or by a mix; ``episodes``: self-resolution and returns, and perhaps an initial stock)."""
     r = random.Random(seed)
     names = [f"c{i}" for i in range(r.randint(2 if handoffs else 1, 4))]
     services: dict[str, dict[str, Any]] = {}
@@ -117,4 +147,11 @@ def network(seed: int, with_hours: float = 0.7, handoffs: bool = False) -> Scena
             raw["regimes"] = {"mine": {"assignment": assignments[regime]}}
             regime = "mine"
         raw["regime"] = regime
+    if episodes:
+        population: dict[str, Any] = raw["population"]  # type: ignore[assignment]
+        population["exits"] = exits(r)
+        population["attributes"] = {"pattern": {"transitional": 0.6, "episodic": 0.3, "chronic": 0.1},
+                                    "gender": {"man": 0.7, "woman": 0.3}, "indigenous": 0.1}
+        if r.random() < 0.6:
+            population["initial_stock"] = stock(r)
     return validate_data(raw, {}, f"random_{seed}")
