@@ -8,6 +8,7 @@ cancelled, and everything already handed to ``on_done`` stays written.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
@@ -28,24 +29,36 @@ class ExecutorError(Exception):
 
 
 def execute(scenarios: Sequence[Scenario], seed: int, tasks: Sequence[Task], on_done: OnDone,
-            executor: str = "serial", workers: int = 1, scheduler: str | None = None) -> None:
-    """Run ``tasks`` (each on ``scenarios[task.point]``) and hand each result to ``on_done``."""
+            executor: str = "serial", workers: int = 1, scheduler: str | None = None,
+            engine: str = "simpy") -> None:
+    """Run ``tasks`` (each on ``scenarios[task.point]``, on ``engine``) and hand each result to ``on_done``.
+
+    With the compiled engine, the kernel is loaded (or compiled) here first, and worker processes are forked
+    from this one so that they start with it; Dask workers load it from numba's cache on disk.
+    """
     if not tasks:
         return
+    if executor not in EXECUTORS:
+        raise ExecutorError(f"unknown executor {executor!r}; choose one of {', '.join(EXECUTORS)}")
+    if engine != "simpy" and executor != "dask":
+        from simulator.fast.batch import compile_kernel
+
+        compile_kernel(scenarios[tasks[0].point])
     if executor == "serial" or (executor == "processes" and workers <= 1):
         for task in tasks:
-            on_done(task, run_task(scenarios[task.point], seed, task))
+            on_done(task, run_task(scenarios[task.point], seed, task, engine))
     elif executor == "processes":
-        _processes(scenarios, seed, tasks, on_done, workers)
-    elif executor == "dask":
-        _dask(scenarios, seed, tasks, on_done, workers, scheduler)
+        _processes(scenarios, seed, tasks, on_done, workers, engine)
     else:
-        raise ExecutorError(f"unknown executor {executor!r}; choose one of {', '.join(EXECUTORS)}")
+        _dask(scenarios, seed, tasks, on_done, workers, scheduler, engine)
 
 
 def _processes(scenarios: Sequence[Scenario], seed: int, tasks: Sequence[Task], on_done: OnDone,
-               workers: int) -> None:
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)))
+               workers: int, engine: str) -> None:
+    context = None
+    if engine != "simpy" and "fork" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("fork")  # the workers keep the compiled kernel
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context)
     pending: dict[Future[dict[str, pd.DataFrame]], Task] = {}
     queue = list(tasks)
     try:
@@ -53,7 +66,7 @@ def _processes(scenarios: Sequence[Scenario], seed: int, tasks: Sequence[Task], 
         while queue or pending:
             while queue and len(pending) < 2 * workers:
                 task = queue.pop(0)
-                pending[pool.submit(run_task, scenarios[task.point], seed, task)] = task
+                pending[pool.submit(run_task, scenarios[task.point], seed, task, engine)] = task
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 task = pending.pop(future)
@@ -65,7 +78,7 @@ def _processes(scenarios: Sequence[Scenario], seed: int, tasks: Sequence[Task], 
 
 
 def _dask(scenarios: Sequence[Scenario], seed: int, tasks: Sequence[Task], on_done: OnDone, workers: int,
-          scheduler: str | None) -> None:
+          scheduler: str | None, engine: str) -> None:
     try:
         from distributed import Client, LocalCluster, as_completed
     except ImportError:  # pragma: no cover - exercised only without the extra
@@ -84,7 +97,7 @@ def _dask(scenarios: Sequence[Scenario], seed: int, tasks: Sequence[Task], on_do
     try:
         shared = client.scatter(list(scenarios), broadcast=True)
         for task in tasks:
-            future = client.submit(run_task, shared[task.point], seed, task, pure=False,
+            future = client.submit(run_task, shared[task.point], seed, task, engine, pure=False,
                                    key=f"simulator-{task.key}-{id(tasks)}")
             futures[future] = task
         for future in as_completed(list(futures)):

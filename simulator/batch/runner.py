@@ -152,11 +152,9 @@ def run_batch(config: Scenario | str | os.PathLike[str], replications: int | Non
         with_regime(scenario, name)  # unknown names fail here, before anything runs
     if engine != "simpy":
         from simulator.fast.batch import check_regimes, records_function
-        from simulator.fast.batch import execute as execute_fast
 
         records_function(engine)  # an unknown engine fails here
         check_regimes(scenario, names)
-        execute = execute_fast
     maximum = max(replications, max_replications or min(100 * replications, 100_000))
     results: dict[Any, dict[str, pd.DataFrame]] = {}
     tasks: list[Task] = []
@@ -178,7 +176,7 @@ def run_batch(config: Scenario | str | os.PathLike[str], replications: int | Non
             if progress is not None:
                 progress(len(results), total)
 
-        execute([scenario], seed, batch, on_done, chosen, workers, scheduler)
+        execute([scenario], seed, batch, on_done, chosen, workers, scheduler, engine)
         done = target
         if not precision:
             break

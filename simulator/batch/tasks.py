@@ -8,11 +8,13 @@ process, worker processes, a Dask cluster) gives the same tables.
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
 
 from simulator.config import Scenario, with_regime
+from simulator.engine.records import RunRecords
 from simulator.engine.simulation import simulate_records
 from simulator.metrics.arrays import metrics_from_arrays
 from simulator.metrics.compute import tables_from_records
@@ -42,15 +44,22 @@ def make_tasks(points: int, regimes: list[str], replications: int, per_task: int
             for point in range(points) for regime in regimes for first in range(0, replications, per_task)]
 
 
-def run_task(scenario: Scenario, seed: int, task: Task) -> dict[str, pd.DataFrame]:
-    """Run the task's replications; return its tables (``events`` only when the scenario keeps them)."""
+def run_task(scenario: Scenario, seed: int, task: Task, engine: str = "simpy") -> dict[str, pd.DataFrame]:
+    """Run the task's replications on ``engine`` (``simpy`` or ``fast``); return its tables (``events`` only
+    when the scenario keeps them)."""
     variant = with_regime(scenario, task.regime)
     out: dict[str, list[pd.DataFrame]] = {name: [] for name in KEPT_TABLES}
+    simulate: Callable[[Scenario, int, int], RunRecords] = simulate_records
+    if engine != "simpy":
+        from simulator.fast.batch import records_function
+
+        simulate = records_function(engine)
     for replication in range(task.first, task.last):
-        # a finished simulation is a web of reference cycles that the raised collector thresholds of a run
-        # leave behind: collect it so that memory stays flat across replications (about 60 ms)
-        gc.collect()
-        records = simulate_records(variant, seed, replication)
+        if engine == "simpy":
+            # a finished simulation is a web of reference cycles that the raised collector thresholds of a
+            # run leave behind: collect it so that memory stays flat across replications (about 60 ms)
+            gc.collect()
+        records = simulate(variant, seed, replication)
         out["metrics"].append(metrics_from_arrays(records, variant.outputs.census_time))
         tables = tables_from_records(records, ("nights", "census", "events"))
         for name in ("nights", "census", "events"):
