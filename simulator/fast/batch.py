@@ -10,9 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
-import pandas as pd
-
-from simulator.batch.tasks import Task
 from simulator.config import Scenario, with_regime
 from simulator.engine.records import RunRecords
 from simulator.fast.engine import simulate_records
@@ -23,7 +20,6 @@ logger = logging.getLogger("simulator.fast")
 ENGINES = ("simpy", "fast")
 """The engines: ``simpy`` (:mod:`simulator.engine`, the whole model) and ``fast`` (:mod:`simulator.fast`)."""
 
-OnDone = Callable[[Task, dict[str, pd.DataFrame]], None]
 RecordsFunction = Callable[[Scenario, int, int], RunRecords]
 
 
