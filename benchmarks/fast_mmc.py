@@ -34,7 +34,8 @@ from typing import Any
 import numpy as np
 
 from benchmarks.checks import CheckFailed, QueueSample, check_mmc
-from benchmarks.common import CONFIGS, ROOT, Record, log, median, record, rotated, timed
+from benchmarks.common import CONFIGS, ROOT, Record, log, median, record
+from benchmarks.mmc_vs_simpy import interleaved
 from simulator import load_config
 
 CONFIG: Path = CONFIGS / "textbook" / "mmc.yaml"
@@ -137,19 +138,7 @@ def measure(repeats: int, days: float, compile_too: bool = True) -> list[Record]
         "fast-full": (partial(full_run, "fast", scenario), sample_from_run),
     }
     names = list(runners)
-    rates: dict[str, list[float]] = {name: [] for name in names}
-    cpu_rates: dict[str, list[float]] = {name: [] for name in names}
-    samples: dict[str, list[QueueSample]] = {name: [] for name in names}
-    for i in range(repeats):
-        for name in rotated(names, i):
-            run, extract = runners[name]
-            seconds, cpu_seconds, out = timed(partial(run, i))
-            sample = extract(out)
-            del out
-            samples[name].append(sample)
-            rates[name].append(sample.arrivals / seconds)
-            cpu_rates[name].append(sample.arrivals / cpu_seconds)
-        log(f"  repeat {i + 1}/{repeats}: " + ", ".join(f"{n} {rates[n][-1]:,.0f}/s" for n in names))
+    rates, cpu_rates, samples = interleaved(runners, repeats)
     estimates = {name: check_mmc(name, samples[name], lam, mu, c) for name in names}
     for fast, simpy in zip(samples["fast-engine"], samples["simpy-engine"], strict=True):
         same_visits(fast, simpy)

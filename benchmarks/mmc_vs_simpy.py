@@ -154,19 +154,7 @@ def measure(repeats: int, days: float, with_ciw: bool | None = None) -> list[Rec
         runners["ciw"] = (partial(ciw_run, lam, mu, c, days, warmup), partial(sample_from_ciw, days=days,
                                                                               warmup=warmup))
     names = list(runners)
-    rates: dict[str, list[float]] = {name: [] for name in names}
-    cpu_rates: dict[str, list[float]] = {name: [] for name in names}
-    samples: dict[str, list[QueueSample]] = {name: [] for name in names}
-    for i in range(repeats):
-        for name in rotated(names, i):
-            run, extract = runners[name]
-            seconds, cpu_seconds, out = timed(partial(run, i))
-            sample = extract(out)
-            del out
-            samples[name].append(sample)
-            rates[name].append(sample.arrivals / seconds)
-            cpu_rates[name].append(sample.arrivals / cpu_seconds)
-        log(f"  repeat {i + 1}/{repeats}: " + ", ".join(f"{n} {rates[n][-1]:,.0f}/s" for n in names))
+    rates, cpu_rates, samples = interleaved(runners, repeats)
     estimates = {name: check_mmc(name, samples[name], lam, mu, c) for name in names}
 
     out: list[Record] = []
@@ -194,6 +182,28 @@ def measure(repeats: int, days: float, with_ciw: bool | None = None) -> list[Rec
                           "standard errors (check: within ±4)"))
     return out
 
+
+
+def interleaved(runners: dict[str, tuple[Callable[[int], Any], Callable[[Any], QueueSample]]],
+                repeats: int) -> tuple[dict[str, list[float]], dict[str, list[float]], dict[str, list[QueueSample]]]:
+    """Run every runner ``repeats`` times, the order rotating each repeat; per runner, its customers per
+    second (wall and CPU) and its queue samples. A runner is ``(run(repeat) -> output, extract(output) ->
+    QueueSample)``."""
+    names = list(runners)
+    rates: dict[str, list[float]] = {name: [] for name in names}
+    cpu_rates: dict[str, list[float]] = {name: [] for name in names}
+    samples: dict[str, list[QueueSample]] = {name: [] for name in names}
+    for i in range(repeats):
+        for name in rotated(names, i):
+            run, extract = runners[name]
+            seconds, cpu_seconds, out = timed(partial(run, i))
+            sample = extract(out)
+            del out
+            samples[name].append(sample)
+            rates[name].append(sample.arrivals / seconds)
+            cpu_rates[name].append(sample.arrivals / cpu_seconds)
+        log(f"  repeat {i + 1}/{repeats}: " + ", ".join(f"{n} {rates[n][-1]:,.0f}/s" for n in names))
+    return rates, cpu_rates, samples
 
 def run(quick: bool = False) -> list[Record]:
     """The suite's entry: 3 repeats of 600 days (quick) or 5 of 1,000 days."""
