@@ -1,0 +1,98 @@
+"""The two engines in distribution (:mod:`simulator.analysis.engines`): every metric of ``docs/model.md``
+section 9, 30 SimPy replications against 300 compiled ones with an independent seed, Welch's t and
+Kolmogorov-Smirnov tests per metric and Holm's correction over all of them at a family-wise 1%.
+
+* The test can fail: a compiled run of a changed scenario (a clinic that meets fewer needs) is flagged, on the
+  metrics that change.
+* The clinics of both cities (what the compiled engine runs of them today, ``test_cities.clinics_of``) agree
+  under the unilateral and bilateral regimes: over 60 days by default, over a year with ``-m slow``.
+* The cities themselves, under every regime: skipped, naming what is missing, while the compiled engine does
+  not run them whole.
+
+Tolerance: with Holm's method at 1%, engines that agree are flagged in at most 1% of runs of one comparison
+(the tests use fixed seeds, so a run that passes keeps passing); a difference is detected when it is large
+against the spread of 30 replications (the changed clinic moves its metrics by several standard errors).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulator import load_config
+from simulator.analysis.engines import compare_engines, compare_metrics, holm, metric_test
+from simulator.config.schema import with_regime
+from simulator.fast import unsupported
+from tests.fast.test_cities import CONFIGS, clinics_of
+
+ALPHA = 0.01
+
+
+def test_holm_adjusts_as_worked_by_hand() -> None:
+    # sorted 0.01, 0.02, 0.04, 0.5 times 4, 3, 2, 1 = 0.04, 0.06, 0.08, 0.5 (already increasing)
+    p = np.array([0.04, 0.5, 0.01, 0.02])
+    assert np.allclose(holm(p), [0.08, 0.5, 0.04, 0.06])
+    # a later step never falls below an earlier one: 0.01 * 3 = 0.03, 0.011 * 2 = 0.022 -> 0.03
+    assert np.allclose(holm(np.array([0.011, 0.01, 0.9])), [0.03, 0.03, 0.9])
+
+
+def test_one_metric_is_tested_on_presence_and_values() -> None:
+    same = metric_test(np.full(10, 2.0), np.full(100, 2.0), 10, 100)
+    assert same["p"] == 1.0
+    assert np.isnan(same["p_presence"])
+    assert metric_test(np.full(10, 2.0), np.full(100, 3.0), 10, 100)["p"] == 0.0
+    # present in every SimPy replication, in a tenth of the compiled ones: Fisher's test flags it
+    rare = metric_test(np.arange(10.0), np.arange(10.0), 10, 100)
+    assert rare["p_presence"] < 1e-6
+    assert rare["p"] == min(1.0, 2 * rare["p_presence"])
+    shifted = metric_test(np.random.default_rng(1).normal(0, 1, 30), np.random.default_rng(2).normal(1, 1, 300),
+                          30, 300)
+    assert shifted["p_mean"] < 1e-4
+    assert shifted["p"] < 1e-3
+
+
+def test_a_metric_only_one_engine_writes_is_compared() -> None:
+    simpy = pd.DataFrame({"replication": range(30), "regime": "r", "metric": "m", "dimension": "d",
+                          "value": np.ones(30)})
+    fast = simpy.iloc[:0]
+    table = compare_metrics(simpy, fast, 30, 300)
+    assert table["n_fast"].tolist() == [0]
+    assert table["differs"].tolist() == [True]
+
+
+def test_the_comparison_detects_a_changed_clinic() -> None:
+    scenario = clinics_of("small_town.yaml", "60 days", "unilateral")
+    changed = scenario.model_copy(deep=True)
+    changed.services["mental_health"].treats["mental_health"] = 0.4  # type: ignore[union-attr]  # was 0.8
+    comparison = compare_engines(scenario, ["unilateral"], 30, 300, workers=2, alpha=ALPHA, fast_scenario=changed)
+    flagged = set(comparison.differences["metric"] + ":" + comparison.differences["dimension"])
+    assert "needs_met:mental_health" in flagged, comparison.describe()
+
+
+@pytest.mark.parametrize("config", ["small_town.yaml", "montreal_centre.yaml"])
+def test_the_clinics_of_a_city_agree_in_distribution(config: str) -> None:
+    comparison = compare_engines(clinics_of(config, "60 days", "unilateral"), ["unilateral", "bilateral"], 30, 300,
+                                 workers=2, alpha=ALPHA)
+    assert comparison.compared > 300
+    assert comparison.differences.empty, comparison.describe()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("config", ["small_town.yaml", "montreal_centre.yaml"])
+def test_a_year_of_the_clinics_of_a_city_agrees_in_distribution(config: str) -> None:
+    comparison = compare_engines(clinics_of(config, "365 days", "unilateral"), ["unilateral", "bilateral"], 30,
+                                 300, workers=2, alpha=ALPHA)
+    assert comparison.differences.empty, comparison.describe()
+
+
+@pytest.mark.parametrize("config", ["small_town.yaml", "montreal_centre.yaml"])
+def test_the_cities_agree_in_distribution(config: str) -> None:
+    scenario = load_config(CONFIGS / config)
+    regimes = list(scenario.regimes)
+    missing = sorted({problem for name in regimes for problem in unsupported(with_regime(scenario, name))})
+    if missing:
+        pytest.skip(f"the compiled engine does not run {config} whole yet ({len(missing)} fields): {missing[0]}")
+    short = scenario.model_copy(update={"horizon": 60.0})
+    comparison = compare_engines(short, regimes, 30, 300, workers=2, alpha=ALPHA)
+    assert comparison.differences.empty, comparison.describe()
