@@ -18,10 +18,13 @@ clinic's ``treats`` probability and its referral edges after each visit (section
 unilateral and bilateral regimes with every parameter of their types (latency, loss, intake, staff time and
 accompaniment taken from the clinics' staff, queue jumps; sections 5.3 to 5.6), the initial stock, and
 episodes that end by self-resolution (with its hazard ratios), are followed by returns, or end when the needs
-are met (sections 3.4 to 3.7). Every scenario of ``configs/textbook/`` runs on it.
+are met (sections 3.4 to 3.7); shelters with their beds, winter beds, intake windows, restrictions, line,
+refusals, capacity schedule, evictions and census, and the clients' shelter use (stays, gaps, avoidance,
+winter seeking, the initial stock mid-stay or mid-gap; section 4.1), with the contacts at admission that start
+referrals (section 5.1). Every scenario of ``configs/textbook/`` runs on it.
 
-**What it refuses.** Everything else (shelters and shelter use, housing, outreach, the access point, cohorts,
-the case conference and the regimes that use it or the access point, prerequisites, the event log):
+**What it refuses.** Everything else (outreach, housing, the access point, cohorts, the case conference and the regimes
+that use it or the access point, prerequisites, the event log):
 :func:`unsupported` lists each such field with its path, and running such a scenario raises
 :class:`FastEngineError` with that list.
 

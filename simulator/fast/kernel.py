@@ -1,7 +1,8 @@
-"""The compiled event loop: episodes of clients walking in to clinics, queueing, being served and referred on.
+"""The compiled event loop: episodes of clients walking in to clinics, queueing, being served and referred on,
+sleeping in shelters, outdoors or elsewhere, and met by outreach workers.
 
 One call of :func:`run_kernel` runs one replication of a scenario that :mod:`simulator.fast.support` accepts,
-with the rules of ``docs/model.md`` (sections 2, 3, 4.2, 5.1 to 5.6 and 7). Everything it needs comes in as
+with the rules of ``docs/model.md`` (sections 2, 3, 4.1 to 4.3, 5.1 to 5.6 and 7). Everything it needs comes in as
 numbers and arrays (:mod:`simulator.fast.plan` builds them), so a new parameter value never recompiles
 anything, and everything it writes goes out as arrays (:mod:`simulator.fast.records` names them).
 
@@ -27,6 +28,21 @@ ends (self-resolution, or its needs met) stops it there, with an urgent event as
 handoff draws its type, staff time, loss time, priority and latency as :mod:`simulator.engine.handoffs`
 does; coordination work takes a clinic's staff member as a request of its own.
 
+**Shelters.** The SimPy engine's processes, step for step (:mod:`simulator.engine.shelters`, ``shelter_use``,
+``locations``, ``outreach``): per shelter an intake process (its opening fills the free beds from the line);
+for the network the refusals at the last close, the capacity schedule at 12:00 (winter beds, evictions of the
+last admitted) and the census; per client a shelter cycle, a small state machine that waits where the
+generator of :meth:`simulator.engine.shelter_use.ShelterCycles.cycle` waits (avoiding shelters, in the line,
+a stay, a gap) and resumes on the same events (its start, the request's event, a winter seeker's condition,
+a timeout, an interrupt: an eviction, a persuasion, the episode's end). Each cycle carries a token that moves
+on whenever it waits for something else, so that the events it no longer waits for are skipped. The line is
+one list per class of client (gender and age group) in order of request, a shelter's fill takes the first of
+the heads of the classes it serves; a shelter's occupants are a list in order of admission (the last
+admitted are evicted first); the clients outdoors are the SimPy engine's list (a removal swaps in the last
+one), so that an outreach contact picks the same client with the same draw. A contact (an admission, an
+outreach worker) starts a pathway per need drawn, each a process of its own; when an episode ends, its
+pathways and cycle are interrupted in the order they started.
+
 **Randomness.** The streams of :mod:`simulator.engine.streams`, draw for draw: each source keeps its own
 generator (``SeedSequence(seed, spawn_key=(replication, crc32(name)))``, created by the caller) and its own
 buffers of 2,048 uniforms, standard exponentials and standard normals, refilled from that generator when
@@ -35,8 +51,8 @@ directly. Each source draws in the order the SimPy engine does, so replication `
 scenario sees the same arrivals (common random numbers), and a scenario runs to the same records on both
 engines.
 
-**Tables.** Clients, episodes, needs, visits and referrals are rows of a float and an int array each, grown
-by doubling.
+**Tables.** Clients, episodes, needs, visits, referrals, locations, nights and census rows are rows of a float
+and an int array each, grown by doubling.
 
 **Compilation.** Only the small helpers called at every step (a draw, a comparison of the heap, scheduling an
 event) are inlined into the event loop; the larger ones (a heap's push, a line's insertion and removal, a
@@ -81,6 +97,22 @@ EV_STOCK = 14  # a client of the initial stock opens an episode (at 0, before an
 EV_RESOLVE = 15  # an episode's self-resolution time; arg: episode row * TOKENS + the clock's token
 EV_RETURN = 16  # a client's return after a self-resolved episode; arg: the client
 EV_INTERRUPT = 17  # a pathway of an episode that ended is stopped (urgent: SimPy's interrupt); arg: the need row
+EV_CONTACT_START = 18  # a pathway started by a contact (urgent: a process starting); arg: the need row
+# the shelter cycle of a client (simulator.engine.shelter_use); arg: client << TOKEN_BITS | the cycle's token
+EV_CYCLE_START = 19  # the cycle starts (urgent)
+EV_ADMIT = 20  # the event of a bed request is processed: the client was admitted
+EV_COND = 21  # the condition "admitted, or the season is over" of a winter seeker in line is processed
+EV_SEASON_END = 22  # the season ends for a winter seeker in line (a timeout of that condition)
+EV_WAKE = 23  # an avoidant client's next season change
+EV_CHECKOUT = 24  # the checkout at the end of a stay
+EV_GAP_END = 25  # the end of a gap
+EV_CYCLE_INTERRUPT = 26  # the cycle is interrupted (urgent); arg: client << 2 | the cause
+# the shelter network's daily processes (simulator.engine.shelters); arg: 0 when the process starts, 1 after
+EV_INTAKE = 27  # a step of a shelter's intake process; arg: the shelter
+EV_NIGHTLY = 28  # refusals at the last close of the night
+EV_SCHEDULE = 29  # the capacity schedule at 12:00
+EV_COUNTS = 30  # the census
+EV_OUTREACH = 31  # a contact of an outreach service (simulator.engine.outreach); arg: 2 * service + 0 or 1
 
 # ---- SimPy's event priorities, as the high bits of the heap's second key (then the order of scheduling)
 NORMAL_BIT = 1 << 52
@@ -121,17 +153,29 @@ H_LATENCY, H_ACCOMPANIED = 0, 1
 SENDER, RECEIVER, ACCOMPANIMENT = 0, 1, 2
 
 # ---- columns of the tables
-# clients: int (gender, age group, indigenous, pattern, current episode row, episodes so far)
+# clients: int (gender, age group, indigenous, pattern, current episode row, episodes so far; where they sleep,
+# their position in the list of clients outdoors, the client at position i of that list (row i), their shelter,
+# the line (previous, next, order of request, in it), the shelter's occupants (previous, next); their shelter
+# cycle: where it waits, its token, asking for beds this winter only, avoiding shelters, a winter seeker's
+# condition (0: none, 1: waiting, 2: met), admitted since the last request, its order among the client's
+# processes; the class of their line (gender, age group))
 C_GENDER, C_AGE, C_INDIGENOUS, C_PATTERN, C_EPISODE, C_EPISODES = 0, 1, 2, 3, 4, 5
+C_LOCATION, C_OUT_POS, C_OUT_LIST, C_WHERE, C_LINE_PREV, C_LINE_NEXT, C_LINE_SEQ, C_IN_LINE = range(6, 14)
+C_OCC_PREV, C_OCC_NEXT, C_CYCLE, C_TOKEN, C_WINTER_ONLY, C_AVOIDING, C_COND, C_ADMITTED = range(14, 22)
+C_CYCLE_SEQ, C_CLASS = 22, 23
+C_COLUMNS = 24
 # episodes: float (start, homeless_since, end, the self-resolution clock: budget left, mean in force, since);
 # int (client, number, needs at entry, needs not met, end reason, first need row, source, the clock's token,
-# returns if it self-resolves)
+# returns if it self-resolves, avoids shelters, nights refused after the warm-up)
 E_START, E_SINCE, E_END, E_BUDGET, E_MEAN, E_CLOCK = 0, 1, 2, 3, 4, 5
-E_CLIENT, E_NUMBER, E_NEEDS, E_OPEN, E_REASON, E_FIRST_NEED, E_SOURCE, E_TOKEN, E_RETURNS = range(9)
-# needs: float (onset, end, walk-in delay); int (episode row, need, status, outcome, met by, walk-in target,
-# where its pathway waits, its visit, its referral)
-N_ONSET, N_END, N_DELAY = 0, 1, 2
-N_EPISODE, N_NEED, N_STATUS, N_OUTCOME, N_MET_BY, N_TARGET, N_PATH, N_VISIT, N_REFERRAL = range(9)
+E_CLIENT, E_NUMBER, E_NEEDS, E_OPEN, E_REASON, E_FIRST_NEED, E_SOURCE, E_TOKEN, E_RETURNS, E_AVOIDANT, \
+    E_REFUSED = range(11)
+# needs: float (onset, end, walk-in delay, last referral); int (episode row, need, status, outcome, met by,
+# target of its pathway, where its pathway waits, its visit, its referral, the sender of a contact's pathway,
+# its pathway's order among the client's processes)
+N_ONSET, N_END, N_DELAY, N_LAST = 0, 1, 2, 3
+N_EPISODE, N_NEED, N_STATUS, N_OUTCOME, N_MET_BY, N_TARGET, N_PATH, N_VISIT, N_REFERRAL, N_SOURCE, \
+    N_SEQ = range(11)
 # visits: float (arrival, start, end, duration); int (need row, service, referral, outcome, state, has a
 # deadline, deadline fired, the deadline is the patience's)
 V_ARRIVAL, V_START, V_END, V_DURATION = 0, 1, 2, 3
@@ -147,7 +191,33 @@ K_CLINIC = 0
 W_TIME, W_DAYS = 0, 1
 W_SERVICE, W_PURPOSE, W_TYPE = 0, 1, 2
 
-#: the most rows of any table (and entries of the event heap or of a clinic's line) one event can add
+# ---- shelters (simulator.engine.shelters, shelter_use, locations)
+#: where a client sleeps (-1: nowhere, the episode is over or has not begun)
+SHELTERED, OUTDOORS, ELSEWHERE = 0, 1, 2
+#: where a shelter cycle waits: not running, its start, avoiding shelters, in the line (or admitted and not yet
+#: resumed), a stay, a gap
+CY_NONE, CY_START, CY_AVOID, CY_LINE, CY_STAY, CY_GAP = 0, 1, 2, 3, 4, 5
+#: what the cycle does when it resumes
+GO_START, GO_AVOID, GO_AVOID_LOOP, GO_TOP, GO_ADMITTED, GO_LEAVE_LINE, GO_CHECKOUT, GO_GAP, GO_GAP_END = range(9)
+#: the causes of an interrupt: an outreach worker or a met need convinces the client, an eviction, the exit
+SEEK, EVICTED, EXIT = 0, 1, 2
+#: a cycle's events carry its token, which changes each time the cycle waits for something else
+TOKEN_BITS = 24
+TOKEN_MASK = (1 << TOKEN_BITS) - 1
+CHECKOUT_HOUR = 8 / 24
+SCHEDULE_HOUR = 12 / 24
+# shelters: capacity tonight, occupants, admitted since the census, first and last occupant (in order of
+# admission), the intake process's day and step
+SH_CAP, SH_OCC, SH_ADMITTED, SH_HEAD, SH_TAIL, SH_DAY, SH_PHASE = range(7)
+# the network's counters: clients in line, requests made, clients outdoors, clients by location (3), the days
+# of the nightly, schedule and census processes, rows of the locations, nights and census tables, outreach
+# contacts in the observed window, processes started (the order of a client's interrupts)
+G_LINE_LEN, G_LINE_SEQ, G_NOUT, G_LOC0 = 0, 1, 2, 3
+G_NIGHT_DAY, G_SCHED_DAY, G_COUNT_DAY, G_NLOC, G_NNIGHT, G_NCENSUS, G_CONTACTS, G_PROC_SEQ = range(6, 14)
+G_SIZE = 14
+
+#: the most rows of any table (and entries of the event heap or of a clinic's line) one event can add, beyond
+#: those of the shelters' line and beds (a fill admits up to the line, an eviction interrupts up to the beds)
 ROOM = 16
 
 # ------------------------------------------------------------------------------------------- randomness
@@ -458,6 +528,183 @@ def _tick(c: int, now: float, warmup: float, present: np.ndarray, area: np.ndarr
     last[c] = now
 
 
+# ------------------------------------------------------------------------------------------- shelters
+@njit(cache=True)
+def _move(client: int, loc: int, now: float, cl_i: np.ndarray, lc_f: np.ndarray, lc_i: np.ndarray,
+          g: np.ndarray) -> None:
+    """``Whereabouts.move``: the client now sleeps at ``loc`` (-1: the episode is over), a row of ``locations``.
+    The clients outdoors are a list whose removal swaps in the last one, as the SimPy engine keeps it."""
+    old = cl_i[client, C_LOCATION]
+    if old == loc:
+        return
+    if old >= 0:
+        g[G_LOC0 + old] -= 1
+        if old == OUTDOORS:
+            pos = cl_i[client, C_OUT_POS]
+            last_pos = g[G_NOUT] - 1
+            g[G_NOUT] = last_pos
+            last = cl_i[last_pos, C_OUT_LIST]
+            if last != client:
+                cl_i[pos, C_OUT_LIST] = last
+                cl_i[last, C_OUT_POS] = pos
+    if loc >= 0:
+        g[G_LOC0 + loc] += 1
+        if loc == OUTDOORS:
+            pos = g[G_NOUT]
+            g[G_NOUT] = pos + 1
+            cl_i[client, C_OUT_POS] = pos
+            cl_i[pos, C_OUT_LIST] = client
+    cl_i[client, C_LOCATION] = loc
+    row = g[G_NLOC]
+    g[G_NLOC] = row + 1
+    lc_f[row, 0] = now
+    lc_i[row, 0] = client
+    lc_i[row, 1] = cl_i[client, C_EPISODES]
+    lc_i[row, 2] = loc
+
+
+@njit(cache=True, inline="always")
+def _is_open(sh_open: np.ndarray, sh_close: np.ndarray, s: int, now: float) -> bool:
+    """``ShelterState.is_open``: the shelter's intake window is open at ``now``."""
+    clock = now - math.floor(now)
+    return bool(sh_open[s] <= clock < sh_close[s])
+
+
+@njit(cache=True)
+def _line_remove(client: int, cl_i: np.ndarray, line_hd: np.ndarray, g: np.ndarray) -> None:
+    """The client leaves the line (one list per class of client, in order of request)."""
+    k = cl_i[client, C_CLASS]
+    before = cl_i[client, C_LINE_PREV]
+    after = cl_i[client, C_LINE_NEXT]
+    if before >= 0:
+        cl_i[before, C_LINE_NEXT] = after
+    else:
+        line_hd[k, 0] = after
+    if after >= 0:
+        cl_i[after, C_LINE_PREV] = before
+    else:
+        line_hd[k, 1] = before
+    cl_i[client, C_IN_LINE] = 0
+    g[G_LINE_LEN] -= 1
+
+
+@njit(cache=True)
+def _admit(s: int, client: int, event: bool, now: float, cl_i: np.ndarray, sh_i: np.ndarray, lc_f: np.ndarray,
+           lc_i: np.ndarray, g: np.ndarray, ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray,
+           counts: np.ndarray, fk: np.ndarray, fa: np.ndarray) -> None:
+    """``ShelterSystem._admit``: a bed (the last occupant), a move, and the request's event (unless the initial
+    stock is placed), processed later at this time."""
+    tail = sh_i[s, SH_TAIL]
+    cl_i[client, C_OCC_PREV] = tail
+    cl_i[client, C_OCC_NEXT] = -1
+    if tail >= 0:
+        cl_i[tail, C_OCC_NEXT] = client
+    else:
+        sh_i[s, SH_HEAD] = client
+    sh_i[s, SH_TAIL] = client
+    sh_i[s, SH_OCC] += 1
+    sh_i[s, SH_ADMITTED] += 1
+    cl_i[client, C_WHERE] = s
+    _move(client, SHELTERED, now, cl_i, lc_f, lc_i, g)
+    if event:
+        cl_i[client, C_ADMITTED] = 1
+        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_ADMIT,
+                  (client << TOKEN_BITS) | (cl_i[client, C_TOKEN] & TOKEN_MASK))
+
+
+@njit(cache=True)
+def _fill(s: int, now: float, sh_serves: np.ndarray, cl_i: np.ndarray, sh_i: np.ndarray, line_hd: np.ndarray,
+          lc_f: np.ndarray, lc_i: np.ndarray, g: np.ndarray, ht: np.ndarray, hs: np.ndarray, hk: np.ndarray,
+          ha: np.ndarray, counts: np.ndarray, fk: np.ndarray, fa: np.ndarray) -> None:
+    """``ShelterSystem._fill``: the shelter's free beds go to the clients in line it serves, in order of request
+    (the first of the heads of the lists of the classes it serves)."""
+    free = sh_i[s, SH_CAP] - sh_i[s, SH_OCC]
+    if free <= 0 or g[G_LINE_LEN] == 0:
+        return
+    while True:
+        best = -1
+        best_seq = 0
+        for k in range(line_hd.shape[0]):
+            head = line_hd[k, 0]
+            if head >= 0 and sh_serves[s, k] and (best < 0 or cl_i[head, C_LINE_SEQ] < best_seq):
+                best = head
+                best_seq = cl_i[head, C_LINE_SEQ]
+        if best < 0:
+            return
+        _line_remove(best, cl_i, line_hd, g)
+        _admit(s, best, True, now, cl_i, sh_i, lc_f, lc_i, g, ht, hs, hk, ha, counts, fk, fa)
+        free -= 1
+        if free == 0:
+            return
+
+
+@njit(cache=True)
+def _leave(client: int, now: float, sh_open: np.ndarray, sh_close: np.ndarray, sh_serves: np.ndarray,
+           cl_i: np.ndarray, sh_i: np.ndarray, line_hd: np.ndarray, lc_f: np.ndarray, lc_i: np.ndarray,
+           g: np.ndarray, ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray, counts: np.ndarray,
+           fk: np.ndarray, fa: np.ndarray) -> None:
+    """``ShelterSystem.leave``: out of the line or out of the bed; a bed freed while the shelter's window is open
+    goes to the line at once."""
+    if cl_i[client, C_IN_LINE] == 1:
+        _line_remove(client, cl_i, line_hd, g)
+    s = cl_i[client, C_WHERE]
+    if s >= 0:
+        before = cl_i[client, C_OCC_PREV]
+        after = cl_i[client, C_OCC_NEXT]
+        if before >= 0:
+            cl_i[before, C_OCC_NEXT] = after
+        else:
+            sh_i[s, SH_HEAD] = after
+        if after >= 0:
+            cl_i[after, C_OCC_PREV] = before
+        else:
+            sh_i[s, SH_TAIL] = before
+        sh_i[s, SH_OCC] -= 1
+        cl_i[client, C_WHERE] = -1
+        if g[G_LINE_LEN] > 0 and _is_open(sh_open, sh_close, s, now):
+            _fill(s, now, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, ht, hs, hk, ha, counts, fk, fa)
+
+
+@njit(cache=True)
+def _request(client: int, now: float, sh_open: np.ndarray, sh_close: np.ndarray, sh_serves: np.ndarray,
+             cl_i: np.ndarray, sh_i: np.ndarray, line_hd: np.ndarray, lc_f: np.ndarray, lc_i: np.ndarray,
+             g: np.ndarray, ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray, counts: np.ndarray,
+             fk: np.ndarray, fa: np.ndarray) -> bool:
+    """``ShelterSystem.request``: a bed at once (the first shelter, in file order, with a free bed, its window
+    open, that serves the client), or the end of the line; whether the client was admitted."""
+    k = cl_i[client, C_CLASS]
+    for s in range(sh_i.shape[0]):
+        if sh_i[s, SH_OCC] < sh_i[s, SH_CAP] and _is_open(sh_open, sh_close, s, now) and sh_serves[s, k]:
+            _admit(s, client, True, now, cl_i, sh_i, lc_f, lc_i, g, ht, hs, hk, ha, counts, fk, fa)
+            return True
+    tail = line_hd[k, 1]
+    cl_i[client, C_LINE_PREV] = tail
+    cl_i[client, C_LINE_NEXT] = -1
+    if tail >= 0:
+        cl_i[tail, C_LINE_NEXT] = client
+    else:
+        line_hd[k, 0] = client
+    line_hd[k, 1] = client
+    cl_i[client, C_LINE_SEQ] = g[G_LINE_SEQ]
+    g[G_LINE_SEQ] += 1
+    cl_i[client, C_IN_LINE] = 1
+    g[G_LINE_LEN] += 1
+    return False
+
+
+@njit(cache=True, inline="always")
+def _stay_ratio(client: int, cl_i: np.ndarray, ep_i: np.ndarray, nd_i: np.ndarray, ratios: np.ndarray) -> float:
+    """``Client.ratio(stay_ratio)``: the product of the pattern's stay ratios of the needs not met."""
+    pattern = cl_i[client, C_PATTERN]
+    episode = cl_i[client, C_EPISODE]
+    factor = 1.0
+    first = ep_i[episode, E_FIRST_NEED]
+    for row in range(first, first + ep_i[episode, E_NEEDS]):
+        if nd_i[row, N_STATUS] != NEED_MET:
+            factor *= ratios[pattern, nd_i[row, N_NEED]]
+    return factor
+
+
 # ------------------------------------------------------------------------------------------- the run
 # ---- the counters of a run between two calls of _run: rows of each table, requests made, the longest line
 S_CLIENTS, S_EPISODES, S_NEEDS, S_VISITS, S_REFERRALS, S_REQUESTS, S_LINE, S_TASKS, S_STAFF = range(9)
@@ -482,7 +729,13 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
                stock_count: int, stock_pattern_cum: np.ndarray, stock_pattern_code: np.ndarray,
                stock_since_dist: int, resolution_mean: np.ndarray, resolution_ratio: np.ndarray,
                return_mean: float, return_ratio: np.ndarray, return_share: float, housed_return_share: float,
-               expected_clients: int) -> Any:
+               expected_clients: int, re_referral_after: float, n_ages: int, sh_capacity: np.ndarray,
+               sh_winter: np.ndarray, sh_open: np.ndarray, sh_close: np.ndarray, sh_serves: np.ndarray,
+               close_time: float, census_time: float, winter_day: np.ndarray, season_change: np.ndarray,
+               use_defined: np.ndarray, use_stay: np.ndarray, use_gap: np.ndarray, use_stay_mean: np.ndarray,
+               use_gap_mean: np.ndarray, use_other: np.ndarray, use_avoid: np.ndarray, use_winter_gap: np.ndarray,
+               use_seek: np.ndarray, stay_ratio: np.ndarray, seek_met: np.ndarray, shelter_stream0: int,
+               outreach_rate: np.ndarray, outreach_offers: np.ndarray, outreach_stream0: int) -> Any:
     """Run one replication; return the tables and the clinics' monitors (see :mod:`simulator.fast.records`).
 
     The event loop (:func:`_run`) never reallocates an array: it stops before an event when some table, the
@@ -497,14 +750,21 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
         assign_type, mix_type, mix_cum, handoff_f, handoff_i, pattern_code, stock_pattern_cum, stock_pattern_code,
         stock_since_dist, resolution_mean, resolution_ratio, return_mean, return_ratio, return_share,
         housed_return_share)
+    shelter_params = (
+        re_referral_after, n_ages, sh_capacity, sh_winter, sh_open, sh_close, sh_serves, close_time, census_time,
+        winter_day, season_change, use_defined, use_stay, use_gap, use_stay_mean, use_gap_mean, use_other,
+        use_avoid, use_winter_gap, use_seek, stay_ratio, seek_met, shelter_stream0, outreach_rate,
+        outreach_offers, outreach_stream0)
     n_clinics = staff.shape[0]
+    n_shelters = sh_capacity.shape[0]
+    n_outreach = outreach_rate.shape[0]
     start_rows = max(64, expected_clients + stock_count)
     # every column of a row is written when the row is made: the tables need no filling
-    cl_i = np.empty((start_rows, 6), dtype=np.int64)
+    cl_i = np.empty((start_rows, C_COLUMNS), dtype=np.int64)
     ep_f = np.empty((start_rows, 6))
-    ep_i = np.empty((start_rows, 9), dtype=np.int64)
-    nd_f = np.empty((start_rows, 3))
-    nd_i = np.empty((start_rows, 9), dtype=np.int64)
+    ep_i = np.empty((start_rows, 11), dtype=np.int64)
+    nd_f = np.empty((start_rows, 4))
+    nd_i = np.empty((start_rows, 11), dtype=np.int64)
     vi_f = np.empty((start_rows, 4))
     vi_i = np.empty((start_rows, 8), dtype=np.int64)
     rf_f = np.empty((64, 6))
@@ -513,12 +773,20 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
     tk_i = np.empty((64, 1), dtype=np.int64)
     st_f = np.empty((64, 2))
     st_i = np.empty((64, 3), dtype=np.int64)
+    # the shelters' tables: locations (time; client, episode, location), nights (day, shelter or n_shelters
+    # for the network, capacity, occupancy, admitted, refused), census (time; day, sheltered, outdoors, other)
+    loc_rows = 64 if n_shelters == 0 else 4 * start_rows
+    lc_f = np.empty((loc_rows, 1))
+    lc_i = np.empty((loc_rows, 3), dtype=np.int64)
+    nt_i = np.empty((64, 6), dtype=np.int64)
+    cs_f = np.empty((64, 1))
+    cs_i = np.empty((64, 4), dtype=np.int64)
     ht = np.empty(64)
     hs = np.empty(64, dtype=np.int64)
     hk = np.empty(64, dtype=np.int64)
     ha = np.empty(64, dtype=np.int64)
     counts = np.zeros(6, dtype=np.int64)  # HEAP_SIZE, SCHEDULED, URGENT_HEAD, URGENT_TAIL, NOW_HEAD, NOW_TAIL
-    width = 64 + n_clinics + stock_count
+    width = 64 + n_clinics + 2 * stock_count + n_shelters + n_outreach
     fk = np.empty((2, width), dtype=np.int64)  # the events of this time: urgent (row 0), normal (row 1)
     fa = np.empty((2, width), dtype=np.int64)
     # the clinics: servers in use, clients waiting (balking counts them), "closed" requests holding a server
@@ -540,27 +808,54 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
     shift_day = np.zeros(n_clinics, dtype=np.int64)
     shift_step = np.zeros(n_clinics, dtype=np.int64)
     shift_closing = np.zeros(n_clinics)
+    # the shelters (SH_ columns), the line (first and last client of each class), the network's counters (G_),
+    # the refusals of each night
+    sh_i = np.zeros((n_shelters, 7), dtype=np.int64)
+    sh_i[:, SH_HEAD] = -1
+    sh_i[:, SH_TAIL] = -1
+    line_hd = np.full((sh_serves.shape[1], 2), -1, dtype=np.int64)
+    g = np.zeros(G_SIZE, dtype=np.int64)
+    g[G_SCHED_DAY] = 1
+    refused = np.zeros(int(end_time) + 3, dtype=np.int64)
     n = np.zeros(9, dtype=np.int64)
     clock = np.zeros(2)
 
     # time 0: the initial stock (made before the SimPy engine runs: it schedules their exits first), the shift
-    # processes (started when the SimPy engine builds the clinics), then the arrival process
+    # processes (started when the SimPy engine builds the clinics), the shelters' processes (intake, refusals,
+    # capacity schedule, census) with the capacities of night 0, the stock's shelter cycles, the arrival
+    # process, then the outreach services
     for _ in range(stock_count):
         _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_STOCK, 0)
     for c in range(n_clinics):
         if has_hours[c]:
             _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_SHIFT, c)
+    if n_shelters > 0:
+        for s in range(n_shelters):
+            sh_i[s, SH_CAP] = sh_winter[s] if winter_day[0] and sh_winter[s] >= 0 else sh_capacity[s]
+            _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_INTAKE, s)
+        _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_NIGHTLY, 0)
+        _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_SCHEDULE, 0)
+        _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_COUNTS, 0)
+        for k in range(stock_count):  # each stock client k has token 0; a pattern without a cycle skips it
+            _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_CYCLE_START, k << TOKEN_BITS)
     _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_ARRIVALS_START, 0)
+    for o in range(n_outreach):
+        _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_OUTREACH, 2 * o)
 
     while True:
         tables = (cl_i, ep_f, ep_i, nd_f, nd_i, vi_f, vi_i, rf_f, rf_i, tk_f, tk_i, st_f, st_i)
+        shelter_tables = (lc_f, lc_i, nt_i, cs_f, cs_i)
         events = (ht, hs, hk, ha, counts, fk, fa)
         clinic = (
             users, waiting, closed_held, closed_asked, qp, qs, qr, qn, present, area, last, observed, offered,
             shift_day, shift_step, shift_closing)
-        if not _run(token, buf, pos, params, tables, events, clinic, n, clock):
+        shelter = (sh_i, line_hd, g, refused)
+        if not _run(token, buf, pos, params, shelter_params, tables, shelter_tables, events, clinic, shelter, n,
+                    clock):
             break
-        # room for the next events
+        # room for the next events (a fill or an eviction may add a row or an event per client in line or in
+        # a bed)
+        big = ROOM + g[G_LINE_LEN] + g[G_LOC0 + SHELTERED]
         cl_i = _room_i(cl_i, n[S_CLIENTS] + ROOM)
         ep_f = _room_f(ep_f, n[S_EPISODES] + ROOM)
         ep_i = _room_i(ep_i, n[S_EPISODES] + ROOM)
@@ -574,12 +869,17 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
         tk_i = _room_i(tk_i, n[S_TASKS] + ROOM)
         st_f = _room_f(st_f, n[S_STAFF] + ROOM)
         st_i = _room_i(st_i, n[S_STAFF] + ROOM)
-        ht = _room_1f(ht, counts[HEAP_SIZE] + ROOM)
-        hs = _room_1i(hs, counts[HEAP_SIZE] + ROOM)
-        hk = _room_1i(hk, counts[HEAP_SIZE] + ROOM)
-        ha = _room_1i(ha, counts[HEAP_SIZE] + ROOM)
-        fk = _wider_i(fk, max(counts[URGENT_TAIL], counts[NOW_TAIL]) + ROOM)
-        fa = _wider_i(fa, max(counts[URGENT_TAIL], counts[NOW_TAIL]) + ROOM)
+        lc_f = _room_f(lc_f, g[G_NLOC] + big)
+        lc_i = _room_i(lc_i, g[G_NLOC] + big)
+        nt_i = _room_i(nt_i, g[G_NNIGHT] + n_shelters + ROOM)
+        cs_f = _room_f(cs_f, g[G_NCENSUS] + ROOM)
+        cs_i = _room_i(cs_i, g[G_NCENSUS] + ROOM)
+        ht = _room_1f(ht, counts[HEAP_SIZE] + big)
+        hs = _room_1i(hs, counts[HEAP_SIZE] + big)
+        hk = _room_1i(hk, counts[HEAP_SIZE] + big)
+        ha = _room_1i(ha, counts[HEAP_SIZE] + big)
+        fk = _wider_i(fk, max(counts[URGENT_TAIL], counts[NOW_TAIL]) + big)
+        fa = _wider_i(fa, max(counts[URGENT_TAIL], counts[NOW_TAIL]) + big)
         qp = _wider_f(qp, n[S_LINE] + ROOM)
         qs = _wider_i(qs, n[S_LINE] + ROOM)
         qr = _wider_i(qr, n[S_LINE] + ROOM)
@@ -589,12 +889,14 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
         _tick(c, end_time, warmup, present, area, last)
     return (cl_i[:n[S_CLIENTS]], ep_f[:n[S_EPISODES]], ep_i[:n[S_EPISODES]], nd_f[:n[S_NEEDS]],
             nd_i[:n[S_NEEDS]], vi_f[:n[S_VISITS]], vi_i[:n[S_VISITS]], rf_f[:n[S_REFERRALS]],
-            rf_i[:n[S_REFERRALS]], st_f[:n[S_STAFF]], st_i[:n[S_STAFF]], area, observed, offered)
+            rf_i[:n[S_REFERRALS]], st_f[:n[S_STAFF]], st_i[:n[S_STAFF]], area, observed, offered,
+            lc_f[:g[G_NLOC]], lc_i[:g[G_NLOC]], nt_i[:g[G_NNIGHT]], cs_f[:g[G_NCENSUS]], cs_i[:g[G_NCENSUS]],
+            g[G_CONTACTS])
 
 
 @njit(cache=True)
-def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, tables: Any, events: Any, clinic: Any,
-         n: np.ndarray, clock: np.ndarray) -> bool:
+def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_params: Any, tables: Any,
+         shelter_tables: Any, events: Any, clinic: Any, shelter: Any, n: np.ndarray, clock: np.ndarray) -> bool:
     """The event loop, from where it stopped (``n``, ``clock``) until the horizon (False) or until the next
     event might find an array too short (True: the caller grows them and calls again)."""
     (end_time, warmup, rate_max, top, seasonal, month_of_day, has_seasonal, gender_cum, age_cum, indigenous,
@@ -605,7 +907,16 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, tables: Any,
      assign_type, mix_type, mix_cum, handoff_f, handoff_i, pattern_code, stock_pattern_cum, stock_pattern_code,
      stock_since_dist, resolution_mean, resolution_ratio, return_mean, return_ratio, return_share,
      housed_return_share) = params
+    (re_referral_after, n_ages, sh_capacity, sh_winter, sh_open, sh_close, sh_serves, close_time, census_time,
+     winter_day, season_change, use_defined, use_stay, use_gap, use_stay_mean, use_gap_mean, use_other,
+     use_avoid, use_winter_gap, use_seek, stay_ratio, seek_met, shelter_stream0, outreach_rate,
+     outreach_offers, outreach_stream0) = shelter_params
     cl_i, ep_f, ep_i, nd_f, nd_i, vi_f, vi_i, rf_f, rf_i, tk_f, tk_i, st_f, st_i = tables
+    lc_f, lc_i, nt_i, cs_f, cs_i = shelter_tables
+    sh_i, line_hd, g, refused = shelter
+    n_clinics = staff.shape[0]
+    n_shelters = sh_capacity.shape[0]
+    first_outreach = n_clinics + n_shelters
     ht, hs, hk, ha, counts, fk, fa = events
     (users, waiting, closed_held, closed_asked, qp, qs, qr, qn, present, area, last, observed, offered, shift_day,
      shift_step, shift_closing) = clinic
@@ -620,7 +931,12 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, tables: Any,
                 or n_tk + ROOM > tk_f.shape[0] or n_st + ROOM > st_f.shape[0]
                 or counts[HEAP_SIZE] + ROOM > ht.shape[0]
                 or max(counts[URGENT_TAIL], counts[NOW_TAIL]) + ROOM > fk.shape[1]
-                or line_top + ROOM > qp.shape[1]):
+                or line_top + ROOM > qp.shape[1]
+                or g[G_NLOC] + ROOM + g[G_LINE_LEN] + g[G_LOC0 + SHELTERED] > lc_f.shape[0]
+                or counts[HEAP_SIZE] + ROOM + g[G_LINE_LEN] + g[G_LOC0 + SHELTERED] > ht.shape[0]
+                or max(counts[URGENT_TAIL], counts[NOW_TAIL]) + ROOM + g[G_LINE_LEN] + g[G_LOC0 + SHELTERED]
+                > fk.shape[1]
+                or g[G_NNIGHT] + n_shelters + ROOM > nt_i.shape[0] or g[G_NCENSUS] + ROOM > cs_f.shape[0]):
             short = True
             break
         # the next event: the urgent ones of this time, then those of this time in the heap (scheduled while
@@ -673,6 +989,15 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, tables: Any,
         # an episode that ends, and why
         ending = -1
         ending_reason = EPISODE_ACTIVE
+        # a shelter cycle that resumes (its client, where it goes on from), a contact (the client, the sender)
+        cy = -1
+        cy_step = GO_START
+        contact_client = -1
+        contact_service = -1
+        # a handoff to send: the need row, the sender, the receiver
+        send_row = -1
+        send_source = -1
+        send_target = -1
 
         if kind in (EV_ARRIVAL, EV_STOCK):
             # a new client (Episodes.draw_client), from stream ``attributes`` (``stock`` for the initial stock,
@@ -692,6 +1017,23 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, tables: Any,
             cl_i[client, C_INDIGENOUS] = native
             cl_i[client, C_PATTERN] = pattern_code[choice] if kind == EV_ARRIVAL else stock_pattern_code[choice]
             cl_i[client, C_EPISODES] = 0
+            cl_i[client, C_LOCATION] = -1
+            cl_i[client, C_OUT_POS] = -1
+            cl_i[client, C_WHERE] = -1
+            cl_i[client, C_LINE_PREV] = -1
+            cl_i[client, C_LINE_NEXT] = -1
+            cl_i[client, C_LINE_SEQ] = 0
+            cl_i[client, C_IN_LINE] = 0
+            cl_i[client, C_OCC_PREV] = -1
+            cl_i[client, C_OCC_NEXT] = -1
+            cl_i[client, C_CYCLE] = CY_NONE
+            cl_i[client, C_TOKEN] = 0
+            cl_i[client, C_WINTER_ONLY] = 0
+            cl_i[client, C_AVOIDING] = 0
+            cl_i[client, C_COND] = 0
+            cl_i[client, C_ADMITTED] = 0
+            cl_i[client, C_CYCLE_SEQ] = 0
+            cl_i[client, C_CLASS] = gender * n_ages + age
             opening = client
             opening_stream = stream
             if kind == EV_ARRIVAL:
@@ -841,6 +1183,199 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, tables: Any,
             users[c] -= 1
             _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_RELEASE, c)
 
+        elif kind == EV_CONTACT_START:
+            # a pathway a contact started (Pathways.pathway): the need is pending, and the handoff is sent
+            nd_i[arg, N_STATUS] = NEED_PENDING
+            send_row = arg
+            send_source = nd_i[arg, N_SOURCE]
+            send_target = nd_i[arg, N_TARGET]
+
+        elif kind in (EV_CYCLE_START, EV_ADMIT, EV_COND, EV_SEASON_END, EV_WAKE, EV_CHECKOUT, EV_GAP_END):
+            # an event a shelter cycle waits for, unless it waits for something else by now (its token moved on)
+            client = arg >> TOKEN_BITS
+            state = cl_i[client, C_CYCLE]
+            if (cl_i[client, C_TOKEN] & TOKEN_MASK) == (arg & TOKEN_MASK) and state != CY_NONE:
+                if kind == EV_CYCLE_START:
+                    if state == CY_START:
+                        cy = client
+                        cy_step = GO_START
+                elif kind in (EV_ADMIT, EV_SEASON_END):
+                    # the request's event, or the season's end: the process resumes on it, or on the condition
+                    # "admitted or the season is over" of a winter seeker (met by the first of the two)
+                    if state == CY_LINE:
+                        if cl_i[client, C_COND] == 0:
+                            if kind == EV_ADMIT:
+                                cy = client
+                                cy_step = GO_ADMITTED
+                        elif cl_i[client, C_COND] == 1:
+                            cl_i[client, C_COND] = 2
+                            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_COND, arg)
+                elif kind == EV_COND:
+                    if state == CY_LINE:
+                        cy = client
+                        cy_step = GO_ADMITTED if cl_i[client, C_ADMITTED] == 1 else GO_LEAVE_LINE
+                elif kind == EV_WAKE:
+                    if state == CY_AVOID:
+                        cy = client
+                        cy_step = GO_AVOID_LOOP
+                elif kind == EV_CHECKOUT:
+                    if state == CY_STAY:
+                        cy = client
+                        cy_step = GO_CHECKOUT
+                elif state == CY_GAP:  # EV_GAP_END
+                    cy = client
+                    cy_step = GO_GAP_END
+
+        elif kind == EV_CYCLE_INTERRUPT:
+            # the cycle is interrupted (ShelterCycles.cycle): an outreach worker or a met need ends its avoidance
+            # or its gap, an eviction ends its stay; anything else (the episode's end) ends the cycle, which
+            # leaves the line or its bed
+            client = arg >> 2
+            cause = arg & 3
+            state = cl_i[client, C_CYCLE]
+            if state != CY_NONE:
+                if cause == SEEK and state == CY_AVOID:
+                    cl_i[client, C_AVOIDING] = 0
+                    cl_i[client, C_WINTER_ONLY] = 0
+                    cy = client
+                    cy_step = GO_TOP
+                elif cause == SEEK and state == CY_GAP:
+                    cy = client
+                    cy_step = GO_GAP_END
+                elif cause == EVICTED and state == CY_STAY:
+                    cy = client
+                    cy_step = GO_GAP
+                else:
+                    cl_i[client, C_CYCLE] = CY_NONE
+                    cl_i[client, C_TOKEN] += 1
+                    cl_i[client, C_AVOIDING] = 0
+                    _leave(client, now, sh_open, sh_close, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, ht, hs,
+                           hk, ha, counts, fk, fa)
+
+        elif kind == EV_INTAKE:
+            # a shelter's intake process (ShelterSystem.intake): at the opening, the line fills the free beds
+            s = arg
+            if sh_i[s, SH_PHASE] == 1 or sh_i[s, SH_DAY] + sh_open[s] <= now:
+                _fill(s, now, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, ht, hs, hk, ha, counts, fk, fa)
+                sh_i[s, SH_DAY] += 1
+                sh_i[s, SH_PHASE] = 0
+                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (sh_i[s, SH_DAY] - now), False, EV_INTAKE, s)
+            else:
+                opening_at = sh_i[s, SH_DAY] + sh_open[s]
+                sh_i[s, SH_PHASE] = 1
+                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (opening_at - now), False, EV_INTAKE, s)
+
+        elif kind == EV_NIGHTLY:
+            # at the last close of the night (ShelterSystem.nightly) everyone in line is refused
+            day = g[G_NIGHT_DAY]
+            if arg == 1:
+                if day < refused.shape[0]:
+                    refused[day] = g[G_LINE_LEN]
+                if now >= warmup:
+                    for k in range(line_hd.shape[0]):
+                        client = line_hd[k, 0]
+                        while client >= 0:
+                            ep_i[cl_i[client, C_EPISODE], E_REFUSED] += 1
+                            client = cl_i[client, C_LINE_NEXT]
+                day += 1
+                g[G_NIGHT_DAY] = day
+            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + ((day + close_time) - now), False, EV_NIGHTLY, 1)
+
+        elif kind == EV_SCHEDULE:
+            # the capacity schedule at 12:00 (ShelterSystem.schedule, _set_capacities): the night's capacity; the
+            # last admitted leave a shelter above it (each interrupted), then a shelter whose window is open
+            # gives its free beds to the line
+            day = g[G_SCHED_DAY]
+            if arg == 1:
+                winter = winter_day[day]
+                for s in range(n_shelters):
+                    capacity = sh_winter[s] if winter and sh_winter[s] >= 0 else sh_capacity[s]
+                    sh_i[s, SH_CAP] = capacity
+                    excess = sh_i[s, SH_OCC] - capacity
+                    if excess > 0:
+                        client = sh_i[s, SH_TAIL]
+                        for _ in range(excess - 1):
+                            client = cl_i[client, C_OCC_PREV]
+                        for _ in range(excess):
+                            after = cl_i[client, C_OCC_NEXT]
+                            _leave(client, now, sh_open, sh_close, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g,
+                                   ht, hs, hk, ha, counts, fk, fa)
+                            if cl_i[client, C_CYCLE] != CY_NONE:
+                                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_CYCLE_INTERRUPT,
+                                          (client << 2) | EVICTED)
+                            client = after
+                for s in range(n_shelters):
+                    if g[G_LINE_LEN] > 0 and _is_open(sh_open, sh_close, s, now):
+                        _fill(s, now, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, ht, hs, hk, ha, counts, fk,
+                              fa)
+                day += 1
+                g[G_SCHED_DAY] = day
+            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + ((day + SCHEDULE_HOUR) - now), False, EV_SCHEDULE,
+                      1)
+
+        elif kind == EV_COUNTS:
+            # the census (ShelterSystem.counts, Whereabouts.census): after the warm-up, a row per shelter and one
+            # for the network (the refusals of the night counted), and the clients by location
+            day = g[G_COUNT_DAY]
+            if arg == 1:
+                night = day - 1 if census_time < SCHEDULE_HOUR else day
+                if now > warmup and night >= 0:
+                    row = g[G_NNIGHT]
+                    total_capacity = 0
+                    total_occupancy = 0
+                    total_admitted = 0
+                    for s in range(n_shelters):
+                        nt_i[row, 0] = night
+                        nt_i[row, 1] = s
+                        nt_i[row, 2] = sh_i[s, SH_CAP]
+                        nt_i[row, 3] = sh_i[s, SH_OCC]
+                        nt_i[row, 4] = sh_i[s, SH_ADMITTED]
+                        nt_i[row, 5] = 0
+                        total_capacity += sh_i[s, SH_CAP]
+                        total_occupancy += sh_i[s, SH_OCC]
+                        total_admitted += sh_i[s, SH_ADMITTED]
+                        row += 1
+                    nt_i[row, 0] = night
+                    nt_i[row, 1] = n_shelters
+                    nt_i[row, 2] = total_capacity
+                    nt_i[row, 3] = total_occupancy
+                    nt_i[row, 4] = total_admitted
+                    nt_i[row, 5] = refused[night] if night < refused.shape[0] else 0
+                    g[G_NNIGHT] = row + 1
+                for s in range(n_shelters):
+                    sh_i[s, SH_ADMITTED] = 0
+                if night >= 0 and now > warmup:
+                    row = g[G_NCENSUS]
+                    cs_f[row, 0] = now
+                    cs_i[row, 0] = night
+                    cs_i[row, 1] = g[G_LOC0 + SHELTERED]
+                    cs_i[row, 2] = g[G_LOC0 + OUTDOORS]
+                    cs_i[row, 3] = g[G_LOC0 + ELSEWHERE]
+                    g[G_NCENSUS] = row + 1
+                day += 1
+                g[G_COUNT_DAY] = day
+            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + ((day + census_time) - now), False, EV_COUNTS, 1)
+
+        elif kind == EV_OUTREACH:
+            # a contact of an outreach service (simulator.engine.outreach): a client drawn from those outdoors,
+            # perhaps persuaded to seek a bed, then the worker's contact; then the next contact's time
+            o = arg >> 1
+            stream = outreach_stream0 + o
+            if outreach_rate[o] > 0:
+                if (arg & 1) == 1 and g[G_NOUT] > 0:
+                    client = cl_i[int(_draw(token, buf, pos, stream, UNIFORM_DRAW) * g[G_NOUT]), C_OUT_LIST]
+                    if now >= warmup:
+                        g[G_CONTACTS] += 1
+                    if outreach_offers[o] > 0 and _draw(token, buf, pos, stream, UNIFORM_DRAW) < outreach_offers[o] \
+                            and cl_i[client, C_CYCLE] != CY_NONE and cl_i[client, C_IN_LINE] == 0:
+                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_CYCLE_INTERRUPT,
+                                  (client << 2) | SEEK)
+                    contact_client = client
+                    contact_service = first_outreach + o
+                _schedule(ht, hs, hk, ha, counts, fk, fa, now,
+                          now + _draw(token, buf, pos, stream, EXPONENTIAL_DRAW) / outreach_rate[o], False,
+                          EV_OUTREACH, 2 * o + 1)
+
         else:  # EV_SHIFT: a step of the shift process (ServiceNode.shifts)
             c = arg
             step = shift_step[c]
@@ -885,6 +1420,157 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, tables: Any,
                     shift_step[c] = 2
                     break
 
+        if cy >= 0:
+            # a shelter cycle goes on (ShelterCycles.cycle, avoid, stay, gap), every draw from stream
+            # ``shelter:<pattern>``, until it waits again (a timeout, the line, or forever while avoiding)
+            client = cy
+            pattern = cl_i[client, C_PATTERN]
+            episode = cl_i[client, C_EPISODE]
+            stream = shelter_stream0 + pattern
+            step = cy_step
+            fraction = 1.0
+            while True:
+                if step == GO_START:
+                    if ep_i[episode, E_AVOIDANT] == 1:
+                        step = GO_AVOID
+                        continue
+                    if ep_i[episode, E_SOURCE] != SOURCE_STOCK:
+                        step = GO_TOP
+                        continue
+                    # the initial stock: mid-stay in the first free bed that serves them (any hour), in
+                    # proportion to the mean stay and gap, or mid-gap
+                    stay_mean = use_stay_mean[pattern]
+                    placed = -1
+                    if _draw(token, buf, pos, stream, UNIFORM_DRAW) * (stay_mean + use_gap_mean[pattern]) < stay_mean:
+                        for s in range(n_shelters):
+                            if sh_i[s, SH_OCC] < sh_i[s, SH_CAP] and sh_serves[s, cl_i[client, C_CLASS]]:
+                                placed = s
+                                break
+                    if placed < 0:
+                        fraction = _draw(token, buf, pos, stream, UNIFORM_DRAW)
+                        step = GO_GAP
+                        continue
+                    _admit(placed, client, False, now, cl_i, sh_i, lc_f, lc_i, g, ht, hs, hk, ha, counts, fk, fa)
+                    u = _draw(token, buf, pos, stream, UNIFORM_DRAW)
+                    d = use_stay[pattern]
+                    nights = u * _sample(token, buf, pos, stream, dist_kind[d], dist_par[d])
+                    nights *= _stay_ratio(client, cl_i, ep_i, nd_i, stay_ratio)
+                    leave_at = float(math.floor(now) + max(1, math.ceil(nights))) + CHECKOUT_HOUR
+                    cl_i[client, C_TOKEN] += 1
+                    cl_i[client, C_CYCLE] = CY_STAY
+                    _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (leave_at - now), False, EV_CHECKOUT,
+                              (client << TOKEN_BITS) | (cl_i[client, C_TOKEN] & TOKEN_MASK))
+                    break
+                if step == GO_AVOID:
+                    # avoiding shelters: outdoors until convinced, or (winter_seek) until the cold brings them
+                    _move(client, OUTDOORS, now, cl_i, lc_f, lc_i, g)
+                    cl_i[client, C_AVOIDING] = 1
+                    step = GO_AVOID_LOOP
+                    continue
+                if step == GO_AVOID_LOOP:
+                    wake = np.inf
+                    if use_seek[pattern] > 0:
+                        if winter_day[int(now)]:
+                            if _draw(token, buf, pos, stream, UNIFORM_DRAW) < use_seek[pattern]:
+                                cl_i[client, C_AVOIDING] = 0
+                                cl_i[client, C_WINTER_ONLY] = 1
+                                step = GO_TOP
+                                continue
+                            change = season_change[int(now)]
+                            wake = season_change[int(change)] if change < np.inf else np.inf
+                        else:
+                            wake = season_change[int(now)]
+                    cl_i[client, C_TOKEN] += 1
+                    cl_i[client, C_CYCLE] = CY_AVOID
+                    if wake < np.inf:
+                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (wake - now), False, EV_WAKE,
+                                  (client << TOKEN_BITS) | (cl_i[client, C_TOKEN] & TOKEN_MASK))
+                    break
+                if step == GO_TOP:
+                    # outdoors, asking for a bed: admitted at once, or in line (a winter seeker only until the
+                    # season ends)
+                    _move(client, OUTDOORS, now, cl_i, lc_f, lc_i, g)
+                    cl_i[client, C_TOKEN] += 1
+                    cl_i[client, C_CYCLE] = CY_LINE
+                    cl_i[client, C_ADMITTED] = 0
+                    cl_i[client, C_COND] = 0
+                    admitted = _request(client, now, sh_open, sh_close, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i,
+                                        g, ht, hs, hk, ha, counts, fk, fa)
+                    if cl_i[client, C_WINTER_ONLY] == 1 and not admitted:
+                        change = season_change[int(now)]
+                        if change < np.inf:
+                            cl_i[client, C_COND] = 1
+                            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (change - now), False,
+                                      EV_SEASON_END, (client << TOKEN_BITS) | (cl_i[client, C_TOKEN] & TOKEN_MASK))
+                    break
+                if step == GO_ADMITTED:
+                    # admitted: the shelter's contact, then a stay (a winter seeker's ends with the season)
+                    contact_client = client
+                    contact_service = n_clinics + cl_i[client, C_WHERE]
+                    d = use_stay[pattern]
+                    drawn = _sample(token, buf, pos, stream, dist_kind[d], dist_par[d])
+                    stay_nights = max(1, int(np.rint(drawn * _stay_ratio(client, cl_i, ep_i, nd_i, stay_ratio))))
+                    if cl_i[client, C_WINTER_ONLY] == 1 and winter_day[int(now)]:
+                        change = season_change[int(now)]
+                        if change < np.inf:
+                            stay_nights = max(1, min(stay_nights, int(change) - math.floor(now)))
+                    leave_at = float(math.floor(now) + stay_nights) + CHECKOUT_HOUR
+                    cl_i[client, C_TOKEN] += 1
+                    cl_i[client, C_CYCLE] = CY_STAY
+                    _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (leave_at - now), False, EV_CHECKOUT,
+                              (client << TOKEN_BITS) | (cl_i[client, C_TOKEN] & TOKEN_MASK))
+                    break
+                if step == GO_LEAVE_LINE:
+                    # a winter seeker still in line when the season ends: out of the line, avoiding again
+                    _leave(client, now, sh_open, sh_close, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, ht, hs, hk,
+                           ha, counts, fk, fa)
+                    step = GO_AVOID
+                    continue
+                if step == GO_CHECKOUT:
+                    _leave(client, now, sh_open, sh_close, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, ht, hs, hk,
+                           ha, counts, fk, fa)
+                    step = GO_GAP
+                    continue
+                if step == GO_GAP:
+                    # a gap, elsewhere or outdoors (shorter outdoors in winter); the stock's is a fraction of one
+                    d = use_gap[pattern]
+                    gap = _sample(token, buf, pos, stream, dist_kind[d], dist_par[d]) * fraction
+                    outdoors = _draw(token, buf, pos, stream, UNIFORM_DRAW) >= use_other[pattern]
+                    _move(client, OUTDOORS if outdoors else ELSEWHERE, now, cl_i, lc_f, lc_i, g)
+                    if outdoors and use_winter_gap[pattern] < 1.0 and winter_day[int(now)]:
+                        gap *= use_winter_gap[pattern]
+                    cl_i[client, C_TOKEN] += 1
+                    cl_i[client, C_CYCLE] = CY_GAP
+                    _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + gap, False, EV_GAP_END,
+                              (client << TOKEN_BITS) | (cl_i[client, C_TOKEN] & TOKEN_MASK))
+                    break
+                # GO_GAP_END: a winter seeker whose gap ends after the season avoids shelters again
+                step = GO_AVOID if cl_i[client, C_WINTER_ONLY] == 1 and not winter_day[int(now)] else GO_TOP
+
+        if contact_client >= 0:
+            # a contact (Pathways.contact): each open need not referred in the last ``re_referral_after`` draws an
+            # edge out of the sender (stream ``routing``); a chosen edge starts a pathway, a process of its own
+            client = contact_client
+            episode = cl_i[client, C_EPISODE]
+            first = ep_i[episode, E_FIRST_NEED]
+            cutoff = now - re_referral_after
+            for row in range(first, first + ep_i[episode, E_NEEDS]):
+                if nd_i[row, N_STATUS] != NEED_OPEN or nd_f[row, N_LAST] > cutoff:
+                    continue
+                key = contact_service * n_needs + nd_i[row, N_NEED]
+                if edge_count[key] == 0:
+                    continue
+                u = _draw(token, buf, pos, ROUTING, UNIFORM_DRAW)
+                for e in range(edge_first[key], edge_first[key] + edge_count[key]):
+                    if u < edge_cum[e]:
+                        nd_i[row, N_PATH] = PATH_STARTING
+                        nd_i[row, N_TARGET] = edge_target[e]
+                        nd_i[row, N_SOURCE] = contact_service
+                        nd_i[row, N_SEQ] = g[G_PROC_SEQ]
+                        g[G_PROC_SEQ] += 1
+                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_CONTACT_START, row)
+                        break
+
         if opening >= 0:
             # an episode opens (Episodes.start), every draw from the stream of its source: its needs, its
             # self-resolution time, whether it would return after self-resolving and after housing, its walk-ins
@@ -922,9 +1608,18 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, tables: Any,
                     nd_i[row, N_PATH] = PATH_NONE
                     nd_i[row, N_VISIT] = -1
                     nd_i[row, N_REFERRAL] = -1
+                    nd_f[row, N_LAST] = -np.inf
+                    nd_i[row, N_SOURCE] = -1
+                    nd_i[row, N_SEQ] = 0
                     held += 1
             ep_i[episode, E_NEEDS] = held
             ep_i[episode, E_OPEN] = held
+            # whether the client avoids shelters (for a pattern with shelter use, even without shelters)
+            ep_i[episode, E_AVOIDANT] = 0
+            ep_i[episode, E_REFUSED] = 0
+            if use_defined[pattern] and use_avoid[pattern] > 0 and \
+                    _draw(token, buf, pos, stream, UNIFORM_DRAW) < use_avoid[pattern]:
+                ep_i[episode, E_AVOIDANT] = 1
             # self-resolution: a unit exponential budget spent at the rate 1 / mean, the mean divided by the
             # hazard ratios of the needs (docs/model.md section 3.7)
             ep_f[episode, E_MEAN] = 0.0
@@ -959,8 +1654,25 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, tables: Any,
                             nd_f[row, N_DELAY] = wait
                             nd_i[row, N_TARGET] = route_service[r]
                             nd_i[row, N_PATH] = PATH_STARTING
+                            nd_i[row, N_SEQ] = g[G_PROC_SEQ]
+                            g[G_PROC_SEQ] += 1
                             _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_WALK_START, row)
                             break
+            if n_shelters > 0:
+                # the shelter cycle, a process of its own (the initial stock's were scheduled at the start, after
+                # the shelters' processes), or elsewhere for a pattern without shelter use
+                cl_i[client, C_WINTER_ONLY] = 0
+                cl_i[client, C_AVOIDING] = 0
+                if use_defined[pattern]:
+                    cl_i[client, C_CYCLE] = CY_START
+                    cl_i[client, C_CYCLE_SEQ] = g[G_PROC_SEQ]
+                    g[G_PROC_SEQ] += 1
+                    if opening_source != SOURCE_STOCK:
+                        cl_i[client, C_TOKEN] += 1
+                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_CYCLE_START,
+                                  (client << TOKEN_BITS) | (cl_i[client, C_TOKEN] & TOKEN_MASK))
+                else:
+                    _move(client, ELSEWHERE, now, cl_i, lc_f, lc_i, g)
 
         if next_arrival:
             # the next arrival (Episodes.arrivals): candidates at the highest monthly rate, thinned to each
@@ -1025,15 +1737,23 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, tables: Any,
                 if exit_when_met and ep_i[episode, E_OPEN] == 0:
                     ending = episode
                     ending_reason = EPISODE_NEEDS_MET
-                elif ratio != 1.0 and ep_f[episode, E_MEAN] > 0 and ep_i[episode, E_REASON] == EPISODE_ACTIVE:
-                    ep_f[episode, E_BUDGET] -= (now - ep_f[episode, E_CLOCK]) / ep_f[episode, E_MEAN]
-                    ep_f[episode, E_MEAN] *= ratio
-                    ep_f[episode, E_CLOCK] = now
-                    ep_i[episode, E_TOKEN] += 1
-                    at = now + ep_f[episode, E_MEAN] * max(0.0, ep_f[episode, E_BUDGET])
-                    if at < end_time:
-                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (at - now), False, EV_RESOLVE,
-                                  episode * TOKENS + ep_i[episode, E_TOKEN])
+                else:
+                    if ratio != 1.0 and ep_f[episode, E_MEAN] > 0 and ep_i[episode, E_REASON] == EPISODE_ACTIVE:
+                        ep_f[episode, E_BUDGET] -= (now - ep_f[episode, E_CLOCK]) / ep_f[episode, E_MEAN]
+                        ep_f[episode, E_MEAN] *= ratio
+                        ep_f[episode, E_CLOCK] = now
+                        ep_i[episode, E_TOKEN] += 1
+                        at = now + ep_f[episode, E_MEAN] * max(0.0, ep_f[episode, E_BUDGET])
+                        if at < end_time:
+                            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (at - now), False, EV_RESOLVE,
+                                      episode * TOKENS + ep_i[episode, E_TOKEN])
+                    # a need of ``seek_when_met`` met while the client avoids shelters: they seek a bed
+                    # (ShelterCycles.stop_avoiding)
+                    client = ep_i[episode, E_CLIENT]
+                    if seek_met[cl_i[client, C_PATTERN], need] and cl_i[client, C_AVOIDING] == 1 and \
+                            cl_i[client, C_CYCLE] != CY_NONE:
+                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_CYCLE_INTERRUPT,
+                                  (client << 2) | SEEK)
             else:
                 key = c * n_needs + need
                 chosen = -1
@@ -1044,81 +1764,93 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, tables: Any,
                 if chosen < 0:
                     nd_i[row, N_STATUS] = NEED_OPEN  # left open
                 else:
-                    # a handoff (Handoffs.send), every draw from stream ``handoffs``: its adjustment type (by
-                    # the regime), its referral row, the staff time it takes, its loss time, its priority at
-                    # the receiver, its latency
-                    t = assign_type
-                    if assign_mode == ASSIGN_TIES:
-                        tie = 0.0
-                        for e in range(edge_first[key], edge_first[key] + edge_count[key]):
-                            if edge_target[e] == chosen:
-                                tie = edge_tie[e]
-                                break
-                        t = BILATERAL if tie > 0 and _draw(token, buf, pos, HANDOFFS, UNIFORM_DRAW) < tie \
-                            else UNILATERAL
-                    elif assign_mode == ASSIGN_MIX:
-                        t = mix_type[_choice(token, buf, pos, HANDOFFS, mix_cum)]
-                    ref = n_rf
-                    n_rf += 1
-                    rf_f[ref, R_CREATED] = now
-                    rf_f[ref, R_ARRIVED] = np.nan
-                    rf_f[ref, R_START] = np.nan
-                    rf_f[ref, R_END] = np.nan
-                    rf_i[ref, R_NEED] = row
-                    rf_i[ref, R_SOURCE] = c
-                    rf_i[ref, R_TARGET] = chosen
-                    rf_i[ref, R_OUTCOME] = OPEN_AT_HORIZON
-                    rf_i[ref, R_TYPE] = t
-                    rf_i[ref, R_LOST_ON_WAY] = 0
-                    nd_i[row, N_PATH] = PATH_TRAVEL
-                    nd_i[row, N_REFERRAL] = ref
-                    # staff time (StaffTime.take): a row of the staff table from the warm-up on, and work for
-                    # one staff member of the clinic, a process of its own
-                    for purpose in range(3):
-                        service = c
-                        if purpose == SENDER:
-                            days = handoff_f[t, H_SENDER]
-                        elif purpose == RECEIVER:
-                            service = chosen
-                            days = handoff_f[t, H_RECEIVER]
-                        else:
-                            if handoff_i[t, H_ACCOMPANIED] == 0 or not (
-                                    _draw(token, buf, pos, HANDOFFS, UNIFORM_DRAW)
-                                    < handoff_f[t, H_ACCOMPANIMENT_P]):
-                                continue
-                            days = handoff_f[t, H_ACCOMPANIMENT]
-                        if days <= 0:
-                            continue
-                        if now >= warmup:
-                            st_f[n_st, W_TIME] = now
-                            st_f[n_st, W_DAYS] = days
-                            st_i[n_st, W_SERVICE] = service
-                            st_i[n_st, W_PURPOSE] = purpose
-                            st_i[n_st, W_TYPE] = t
-                            n_st += 1
-                        tk_f[n_tk, K_DURATION] = days
-                        tk_i[n_tk, K_CLINIC] = service
-                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_TASK_START, n_tk)
-                        n_tk += 1
-                    give_up = np.inf
-                    if handoff_f[t, H_HAZARD] > 0:
-                        give_up = now + _draw(token, buf, pos, HANDOFFS, EXPONENTIAL_DRAW) / handoff_f[t, H_HAZARD]
-                    rf_f[ref, R_GIVE_UP] = give_up
-                    priority = NORMAL
-                    if handoff_f[t, H_QUEUE_JUMP] > 0 and \
-                            _draw(token, buf, pos, HANDOFFS, UNIFORM_DRAW) < handoff_f[t, H_QUEUE_JUMP]:
-                        priority = QUEUE_JUMP
-                    rf_f[ref, R_PRIORITY] = priority
-                    d = handoff_i[t, H_LATENCY]
-                    delay = _sample(token, buf, pos, HANDOFFS, dist_kind[d], dist_par[d])
-                    if now + delay >= give_up:  # the loss clock runs out on the way
-                        rf_i[ref, R_LOST_ON_WAY] = 1
-                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + max(0.0, give_up - now), False,
-                                  EV_TRAVEL, ref)
-                    elif delay > 0:
-                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + delay, False, EV_TRAVEL, ref)
-                    else:
-                        reaching = ref
+                    send_row = row
+                    send_source = c
+                    send_target = chosen
+
+        if send_row >= 0:
+            # a handoff (Handoffs.send), every draw from stream ``handoffs``: its adjustment type (by the regime),
+            # its referral row, the staff time it takes (taken from the staff of a clinic only), its loss time,
+            # its priority at the receiver, its latency
+            row = send_row
+            c = send_source
+            chosen = send_target
+            need = nd_i[row, N_NEED]
+            key = c * n_needs + need
+            t = assign_type
+            if assign_mode == ASSIGN_TIES:
+                tie = 0.0
+                for e in range(edge_first[key], edge_first[key] + edge_count[key]):
+                    if edge_target[e] == chosen:
+                        tie = edge_tie[e]
+                        break
+                t = BILATERAL if tie > 0 and _draw(token, buf, pos, HANDOFFS, UNIFORM_DRAW) < tie \
+                    else UNILATERAL
+            elif assign_mode == ASSIGN_MIX:
+                t = mix_type[_choice(token, buf, pos, HANDOFFS, mix_cum)]
+            ref = n_rf
+            n_rf += 1
+            rf_f[ref, R_CREATED] = now
+            rf_f[ref, R_ARRIVED] = np.nan
+            rf_f[ref, R_START] = np.nan
+            rf_f[ref, R_END] = np.nan
+            rf_i[ref, R_NEED] = row
+            rf_i[ref, R_SOURCE] = c
+            rf_i[ref, R_TARGET] = chosen
+            rf_i[ref, R_OUTCOME] = OPEN_AT_HORIZON
+            rf_i[ref, R_TYPE] = t
+            rf_i[ref, R_LOST_ON_WAY] = 0
+            nd_i[row, N_PATH] = PATH_TRAVEL
+            nd_i[row, N_REFERRAL] = ref
+            nd_f[row, N_LAST] = now
+            # staff time (StaffTime.take): a row of the staff table from the warm-up on, and work for
+            # one staff member of the clinic, a process of its own
+            for purpose in range(3):
+                service = c
+                if purpose == SENDER:
+                    days = handoff_f[t, H_SENDER]
+                elif purpose == RECEIVER:
+                    service = chosen
+                    days = handoff_f[t, H_RECEIVER]
+                else:
+                    if handoff_i[t, H_ACCOMPANIED] == 0 or not (
+                            _draw(token, buf, pos, HANDOFFS, UNIFORM_DRAW)
+                            < handoff_f[t, H_ACCOMPANIMENT_P]):
+                        continue
+                    days = handoff_f[t, H_ACCOMPANIMENT]
+                if days <= 0:
+                    continue
+                if now >= warmup:
+                    st_f[n_st, W_TIME] = now
+                    st_f[n_st, W_DAYS] = days
+                    st_i[n_st, W_SERVICE] = service
+                    st_i[n_st, W_PURPOSE] = purpose
+                    st_i[n_st, W_TYPE] = t
+                    n_st += 1
+                if service < n_clinics:
+                    tk_f[n_tk, K_DURATION] = days
+                    tk_i[n_tk, K_CLINIC] = service
+                    _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_TASK_START, n_tk)
+                    n_tk += 1
+            give_up = np.inf
+            if handoff_f[t, H_HAZARD] > 0:
+                give_up = now + _draw(token, buf, pos, HANDOFFS, EXPONENTIAL_DRAW) / handoff_f[t, H_HAZARD]
+            rf_f[ref, R_GIVE_UP] = give_up
+            priority = NORMAL
+            if handoff_f[t, H_QUEUE_JUMP] > 0 and \
+                    _draw(token, buf, pos, HANDOFFS, UNIFORM_DRAW) < handoff_f[t, H_QUEUE_JUMP]:
+                priority = QUEUE_JUMP
+            rf_f[ref, R_PRIORITY] = priority
+            d = handoff_i[t, H_LATENCY]
+            delay = _sample(token, buf, pos, HANDOFFS, dist_kind[d], dist_par[d])
+            if now + delay >= give_up:  # the loss clock runs out on the way
+                rf_i[ref, R_LOST_ON_WAY] = 1
+                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + max(0.0, give_up - now), False,
+                          EV_TRAVEL, ref)
+            elif delay > 0:
+                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + delay, False, EV_TRAVEL, ref)
+            else:
+                reaching = ref
 
         if reaching >= 0:
             # the end of a handoff's way: the base loss ("never shows up"), else the client reaches the receiver
@@ -1148,14 +1880,39 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, tables: Any,
             ep_f[episode, E_END] = now
             ep_i[episode, E_REASON] = ending_reason
             first = ep_i[episode, E_FIRST_NEED]
+            client = ep_i[episode, E_CLIENT]
+            # the interrupts, in the order the processes started (the client's pathways and shelter cycle)
+            done = -1
+            while True:
+                chosen = -2
+                chosen_seq = 0
+                for row in range(first, first + ep_i[episode, E_NEEDS]):
+                    if nd_i[row, N_PATH] != PATH_NONE and nd_i[row, N_SEQ] > done and (
+                            chosen == -2 or nd_i[row, N_SEQ] < chosen_seq):
+                        chosen = row
+                        chosen_seq = nd_i[row, N_SEQ]
+                if cl_i[client, C_CYCLE] != CY_NONE and cl_i[client, C_CYCLE_SEQ] > done and (
+                        chosen == -2 or cl_i[client, C_CYCLE_SEQ] < chosen_seq):
+                    chosen = -1
+                    chosen_seq = cl_i[client, C_CYCLE_SEQ]
+                if chosen == -2:
+                    break
+                if chosen == -1:
+                    _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_CYCLE_INTERRUPT, (client << 2) | EXIT)
+                else:
+                    _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_INTERRUPT, chosen)
+                done = chosen_seq
             factor = 1.0
             for row in range(first, first + ep_i[episode, E_NEEDS]):
                 if nd_i[row, N_STATUS] != NEED_MET:
                     nd_i[row, N_OUTCOME] = NEED_OPEN_AT_EXIT
                     nd_f[row, N_END] = now
                     factor *= return_ratio[nd_i[row, N_NEED]]
-                if nd_i[row, N_PATH] != PATH_NONE:
-                    _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_INTERRUPT, row)
+            if n_shelters > 0:
+                # out of the line or the bed (a bed freed in the window goes to the line), and out of the count
+                _leave(client, now, sh_open, sh_close, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, ht, hs, hk,
+                       ha, counts, fk, fa)
+                _move(client, -1, now, cl_i, lc_f, lc_i, g)
             if ending_reason == EPISODE_SELF_RESOLVED and return_mean > 0 and ep_i[episode, E_RETURNS] == 1:
                 at = now + return_mean * _draw(token, buf, pos, RETURNS, EXPONENTIAL_DRAW) / factor
                 if at < end_time:

@@ -15,7 +15,8 @@ import numpy as np
 
 from simulator.config.distributions import Distribution, Exponential, Fixed, Gamma, Lognormal, Triangular, Uniform
 from simulator.config.resources import staffing
-from simulator.config.schema import PATTERNS, SERVICE_NEEDS, WEEKDAYS, Clinic, Scenario
+from simulator.config.schema import PATTERNS, SERVICE_NEEDS, WEEKDAYS, Clinic, Outreach, Scenario, Shelter
+from simulator.engine.calendar import Calendar
 from simulator.engine.network import cumulative
 from simulator.fast import kernel
 
@@ -29,6 +30,9 @@ class Plan:
 
     clinics: list[str]
     staff: list[int]
+    #: every service the kernel numbers: the clinics, then the shelters, then the outreach services
+    services: list[str]
+    shelters: list[str]
     genders: list[str]
     ages: list[str]
     #: the source names of the kernel's streams, by stream index
@@ -75,10 +79,27 @@ def month_of_day(scenario: Scenario) -> np.ndarray:
     return months
 
 
+def seasons(scenario: Scenario, days: int) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each day is in the winter season, and the first midnight after each day at which the season
+    begins or ends (``Calendar.in_winter`` and ``Calendar.season_change``; inf if it never does)."""
+    calendar = Calendar(scenario.start_date, scenario.winter)
+    winter = np.array([calendar.in_winter(day) for day in range(days + 370)], dtype=np.bool_)
+    # the next change after each day, from the last day back; none within 367 days: inf
+    following = np.full(len(winter), np.inf)
+    for day in range(len(winter) - 2, -1, -1):
+        following[day] = day + 1 if winter[day + 1] != winter[day] else following[day + 1]
+    change: np.ndarray = following[:days]
+    change[change > np.arange(days) + 367] = np.inf
+    return winter, change
+
+
 def plan(scenario: Scenario) -> Plan:
     """The kernel's arguments for ``scenario`` (which must be supported: see :mod:`simulator.fast.support`)."""
     clinics = [name for name, spec in scenario.services.items() if isinstance(spec, Clinic)]
-    index = {name: i for i, name in enumerate(clinics)}
+    shelters = [name for name, spec in scenario.services.items() if isinstance(spec, Shelter)]
+    outreach = [name for name, spec in scenario.services.items() if isinstance(spec, Outreach)]
+    services = clinics + shelters + outreach
+    index = {name: i for i, name in enumerate(services)}
     specs = [spec for spec in scenario.services.values() if isinstance(spec, Clinic)]
     staff_of = staffing(scenario)
     staff = [staff_of[name] for name in clinics]
@@ -87,6 +108,10 @@ def plan(scenario: Scenario) -> Plan:
     for name in clinics:
         streams += [f"service:{name}", f"patience:{name}"]
     assert len(streams) == kernel.SERVICE0 + 2 * len(clinics)
+    shelter_stream0 = len(streams)
+    streams += [f"shelter:{pattern}" for pattern in PATTERNS]
+    outreach_stream0 = len(streams)
+    streams += [f"outreach:{name}" for name in outreach]
 
     population = scenario.population
     attributes = population.attributes
@@ -138,12 +163,12 @@ def plan(scenario: Scenario) -> Plan:
             for need in edge.needs:
                 edges.setdefault(index[sender] * len(NEEDS) + _NEED_INDEX[str(need)], []).append(
                     (index[edge.to], edge.probability, edge.tie))
-    edge_first = np.zeros(len(clinics) * len(NEEDS), dtype=np.int64)
-    edge_count = np.zeros(len(clinics) * len(NEEDS), dtype=np.int64)
+    edge_first = np.zeros(len(services) * len(NEEDS), dtype=np.int64)
+    edge_count = np.zeros(len(services) * len(NEEDS), dtype=np.int64)
     edge_target: list[int] = []
     edge_cum: list[float] = []
     edge_tie: list[float] = []
-    for key in range(len(clinics) * len(NEEDS)):
+    for key in range(len(services) * len(NEEDS)):
         edge_first[key] = len(edge_target)
         total = 0.0
         for target, probability, tie in edges.get(key, []):
@@ -197,6 +222,37 @@ def plan(scenario: Scenario) -> Plan:
     resolution_mean = np.array([means.get(pattern, 0.0) for pattern in PATTERNS])
     resolution_ratio = np.array([resolution.get(need, 1.0) for need in NEEDS])
     return_ratio = np.array([returning.get(need, 1.0) for need in NEEDS])
+
+    # shelters (ShelterSystem): beds, winter beds, intake windows, whom they serve (by class: gender, age group)
+    shelter_specs = [spec for spec in scenario.services.values() if isinstance(spec, Shelter)]
+    sh_serves = np.zeros((len(shelters), len(genders) * len(ages)), dtype=np.bool_)
+    for s, shelter in enumerate(shelter_specs):
+        serves = shelter.serves
+        for g, gender in enumerate(genders):
+            for a, age in enumerate(ages):
+                sh_serves[s, g * len(ages) + a] = (serves.gender is None or gender in serves.gender) and (
+                    serves.age_group is None or age in serves.age_group)
+    days = int(scenario.end_time) + 400
+    winter_day, season_change = seasons(scenario, days)
+    # shelter use by pattern (ShelterCycles)
+    uses = {str(pattern): use for pattern, use in population.shelter_use.items()}
+    use_stay = np.zeros(len(PATTERNS), dtype=np.int64)
+    use_gap = np.zeros(len(PATTERNS), dtype=np.int64)
+    use_f = np.zeros((7, len(PATTERNS)))  # stay mean, gap mean, other share, avoidance, winter gap, winter seek
+    stay_ratio = np.ones((len(PATTERNS), len(NEEDS)))
+    seek_met = np.zeros((len(PATTERNS), len(NEEDS)), dtype=np.bool_)
+    for k, pattern in enumerate(PATTERNS):
+        use = uses.get(pattern)
+        if use is None:
+            continue
+        use_stay[k], use_gap[k] = dists.add(use.stay), dists.add(use.gap)
+        use_f[:6, k] = (use.stay.mean, use.gap.mean, use.gap_other_share, use.avoidance, use.winter_outdoor_gap,
+                        use.winter_seek)
+        for need, ratio in use.stay_ratio.items():
+            stay_ratio[k, _NEED_INDEX[str(need)]] = ratio
+        for need in use.seek_when_met:
+            seek_met[k, _NEED_INDEX[str(need)]] = True
+    outreach_specs = [spec for spec in scenario.services.values() if isinstance(spec, Outreach)]
 
     inflow = population.inflow
     seasonal = inflow.seasonal
@@ -262,5 +318,32 @@ def plan(scenario: Scenario) -> Plan:
         "return_share": float(exits.return_after_resolution_share),
         "housed_return_share": float(exits.return_after_housing_share),
         "expected_clients": min(expected, 50_000_000),
+        "re_referral_after": float(scenario.handoffs.re_referral_after),
+        "n_ages": len(ages),
+        "sh_capacity": np.array([spec.capacity for spec in shelter_specs], dtype=np.int64),
+        "sh_winter": np.array([-1 if spec.winter_capacity is None else spec.winter_capacity
+                               for spec in shelter_specs], dtype=np.int64),
+        "sh_open": np.array([spec.intake.open for spec in shelter_specs], dtype=np.float64),
+        "sh_close": np.array([spec.intake.close for spec in shelter_specs], dtype=np.float64),
+        "sh_serves": sh_serves,
+        "close_time": float(max((spec.intake.close for spec in shelter_specs), default=1.0)),
+        "census_time": float(scenario.outputs.census_time),
+        "winter_day": winter_day,
+        "season_change": season_change,
+        "use_defined": np.array([pattern in uses for pattern in PATTERNS], dtype=np.bool_),
+        "use_stay": use_stay,
+        "use_gap": use_gap,
+        "use_stay_mean": use_f[0].copy(),
+        "use_gap_mean": use_f[1].copy(),
+        "use_other": use_f[2].copy(),
+        "use_avoid": use_f[3].copy(),
+        "use_winter_gap": use_f[4].copy(),
+        "use_seek": use_f[5].copy(),
+        "stay_ratio": stay_ratio,
+        "seek_met": seek_met,
+        "shelter_stream0": shelter_stream0,
+        "outreach_rate": np.array([spec.contacts for spec in outreach_specs], dtype=np.float64),
+        "outreach_offers": np.array([spec.offers_shelter for spec in outreach_specs], dtype=np.float64),
+        "outreach_stream0": outreach_stream0,
     }
-    return Plan(clinics, staff, genders, ages, streams, arguments)
+    return Plan(clinics, staff, services, shelters, genders, ages, streams, arguments)

@@ -4,8 +4,8 @@ The tables are those of ``docs/model.md`` section 8 with the same columns (:data
 and vocabulary (:mod:`simulator.engine.outcomes`), so that :func:`simulator.metrics.replication_metrics` reads
 them unchanged. Columns are NumPy arrays (strings as object arrays) rather than lists; every consumer of
 ``RunRecords.tables`` builds DataFrames or arrays from them. The tables the compiled engine has nothing to
-write in (``locations``, ``nights``, ``census``, ``events``: no shelters, no event log) are empty, as is any
-other table without rows.
+write in (``events``: no event log; ``locations``, ``nights`` and ``census`` without shelters) are empty, as is
+any other table without rows.
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ _PATTERNS = np.array(PATTERNS, dtype=object)
 _TYPES = np.array(["unilateral", "bilateral"], dtype=object)  # by kernel adjustment type
 _PURPOSES = np.array(["sender", "receiver", "accompaniment"], dtype=object)  # by kernel purpose
 _NEED_NAMES = np.array(NEEDS, dtype=object)
+#: by kernel location (SHELTERED, OUTDOORS, ELSEWHERE; -1, the last: the episode ended)
+_LOCATIONS = np.array(["shelter", "outdoors", "other", "exited"], dtype=object)
 HOURS = 24.0
 
 
@@ -71,10 +73,11 @@ def open_hours(scenario: Scenario, clinic: Clinic, start: float, end: float) -> 
 
 def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, result: Any) -> RunRecords:
     """The records of one replication from the kernel's result (:func:`simulator.fast.kernel.run_kernel`)."""
-    cl_i, ep_f, ep_i, nd_f, nd_i, vi_f, vi_i, rf_f, rf_i, st_f, st_i, area, observed, offered = result
+    (cl_i, ep_f, ep_i, nd_f, nd_i, vi_f, vi_i, rf_f, rf_i, st_f, st_i, area, observed, offered, lc_f, lc_i, nt_i,
+     cs_f, cs_i, contacts) = result
     end_time, warmup = scenario.end_time, scenario.warmup
     clinics = plan.clinics
-    n_episodes = ep_f.shape[0]
+    services = plan.services
 
     of_client = ep_i[:, kernel.E_CLIENT]
     reason = ep_i[:, kernel.E_REASON]
@@ -87,13 +90,13 @@ def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, resu
         "age_group": _names(plan.ages, cl_i[of_client, kernel.C_AGE]),
         "indigenous": cl_i[of_client, kernel.C_INDIGENOUS] == 1,
         "pattern": _PATTERNS[cl_i[of_client, kernel.C_PATTERN]],
-        "avoidant": np.zeros(n_episodes, dtype=bool),
+        "avoidant": ep_i[:, kernel.E_AVOIDANT] == 1,
         "needs_at_entry": ep_i[:, kernel.E_NEEDS],
         "start": ep_f[:, kernel.E_START],
         "homeless_since": ep_f[:, kernel.E_SINCE],
         "end": np.where(exited, ep_f[:, kernel.E_END], end_time),
         "exit_reason": _REASONS[reason],
-        "refused_nights": np.zeros(n_episodes, dtype=np.int64),
+        "refused_nights": ep_i[:, kernel.E_REFUSED],
     }
 
     need_outcome = nd_i[:, kernel.N_OUTCOME]
@@ -134,7 +137,7 @@ def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, resu
         "client": ep_i[referral_episode, kernel.E_CLIENT],
         "episode": ep_i[referral_episode, kernel.E_NUMBER],
         "need": _NEED_NAMES[nd_i[referral_need, kernel.N_NEED]],
-        "source": _names(clinics, rf_i[:, kernel.R_SOURCE]),
+        "source": _names(services, rf_i[:, kernel.R_SOURCE]),
         "target": _names(clinics, rf_i[:, kernel.R_TARGET]),
         "adjustment": _TYPES[rf_i[:, kernel.R_TYPE]],
         "priority": rf_f[:, kernel.R_PRIORITY],
@@ -158,21 +161,43 @@ def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, resu
         "offered_hours": [float(o) * HOURS for o in offered],
     }
     staff_rows = {
-        "service": _names(clinics, st_i[:, kernel.W_SERVICE]),
+        "service": _names(services, st_i[:, kernel.W_SERVICE]),
         "time": st_f[:, kernel.W_TIME],
         "hours": st_f[:, kernel.W_DAYS] * HOURS,
         "purpose": _PURPOSES[st_i[:, kernel.W_PURPOSE]],
         "adjustment": _TYPES[st_i[:, kernel.W_TYPE]],
     }
+    locations = {
+        "client": lc_i[:, 0],
+        "episode": lc_i[:, 1],
+        "time": lc_f[:, 0],
+        "location": _LOCATIONS[lc_i[:, 2]],
+    }
+    nights = {
+        "day": nt_i[:, 0],
+        "shelter": np.array([*plan.shelters, "all"], dtype=object)[nt_i[:, 1]],
+        "capacity": nt_i[:, 2],
+        "occupancy": nt_i[:, 3],
+        "admitted": nt_i[:, 4],
+        "refused": nt_i[:, 5],
+    }
+    census = {
+        "day": cs_i[:, 0],
+        "time": cs_f[:, 0],
+        "sheltered": cs_i[:, 1],
+        "outdoors": cs_i[:, 2],
+        "other": cs_i[:, 3],
+    }
     tables: dict[str, dict[str, Any]] = {name: {col: [] for col in cols} for name, cols in COLUMNS.items()}
     filled: dict[str, dict[str, Any]] = {"episodes": episodes, "needs": needs, "visits": visits,
-                                         "referrals": referrals, "nodes": nodes, "staff": staff_rows}
+                                         "referrals": referrals, "nodes": nodes, "staff": staff_rows,
+                                         "locations": locations, "nights": nights, "census": census}
     for name, columns in filled.items():
         if len(columns[COLUMNS[name][0]]):  # an empty table stays as the SimPy engine leaves it: empty lists
             tables[name] = columns
 
     pay = paid(scenario, staffing(scenario), end_time - warmup)
-    counters = {"outreach_contacts": 0.0, "conferences": 0.0, "conference_seats_missed": 0.0,
+    counters = {"outreach_contacts": float(contacts), "conferences": 0.0, "conference_seats_missed": 0.0,
                 "reserved_places_released": 0.0, "referrals_blocked": 0.0, "staff_fte": float(pay.fte),
                 "staff_hours": pay.hours, "staff_cost": pay.cost, "reserved_places_idle": 0.0}
     start = scenario.start_date

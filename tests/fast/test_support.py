@@ -30,11 +30,7 @@ def variant(*edits: tuple[str, Any]) -> Any:
     return validate_data(raw, {}, "test")
 
 
-SHELTER = {"kind": "shelter", "capacity": 10}
 CASES: list[tuple[str, list[tuple[str, Any]], str]] = [
-    ("shelter", [("services.beds", SHELTER),
-                 ("population.shelter_use", {"transitional": {"stay": "2 days", "gap": "3 days"}})],
-     "services.beds.kind: shelters"),
     ("outreach", [("services.street", {"kind": "outreach", "staff": 1, "contacts": "2 per day"})],
      "services.street.kind: outreach"),
     ("housing", [("services.homes", {"kind": "housing", "vacancies": "1 per week"})],
@@ -42,8 +38,6 @@ CASES: list[tuple[str, list[tuple[str, Any]], str]] = [
     ("access point", [("services.point", {"kind": "access_point", "staff": 1})],
      "services.point.kind: the access point"),
     ("cohort", [("population.cohort", {"count": 3})], "population.cohort:"),
-    ("shelter use", [("population.shelter_use", {"transitional": {"stay": "2 days", "gap": "3 days"}})],
-     "population.shelter_use:"),
     ("prerequisites", [("prerequisites", [{"service": "doctor", "need": "primary_care",
                                            "requires_met": ["housing"]}])], "prerequisites:"),
     ("organic regime", [("regime", "organic")], "regime: 'organic' escalates to the case conference"),
@@ -100,6 +94,17 @@ def test_supported_variants_run() -> None:
         mine, theirs = (run.tables[name].sort_values(keys).reset_index(drop=True) for run in (fast, slow))
         pd.testing.assert_frame_equal(mine, theirs, obj=name)
     pd.testing.assert_frame_equal(fast.metrics, slow.metrics)
+
+
+def test_shelters_and_shelter_use_are_supported() -> None:
+    scenario = variant(("services.beds", {"kind": "shelter", "capacity": 10, "winter_capacity": 12,
+                                          "serves": {"gender": ["man"]}}),
+                       ("population.shelter_use", {"transitional": {"stay": "2 days", "gap": "3 days",
+                                                                    "avoidance": 0.2, "winter_seek": 0.5}}),
+                       ("referrals", [{"from": ["beds"], "to": "desk", "needs": ["primary_care"],
+                                       "probability": 0.5},
+                                      {"from": "desk", "to": "doctor", "needs": ["primary_care"], "probability": 1.0}]))
+    assert unsupported(scenario) == []
 
 
 def test_textbook_configs_are_supported_and_the_shipped_cities_are_not() -> None:
