@@ -34,7 +34,9 @@ their parameters, not by sampling noise.
    counts towards ``budget``; the best point seen is kept.
 
 The engine never sees this module: it only edits scenario data and runs batches, so calibration is an edge
-of the system like sweeps.
+of the system like sweeps. ``engine: fast`` in the spec (or ``simulator calibrate --engine fast``) runs the
+batches on the compiled engine; a scenario it does not cover is refused before the first simulation, every
+field listed.
 """
 
 from __future__ import annotations
@@ -189,6 +191,9 @@ class CalibrationSpec(Frozen):
     check: Check = Check()
     retention: Retention | None = Field(
         default=None, description="a retention trial checked with --check (not fitted)")
+    engine: Literal["simpy", "fast"] = Field(
+        default="simpy", description="the engine every evaluation runs on: simpy (the whole model) or fast (the "
+        "compiled engine); `simulator calibrate --engine` overrides it")
 
 
 def _get(data: Any, path: PathKey) -> Any:
@@ -381,13 +386,39 @@ def target_values(metrics: pd.DataFrame, targets: list[Target]) -> dict[str, lis
 Runner = Callable[[Scenario, int, int], pd.DataFrame]
 
 
-def _run_batch(workers: int) -> Runner:
+def _run_batch(workers: int, engine: str = "simpy") -> Runner:
     def run(scenario: Scenario, replications: int, seed: int) -> pd.DataFrame:
         from simulator.batch.runner import run_batch
 
-        return run_batch(scenario, replications=replications, seed=seed, workers=workers).metrics
+        return run_batch(scenario, replications=replications, seed=seed, workers=workers, engine=engine).metrics
 
     return run
+
+
+def engine_problems(calibration: Calibration, engine: str | None = None) -> list[str]:
+    """What keeps the calibration from running on ``engine`` (default: the spec's): for the compiled engine,
+    each field of the scenario (under the spec's regime, at the start values) it does not cover, and the
+    retention trial (cohorts and housing); nothing for the SimPy engine. The parameters searched are numbers,
+    which never change what the compiled engine covers."""
+    engine = engine or calibration.spec.engine
+    if engine == "simpy":
+        return []
+    from simulator.fast.support import unsupported
+
+    problems = unsupported(calibration.scenario(dict(calibration.start)))
+    if calibration.spec.retention is not None:
+        problems.append("retention: the retention trial needs a cohort and a housing programme, which are not in "
+                        "the fast engine yet")
+    return problems
+
+
+def check_engine(calibration: Calibration, engine: str | None = None) -> None:
+    """Raise :class:`simulator.fast.FastEngineError` listing :func:`engine_problems`, if there are any."""
+    problems = engine_problems(calibration, engine)
+    if problems:
+        from simulator.fast.support import FastEngineError
+
+        raise FastEngineError(calibration.spec.name, problems)
 
 
 class BudgetSpent(Exception):
@@ -449,6 +480,7 @@ class CalibrationResult:
     best: Evaluation
     history: list[Evaluation]
     stopped: str
+    engine: str = "simpy"
 
     def table(self) -> pd.DataFrame:
         """One row per target: published value, tolerance, model before and after, met or not."""
@@ -500,12 +532,17 @@ def parameter_steps(spec: CalibrationSpec) -> list[float]:
 
 def calibrate(calibration: Calibration, budget: int | None = None, replications: int | None = None,
               workers: int = 1, progress: Callable[[Evaluation], None] | None = None,
-              run: Runner | None = None) -> CalibrationResult:
-    """Run the calibration described by ``calibration.spec`` (see the module docstring)."""
+              run: Runner | None = None, engine: str | None = None) -> CalibrationResult:
+    """Run the calibration described by ``calibration.spec`` (see the module docstring), every candidate on
+    ``engine`` (default: the spec's ``engine``; a scenario the compiled engine does not cover raises
+    :class:`simulator.fast.FastEngineError` before the first simulation)."""
     from scipy.optimize import least_squares, minimize
 
     spec = calibration.spec
-    search = Search(calibration, run or _run_batch(workers), replications or spec.replications,
+    engine = engine or spec.engine
+    if run is None:
+        check_engine(calibration, engine)
+    search = Search(calibration, run or _run_batch(workers, engine), replications or spec.replications,
                     budget or spec.method.budget, progress)
     start = search.evaluate(dict(calibration.start), "start")
     stopped = "converged"
@@ -541,7 +578,7 @@ def calibrate(calibration: Calibration, budget: int | None = None, replications:
                               "initial_simplex": simplex})
     except BudgetSpent:
         stopped = "budget spent"
-    return CalibrationResult(calibration, start, search.best, search.history, stopped)
+    return CalibrationResult(calibration, start, search.best, search.history, stopped, engine)
 
 
 # ------------------------------------------------------------------------------------ writing values back
@@ -600,16 +637,21 @@ def write_back(calibration: Calibration, values: dict[str, float], spec_shown: s
 # ------------------------------------------------------------------------------------------------ check
 
 def check(calibration: Calibration, replications: int | None = None, seed: int | None = None,
-          workers: int = 1, run: Runner | None = None, level: float = 0.95) -> pd.DataFrame:
-    """The scenario as written, run with its own seed: each target's mean, t-interval and whether it is met.
+          workers: int = 1, run: Runner | None = None, level: float = 0.95,
+          engine: str | None = None) -> pd.DataFrame:
+    """The scenario as written, run with its own seed (on ``engine``, default the spec's): each target's mean,
+    t-interval and whether it is met.
 
     A target is met when the mean over the replications lies within its tolerance of the published value.
     """
     spec = calibration.spec
+    engine = engine or spec.engine
+    if run is None:
+        check_engine(calibration, engine)
     scenario = calibration.scenario(dict(calibration.start))
     replications = replications or spec.check.replications
     seed = scenario.seed if seed is None else seed
-    metrics = (run or _run_batch(workers))(scenario, replications, seed)
+    metrics = (run or _run_batch(workers, engine))(scenario, replications, seed)
     return check_table(metrics, spec.targets, level)
 
 
@@ -660,6 +702,7 @@ def save(result: CalibrationResult, out: Path, command: list[str]) -> None:
         "spec": display_path(calibration.path),
         "base": display_path(calibration.base_path),
         "regime": calibration.spec.regime,
+        "engine": result.engine,
         "seed": calibration.spec.seed,
         "replications": len(next(iter(result.best.replicates.values()))),
         "method": calibration.spec.method.model_dump(),

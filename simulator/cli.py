@@ -10,13 +10,14 @@ that would fail to write does not spend a simulation first.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import math
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,8 @@ from rich.table import Table
 
 from simulator import __version__
 from simulator.batch.precision import PrecisionError
-from simulator.config import ConfigError, Scenario, load_config, with_regime
+from simulator.batch.sweep import ENGINES
+from simulator.config import ConfigError, Scenario, load_config
 from simulator.config.loader import staffing_problems
 from simulator.config.schema import MAX_BUDGET, MAX_REPLICATIONS, MAX_SEED
 from simulator.config.units import parse_duration
@@ -79,6 +81,42 @@ SUMMARY_ROWS: list[tuple[str, str, str, float, int]] = [
 
 class UserError(Exception):
     """An error in what the user asked for: reported without a traceback."""
+
+
+ENGINE_HELP = ("simpy: the whole model; fast: the compiled engine (part of the model for now: a scenario it "
+               "does not cover is refused before anything runs, naming each field)")
+SPEC_ENGINE_HELP = f"{ENGINE_HELP}; default: the spec's engine (simpy if it names none), which this option overrides"
+
+
+@contextlib.contextmanager
+def _engine_errors(engine: str, where: str) -> Iterator[None]:
+    """A scenario the compiled engine does not cover (:class:`simulator.fast.FastEngineError`, every field
+    listed) as a user error naming ``where`` it was asked for, without a traceback."""
+    if engine == "simpy":
+        yield
+        return
+    from simulator.fast.support import FastEngineError
+
+    try:
+        yield
+    except FastEngineError as exc:
+        raise UserError(f"{where}: {exc}") from None
+
+
+def _chosen_engine(option: str | None, spec_engine: str, fields_set: set[str], spec_path: Path) -> str:
+    """The engine a spec runs on: ``--engine`` if given, else the spec's ``engine`` (default simpy). A spec
+    that names another engine than the option is overridden, and a warning says so with the spec's line."""
+    if option is None:
+        return spec_engine
+    if option != spec_engine and "engine" in fields_set:
+        from simulator.config.loader import Mark, display_path, mark_for, read_yaml
+
+        shown = display_path(spec_path)
+        _, marks = read_yaml(spec_path)
+        mark = mark_for(("engine",), marks, Mark(shown, 1, 1))
+        _warn(f"{mark.file}:{mark.line}:{mark.column}: engine: the spec asks for the {spec_engine} engine; "
+              f"--engine {option} overrides it")
+    return option
 
 
 def _console(stderr: bool = False) -> Console:
@@ -153,9 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="add replications in batches until every named metric's 95%% half-width is within "
                      "target under every regime, e.g. count_total=2%%,wait_mean_days:mental_health=1.5 "
                      "(-n is then the first batch)")
-    run.add_argument("--engine", choices=["simpy", "fast"], default="simpy",
-                     help="simpy: the whole model; fast: the compiled engine (networks of clinics for now; "
-                     "a scenario it does not cover is refused, naming each field)")
+    run.add_argument("--engine", choices=ENGINES, default="simpy", help=f"{ENGINE_HELP}; default: simpy")
     run.add_argument("--max-replications", type=_parse_replications, metavar="N",
                      help="with --precision, stop at N replications per regime (default: 100 x the first batch)")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -170,6 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler (with --executor dask)")
     sweep.add_argument("--out", type=Path, help="results folder (default: results/<spec name>)")
     sweep.add_argument("--resume", action="store_true", help="complete an interrupted sweep in --out")
+    sweep.add_argument("--engine", choices=ENGINES, default=None, help=SPEC_ENGINE_HELP)
     sweep.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     summarize = commands.add_parser("summarize", help="summarise a results folder (run --out or sweep)")
@@ -214,6 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
                            help="write the calibrated values back into the base scenario file, marked [C]")
     calibrate.add_argument("--check", action="store_true",
                            help="run the scenario as written with its own seed; exit 1 if a target is missed")
+    calibrate.add_argument("--engine", choices=ENGINES, default=None, help=SPEC_ENGINE_HELP)
     calibrate.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     validation = commands.add_parser(
@@ -387,18 +425,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     precision, maximum = _precision(args, replications)
 
     if args.engine != "simpy":
-        if args.out is not None:
-            raise UserError(f"--engine {args.engine} writes no results folder yet: leave out --out")
-        from simulator.fast.support import unsupported
+        from simulator.fast.batch import check_regimes
 
-        problems = [problem for name in regimes for problem in unsupported(with_regime(scenario, name))]
-        if problems:
-            listed = "\n  ".join(dict.fromkeys(problems))
-            raise UserError(f"--engine {args.engine} cannot run this scenario:\n  {listed}")
+        with _engine_errors(args.engine, f"--engine {args.engine}"):
+            check_regimes(scenario, regimes)  # every field of every regime, before anything runs
     started = time.perf_counter()
     try:
-        summary, replications, verdicts = _replicate(args, scenario, regimes, replications, seed, workers,
-                                                    precision, maximum)
+        with _engine_errors(args.engine, f"--engine {args.engine}"):
+            summary, replications, verdicts = _replicate(args, scenario, regimes, replications, seed, workers,
+                                                        precision, maximum)
     except PrecisionError as exc:  # a target naming a dimension the metric does not have here
         raise UserError(f"--precision: {exc}") from None
     elapsed = time.perf_counter() - started
@@ -438,7 +473,7 @@ def _replicate(args: argparse.Namespace, scenario: Scenario, regimes: list[str],
             from simulator.batch.sweep import single_point
             from simulator.results import open as open_results
 
-            sweep = single_point(scenario, regimes, replications, seed, precision=precision)
+            sweep = single_point(scenario, regimes, replications, seed, precision=precision, engine=args.engine)
             run_sweep(sweep, args.out, "processes", workers, resume=args.resume, command=_command(),
                       progress=progress)
             opened = open_results(args.out)
@@ -527,22 +562,29 @@ class _progress:
 def cmd_sweep(args: argparse.Namespace) -> int:
     from simulator.batch import run_sweep
     from simulator.batch.executors import ExecutorError
-    from simulator.batch.sweep import load_sweep
+    from simulator.batch.sweep import check_engine, load_sweep, with_engine
+    from simulator.config.loader import display_path
 
     sweep = load_sweep(args.spec)
     out = args.out or Path("results") / sweep.spec.name
     workers = args.workers or os.cpu_count() or 1
     if args.scheduler and args.executor != "dask":
         raise UserError("--scheduler needs --executor dask")
+    engine = _chosen_engine(args.engine, sweep.spec.engine, sweep.spec.model_fields_set, args.spec)
+    sweep = with_engine(sweep, engine)
+    where = display_path(args.spec) + ("" if args.engine is None else f" with --engine {engine}")
+    with _engine_errors(engine, where):
+        check_engine(sweep)  # every point under every regime, before anything runs
     check_output_folder(out, "--out", results=True, resume=args.resume)
     tasks = len(sweep.points) * len(sweep.regimes)
     console = _console()
     console.print(f"{sweep.spec.name}: {len(sweep.points)} points x {len(sweep.regimes)} regimes x "
                   f"{sweep.spec.replications} replications ({tasks * sweep.spec.replications} runs), "
-                  f"executor {args.executor}, {workers} workers -> {out}", markup=False)
+                  f"{engine} engine, executor {args.executor}, {workers} workers -> {out}", markup=False)
     started = time.perf_counter()
     try:
-        with _progress(not args.quiet, f"{sweep.spec.name}: {len(sweep.points)} points, replications") as progress:
+        with _progress(not args.quiet, f"{sweep.spec.name}: {len(sweep.points)} points, replications") as progress, \
+                _engine_errors(engine, where):
             run_sweep(sweep, out, args.executor, workers, args.scheduler, args.resume, _command(), progress)
     except ExecutorError as exc:
         raise UserError(str(exc)) from None
@@ -564,11 +606,17 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     loaded = cal.load_calibration(args.spec)
     spec = loaded.spec
     workers = args.workers or os.cpu_count() or 1
+    engine = _chosen_engine(args.engine, spec.engine, spec.model_fields_set, args.spec)
+    where = display_path(args.spec) + ("" if args.engine is None else f" with --engine {engine}")
+    with _engine_errors(engine, where):
+        cal.check_engine(loaded, engine)  # before the first simulation
     console = _console()
+    on = "" if engine == "simpy" else f", {engine} engine"
     if args.check:
-        table = cal.check(loaded, args.replications, workers=workers)
+        with _engine_errors(engine, where):
+            table = cal.check(loaded, args.replications, workers=workers, engine=engine)
         shown = Table(title=f"{spec.name}: the scenario as written, {int(table['replications'].iloc[0])} "
-                      f"replications, regime {spec.regime}")
+                      f"replications, regime {spec.regime}{on}")
         for column in ("target", "published", "model mean [95% CI]", "tolerance", "met"):
             shown.add_column(column, justify="left" if column == "target" else "right")
         for row in table.itertuples():
@@ -595,15 +643,15 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     budget = args.budget or spec.method.budget
     console.print(f"{spec.name}: {len(spec.parameters)} parameters, {len(spec.targets)} targets, regime "
                   f"{spec.regime}, budget {budget} simulations of {args.replications or spec.replications} "
-                  f"replications, {workers} workers", markup=False)
+                  f"replications, {engine} engine, {workers} workers", markup=False)
     started = time.perf_counter()
-    with _progress(not args.quiet, f"{spec.name}: simulations") as progress:
+    with _progress(not args.quiet, f"{spec.name}: simulations") as progress, _engine_errors(engine, where):
         def seen(evaluation: cal.Evaluation) -> None:
             if progress is not None:
                 progress(evaluation.index + 1, budget)
 
         result = cal.calibrate(loaded, budget=args.budget, replications=args.replications, workers=workers,
-                               progress=seen)
+                               progress=seen, engine=engine)
     table = result.table()
     shown = Table(title=f"{spec.name}: best of {len(result.history)} simulations ({result.stopped}), objective "
                   f"{result.start.objective:.2f} -> {result.best.objective:.2f}")

@@ -6,6 +6,7 @@
     res.summary()               # per point and regime: mean, 95% interval, quantiles
     res.paired("organic")       # each regime minus the baseline, replication by replication, with intervals
     res.salib_problem()         # names and bounds for SALib (Sobol, Morris)
+    res.engine                  # the engine that wrote it: simpy or fast
     res.morris("unmet_need_days_per_client", pair=("organic", "integrated"))   # a morris sweep's screening
 
 Every problem with a folder (missing, incomplete, truncated files) raises :class:`ResultsError` naming what
@@ -36,7 +37,7 @@ import pandas as pd
 from simulator.batch.sweep import MORRIS_COLUMNS
 from simulator.batch.tasks import Task
 from simulator.io.results import sha256_file
-from simulator.io.store import ResultsError, checksum_path, key_path, repair_hint, task_of
+from simulator.io.store import ResultsError, checksum_path, key_path, manifest_engine, repair_hint, task_of
 from simulator.metrics.summary import MIN_REPLICATIONS, summarise
 
 __all__ = ["Results", "ResultsError", "open"]
@@ -110,6 +111,12 @@ class Results:
     @property
     def regimes(self) -> list[str]:
         return list(self.manifest["regimes"])
+
+    @property
+    def engine(self) -> str:
+        """The engine that wrote the folder (``simpy`` or ``fast``; ``simpy`` for a folder that predates the
+        manifest's ``engine``)."""
+        return manifest_engine(self.manifest)
 
     @property
     def metrics(self) -> pd.DataFrame:

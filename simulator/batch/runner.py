@@ -137,8 +137,8 @@ def run_batch(config: Scenario | str | os.PathLike[str], replications: int | Non
         first batch, and batches are added until every target is met under every regime, or until
         ``max_replications`` (default: 100 times the first batch, at most 100,000).
     engine
-        ``simpy`` or ``fast`` (the compiled engine: serial or processes executors; a scenario it does not
-        support raises :class:`simulator.fast.FastEngineError` before anything runs).
+        ``simpy`` or ``fast`` (the compiled engine, on any executor; a scenario it does not support raises
+        :class:`simulator.fast.FastEngineError` before anything runs).
     """
     from simulator.batch.executors import execute
     from simulator.batch.precision import assess, next_count
@@ -192,7 +192,7 @@ def run_batch(config: Scenario | str | os.PathLike[str], replications: int | Non
 
 def run_sweep(sweep: Any, out: str | os.PathLike[str], executor: str = "serial", workers: int = 1,
               scheduler: str | None = None, resume: bool = False, command: list[str] | None = None,
-              progress: Progress | None = None) -> Path:
+              progress: Progress | None = None, engine: str | None = None) -> Path:
     """Run every task of a sweep that the results folder ``out`` does not hold yet; return the folder.
 
     Parameters
@@ -207,12 +207,20 @@ def run_sweep(sweep: Any, out: str | os.PathLike[str], executor: str = "serial",
         workers, or the running scheduler at ``scheduler``). The tables do not depend on the choice.
     progress
         Called as ``progress(replications_done, replications_total)``.
+    engine
+        ``simpy`` or ``fast``, overriding the spec's ``engine`` (default: the spec's). With ``fast``, every
+        point under every regime is checked first: :class:`simulator.fast.FastEngineError` lists each field
+        the compiled engine does not cover, before anything is written. The manifest records the engine, and
+        a folder written by the other engine is refused (:class:`simulator.io.store.ResultsError`).
     """
     from simulator.batch.executors import execute
+    from simulator.batch.sweep import check_engine, with_engine
     from simulator.batch.tasks import make_tasks
     from simulator.io import store
 
     root = Path(out)
+    sweep = with_engine(sweep, engine)
+    check_engine(sweep)
     spec = sweep.spec
     if spec.precision is not None:
         return _run_precise_sweep(sweep, root, executor, workers, scheduler, resume, command or [], progress)
@@ -235,7 +243,7 @@ def run_sweep(sweep: Any, out: str | os.PathLike[str], executor: str = "serial",
 
     scenarios = [point.scenario for point in sweep.points]
     try:
-        execute(scenarios, spec.seed, todo, on_done, executor, workers, scheduler)
+        execute(scenarios, spec.seed, todo, on_done, executor, workers, scheduler, spec.engine)
     except KeyboardInterrupt:
         store.log(root, f"interrupted: {finished} of {total} replications written; rerun with --resume")
         raise
@@ -295,7 +303,7 @@ def _run_precise_sweep(sweep: Any, root: Path, executor: str, workers: int, sche
 
         try:
             execute([point.scenario for point in sweep.points], spec.seed, todo, on_done, executor, workers,
-                    scheduler)
+                    scheduler, spec.engine)
         except KeyboardInterrupt:
             store.log(root, f"interrupted: {finished} replications written; rerun with --resume")
             raise

@@ -49,11 +49,16 @@ streams (common random numbers): differences between points and regimes are not 
 
 After each batch, a point whose 95% interval of a target is wider than asked under some regime gets more
 replications (:mod:`simulator.batch.precision`); the others stop. The manifest records each point's count.
+
+``engine`` picks the engine every task runs on: ``simpy`` (default, the whole model) or ``fast`` (the compiled
+engine, :mod:`simulator.fast`). ``simulator sweep --engine`` overrides it (:func:`with_engine`). With ``fast``,
+every point under every regime is checked before anything runs, and a folder holds one engine's results only.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -83,6 +88,9 @@ from simulator.config.loader import (
 from simulator.config.schema import Frozen, Replications, Scenario, Seed
 
 SAMPLERS = ("grid", "random", "latin_hypercube", "sobol", "morris")
+ENGINES = ("simpy", "fast")
+"""The engines a spec may name (:data:`simulator.fast.batch.ENGINES`, without importing the compiled engine)."""
+Engine = Literal["simpy", "fast"]
 
 # the defaults of the morris sampler, r = 10 trajectories on p = 4 levels (Δ = 2/3): the values that Saltelli et
 # al., Global Sensitivity Analysis: The Primer (2008), report as working well for screening
@@ -203,6 +211,7 @@ class SweepSpec(Frozen):
     design: Design = Design()
     parameters: list[Parameter] = []
     precision: Precision | None = None
+    engine: Engine = Field(default="simpy", description="simpy (the whole model) or fast (the compiled engine)")
 
     @model_validator(mode="after")
     def _design_fits(self, info: ValidationInfo) -> SweepSpec:
@@ -288,6 +297,8 @@ class Sweep:
         spec = self.spec.model_dump(mode="json")
         if spec.get("precision") is None:
             spec.pop("precision", None)  # specs without it keep the hash they had before it existed
+        if spec.get("engine") == "simpy":
+            spec.pop("engine")  # so do specs on the SimPy engine: the folders written before the field resume
         if self.spec.design.sampler != "morris":
             # settings of the morris sampler only: other specs keep the hash they had before it existed
             for name in ("trajectories", "levels"):
@@ -525,8 +536,52 @@ def _describe(values: dict[str, Any]) -> str:
 
 
 def single_point(scenario: Scenario, regimes: list[str], replications: int, seed: int,
-                 replications_per_task: int = 1, precision: Precision | None = None) -> Sweep:
+                 replications_per_task: int = 1, precision: Precision | None = None,
+                 engine: str = "simpy") -> Sweep:
     """A scenario as a one-point sweep, so that ``simulator run --out`` writes the same layout as a sweep."""
     spec = SweepSpec(name=scenario.name, base="(scenario)", regimes=regimes, replications=replications, seed=seed,
-                     replications_per_task=replications_per_task, precision=precision)
+                     replications_per_task=replications_per_task, precision=precision, engine=engine)
     return Sweep(spec, None, scenario, [Point(0, {}, scenario)])
+
+
+def with_engine(sweep: Sweep, engine: str | None) -> Sweep:
+    """The sweep run on ``engine`` instead of its spec's (``None``: the spec's own); ValueError if unknown."""
+    if engine is None or engine == sweep.spec.engine:
+        return sweep
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    return dataclasses.replace(sweep, spec=sweep.spec.model_copy(update={"engine": engine}))
+
+
+def engine_problems(sweep: Sweep) -> list[str]:
+    """What keeps the sweep's points from running on its engine: for the compiled engine, each field it does
+    not cover of every point under every regime, once each (with the points it concerns when not all);
+    nothing for the SimPy engine."""
+    if sweep.spec.engine == "simpy":
+        return []
+    from simulator.config.schema import with_regime
+    from simulator.fast.support import unsupported
+
+    where: dict[str, list[int]] = {}
+    for point in sweep.points:
+        for regime in sweep.regimes:
+            for problem in unsupported(with_regime(point.scenario, regime)):
+                seen = where.setdefault(problem, [])
+                if point.index not in seen:
+                    seen.append(point.index)
+    out = []
+    for problem, points in where.items():
+        if len(sweep.points) > 1 and len(points) < len(sweep.points):
+            shown = ", ".join(str(p) for p in points[:10]) + (", ..." if len(points) > 10 else "")
+            problem += f" (point{'s' if len(points) > 1 else ''} {shown})"
+        out.append(problem)
+    return out
+
+
+def check_engine(sweep: Sweep) -> None:
+    """Raise :class:`simulator.fast.FastEngineError` listing :func:`engine_problems` if there are any."""
+    problems = engine_problems(sweep)
+    if problems:
+        from simulator.fast.support import FastEngineError
+
+        raise FastEngineError(sweep.base.name, problems)

@@ -2,7 +2,7 @@
 
 ::
 
-    DIR/manifest.json                      spec hash, seed, regimes, replications, tasks, versions, command
+    DIR/manifest.json                      engine, spec hash, seed, regimes, replications, tasks, versions, command
     DIR/spec.json                          the sweep spec (a run is a one-point sweep)
     DIR/points.parquet                     one row per point: its index, parameter values, scenario hash
                                            (and, for a morris design, the columns MORRIS_COLUMNS of sweep.py)
@@ -14,7 +14,8 @@
 
 A task's files are each written to a temporary name and renamed; its metrics file is written last and marks
 the task as done. ``--resume`` runs the tasks without a metrics file, so a run killed at any moment resumes
-to exactly the tables of an uninterrupted run. A folder holding another spec is refused.
+to exactly the tables of an uninterrupted run. A folder holding another spec is refused, and so is one written
+by the other engine (the manifest's ``engine``; ``simpy`` when a folder predates the field).
 
 Checksums. Every table file's size, SHA-256 and row count are recorded when it is written, in a small record
 per task, ``DIR/checksums/point=.../regime=.../rNNNNN-MMMMM.json`` (``{"task": KEY, "tables": {NAME: {"path",
@@ -63,6 +64,7 @@ from simulator.io.results import (
 )
 
 LAYOUT_VERSION = 2
+DEFAULT_ENGINE = "simpy"  # the engine of a folder whose manifest names none (written before the field)
 CHECKSUMS = "per-task"  # the manifest's "checksums": one record per task under DIR/checksums/
 KEY = re.compile(r"^point=(?P<point>\d+)/regime=(?P<regime>[^/]+)/r(?P<first>\d+)-(?P<last>\d+)$")
 
@@ -113,6 +115,12 @@ def prepare(root: Path, sweep: Sweep, tasks: list[Task], command: list[str], res
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise ResultsError(f"{manifest_path}: unreadable manifest ({exc})") from None
+        written = manifest_engine(manifest)
+        if written != sweep.spec.engine:
+            raise ResultsError(
+                f"{manifest_path}: this folder holds results of the {written} engine and this command runs the "
+                f"{sweep.spec.engine} engine; a folder never mixes engines: rerun with --engine {written}, or "
+                "write to another folder")
         if manifest.get("spec_hash") != spec_hash:
             raise ResultsError(
                 f"{root} holds results of another spec ({manifest.get('name')!r}, spec hash "
@@ -139,6 +147,7 @@ def prepare(root: Path, sweep: Sweep, tasks: list[Task], command: list[str], res
         "layout": LAYOUT_VERSION,
         "checksums": CHECKSUMS,
         "name": sweep.spec.name,
+        "engine": sweep.spec.engine,
         "spec_hash": spec_hash,
         "base_config_hash": config_hash(sweep.base),
         "seed": sweep.spec.seed,
@@ -158,6 +167,12 @@ def prepare(root: Path, sweep: Sweep, tasks: list[Task], command: list[str], res
     }
     write_json(manifest, manifest_path)  # last: a folder with a manifest has its points and scenarios
     return set()
+
+
+def manifest_engine(manifest: dict[str, Any]) -> str:
+    """The engine that wrote a folder: its manifest's ``engine``, ``simpy`` for folders written before the
+    field existed."""
+    return str(manifest.get("engine", DEFAULT_ENGINE))
 
 
 def _write_text(path: Path, text: str) -> None:

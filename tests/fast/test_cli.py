@@ -1,11 +1,30 @@
-"""``simulator run --engine fast``: the same summary as the SimPy engine on a network of clinics, and a clear
-refusal, naming every field, of a scenario the compiled engine does not cover."""
+"""``simulator run --engine fast``: the same summary as the SimPy engine on a network of clinics; and a clear
+refusal, naming every field, of a scenario the compiled engine does not cover, by ``run``, ``sweep`` (every
+point checked before anything runs) and ``calibrate``, before anything is written."""
 
 from __future__ import annotations
 
-from tests.cli import assert_clean_user_error, assert_ok, run_cli
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from simulator import calibration as cal
+from simulator.config import load_config, with_regime
+from simulator.fast import unsupported
+from tests.cli import ROOT, assert_clean_user_error, assert_ok, run_cli
 
 MMC = "configs/textbook/mmc.yaml"
+SMALL_TOWN = ROOT / "configs" / "small_town.yaml"
+#: what the compiled engine refuses in the small town under its own regime and under unilateral, one line
+#: each (the housing programmes and the access point among them)
+SMALL_TOWN_FIELDS = list(dict.fromkeys(unsupported(load_config(SMALL_TOWN)) +
+                                       unsupported(with_regime(load_config(SMALL_TOWN), "unilateral"))))
+
+
+def test_the_small_town_is_refused_for_its_housing_and_access_point() -> None:
+    assert "services.housing_first.kind: housing programmes are not in the fast engine yet" in SMALL_TOWN_FIELDS
+    assert any(field.startswith("services.coordinated_access.kind: ") for field in SMALL_TOWN_FIELDS)
 
 
 def test_run_with_the_fast_engine_prints_the_simpy_engines_summary() -> None:
@@ -19,11 +38,71 @@ def test_run_with_the_fast_engine_prints_the_simpy_engines_summary() -> None:
     assert table == [line for line in simpy.stdout.splitlines() if line.startswith("│")]
 
 
-def test_run_with_the_fast_engine_refuses_what_it_does_not_cover() -> None:
-    result = run_cli("run", "configs/small_town.yaml", "--engine", "fast", "-n", "1", "-q")
+def test_run_with_the_fast_engine_refuses_what_it_does_not_cover(tmp_path: Path) -> None:
+    result = run_cli("run", SMALL_TOWN, "--engine", "fast", "-n", "1", "-q")
     assert_clean_user_error(result)
-    assert "services.men_shelter.kind: shelters are not in the fast engine yet" in result.stderr
-    assert "services.outreach.kind" in result.stderr
-    out = run_cli("run", MMC, "--engine", "fast", "-n", "1", "-q", "--out", "/nonexistent/never")
-    assert_clean_user_error(out)
-    assert "leave out --out" in out.stderr
+    for field in SMALL_TOWN_FIELDS:
+        assert field in result.stderr, result.describe()
+    out = tmp_path / "never"
+    refused = run_cli("run", SMALL_TOWN, "--engine", "fast", "-n", "1", "-q", "--out", out)
+    assert_clean_user_error(refused)
+    assert "--engine fast: scenario 'small_town' cannot run on the fast engine" in refused.stderr
+    assert not out.exists()
+
+
+def _spec(folder: Path, stem: str, **fields: Any) -> Path:
+    path = folder / f"{stem}.yaml"
+    path.write_text(yaml.safe_dump(fields, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_sweep_with_the_fast_engine_refuses_what_it_does_not_cover(tmp_path: Path) -> None:
+    spec = _spec(tmp_path, "town", name="town", base=str(SMALL_TOWN), overrides={"horizon": "5 days"},
+                 regimes=["organic", "unilateral"], replications=1,
+                 parameters=[{"path": "services.men_shelter.capacity", "values": [20, 40]}])
+    out = tmp_path / "town_out"
+    refused = run_cli("sweep", spec, "--engine", "fast", "--out", out, "-q")
+    assert_clean_user_error(refused)
+    assert f"{spec} with --engine fast: scenario 'small_town' cannot run on the fast engine" in refused.stderr
+    for field in SMALL_TOWN_FIELDS:
+        assert field in refused.stderr, refused.describe()
+    assert not out.exists()
+    # every point is checked before anything runs: a design whose second point keeps the event log
+    jackson = _spec(tmp_path, "logged", name="logged", base=str(ROOT / "configs" / "textbook" / "jackson.yaml"),
+                    overrides={"horizon": "5 days", "warmup": "1 day", "outputs": {"event_log": False}},
+                    replications=1, engine="fast",
+                    parameters=[{"path": "outputs.event_log", "values": [False, True]}])
+    out = tmp_path / "logged_out"
+    refused = run_cli("sweep", jackson, "--out", out, "-q")
+    assert_clean_user_error(refused)
+    assert f"{jackson}: scenario 'jackson' cannot run on the fast engine" in refused.stderr
+    assert "outputs.event_log: the event log is not in the fast engine yet (point 1)" in refused.stderr
+    assert not out.exists()
+
+
+def test_calibrate_with_the_fast_engine_refuses_what_it_does_not_cover(tmp_path: Path) -> None:
+    shipped = ROOT / "configs" / "calibration" / "montreal_centre.yaml"
+    fields = cal.engine_problems(cal.load_calibration(shipped), "fast")
+    assert "retention: the retention trial needs a cohort and a housing programme, which are not in the fast " \
+        "engine yet" in fields
+    for extra in ((), ("--check",)):
+        refused = run_cli("calibrate", shipped, "--engine", "fast", "-q", *extra)
+        assert_clean_user_error(refused)
+        assert "configs/calibration/montreal_centre.yaml with --engine fast: scenario 'montreal_centre' cannot " \
+            "run on the fast engine" in refused.stderr
+        assert "services.clsc_first_line" not in refused.stderr  # a clinic: covered
+        for field in fields:
+            assert field in refused.stderr, refused.describe()
+    spec = _spec(tmp_path, "town_calibration", name="town", base=str(SMALL_TOWN), regime="unilateral",
+                 engine="fast", replications=1,
+                 targets=[{"name": "count", "metric": "count_total", "value": 100, "tolerance": 10}],
+                 parameters=[{"path": "population.inflow.rate", "bounds": [1, 10]}])
+    fields = cal.engine_problems(cal.load_calibration(spec))
+    assert "services.housing_first.kind: housing programmes are not in the fast engine yet" in fields
+    out = tmp_path / "fit"
+    refused = run_cli("calibrate", spec, "--out", out, "-q")
+    assert_clean_user_error(refused)
+    assert f"{spec}: scenario 'town' cannot run on the fast engine" in refused.stderr
+    for field in fields:
+        assert field in refused.stderr, refused.describe()
+    assert not out.exists()
