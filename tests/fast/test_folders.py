@@ -159,13 +159,20 @@ def test_run_resume_refuses_the_other_engines_folder(run_folders: dict[str, Path
 
 
 def test_run_out_with_precision_on_the_fast_engine(tmp_path: Path) -> None:
-    args = ("run", JACKSON, "-n", "3", *SHORT, "-q", "-w", "1", "--precision", "wait_mean_days:doctor=25%",
-            "--max-replications", "12")
+    args = ("run", JACKSON, "-n", "3", *SHORT, "-q", "-w", "1", "--precision", "wait_mean_days:doctor=40%",
+            "--max-replications", "20")
     out = {engine: tmp_path / engine for engine in ("fast", "simpy")}
+    reached = []
     for engine, folder in out.items():
         done = run_cli(*args, "--engine", engine, "--out", folder, timeout=300)
         assert_ok(done)
-        assert "precision" in done.stdout
+        reached += [line for line in done.stdout.splitlines() if line.startswith("precision ")]
+    in_memory = run_cli(*args, "--engine", "fast")  # without --out: the same replications
+    assert_ok(in_memory)
+    reached += [line for line in in_memory.stdout.splitlines() if line.startswith("precision ")]
+    assert len(reached) == 3
+    assert reached[0].startswith("precision reached with ")
+    assert len(set(reached)) == 1, reached
     fast, simpy = manifest(out["fast"]), manifest(out["simpy"])
     assert fast["engine"] == "fast"
     assert fast["precision"] == simpy["precision"]
