@@ -294,6 +294,45 @@ def test_engine_in_the_spec_and_the_option_that_overrides_it(tmp_path: Path) -> 
     assert not (tmp_path / "bad").exists()
 
 
+#: a shelter of a few beds whose workers refer the need to a desk and on to a doctor (the scripted scenario of
+#: tests/fast/test_shelters.py): the nights and census tables have rows
+SHELTERED = """\
+name: sheltered
+horizon: 12 days
+warmup: 2 days
+start_date: "2022-06-01"
+seed: 42
+regime: unilateral
+population:
+  needs: {base: {primary_care: 1.0}}
+  inflow: {rate: 2 per day}
+  exits: {exit_when_needs_met: false, self_resolution_mean: {transitional: 8 days}}
+  shelter_use:
+    transitional: {stay: 2 days, gap: 1 day, gap_other_share: 0.3}
+services:
+  beds: {kind: shelter, capacity: 2, staff: 1}
+  desk: {kind: clinic, staff: 1, discipline: fifo, service_time: 15 min, treats: {primary_care: 0.0}}
+  doctor: {kind: clinic, staff: 2, discipline: fifo, service_time: 50 min, treats: {primary_care: 1.0}}
+entry: []
+referrals:
+  - {from: beds, to: desk, needs: [primary_care], probability: 0.6}
+  - {from: desk, to: doctor, needs: [primary_care], probability: 1.0}
+"""
+
+
+def test_a_shelter_sweep_writes_the_same_nights_and_census_on_both_engines(tmp_path: Path) -> None:
+    base = tmp_path / "sheltered.yaml"
+    base.write_text(SHELTERED, encoding="utf-8")
+    spec = sweep_spec(tmp_path, name="beds", base=str(base), overrides={}, replications=2,
+                      parameters=[{"path": "services.beds.capacity", "values": [2, 4]}])
+    fast = run_sweep(load_sweep(spec), tmp_path / "fast", executor="processes", workers=2, engine="fast")
+    simpy = run_sweep(load_sweep(spec), tmp_path / "simpy", executor="serial")
+    opened = results.open(fast)
+    assert len(opened.nights) > 0
+    assert len(opened.census) > 0
+    assert_same_tables(fast, simpy)
+
+
 def test_sweep_with_precision_on_the_fast_engine(tmp_path: Path) -> None:
     spec = sweep_spec(tmp_path, name="precise", replications=2, replications_per_task=2,
                       precision={"targets": ["wait_mean_days:doctor=25%"], "max_replications": 6})
