@@ -21,9 +21,9 @@ episodes that end by self-resolution (with its hazard ratios), are followed by r
 are met (sections 3.4 to 3.7); shelters with their beds, winter beds, intake windows, restrictions, line,
 refusals, capacity schedule, evictions and census, and the clients' shelter use (stays, gaps, avoidance,
 winter seeking, the initial stock mid-stay or mid-gap; section 4.1), with the contacts at admission that start
-referrals (section 5.1). Every scenario of ``configs/textbook/`` runs on it.
+referrals (section 5.1), and street outreach (section 4.3). Every scenario of ``configs/textbook/`` runs on it.
 
-**What it refuses.** Everything else (outreach, housing, the access point, cohorts, the case conference and the regimes
+**What it refuses.** Everything else (housing, the access point, cohorts, the case conference and the regimes
 that use it or the access point, prerequisites, the event log):
 :func:`unsupported` lists each such field with its path, and running such a scenario raises
 :class:`FastEngineError` with that list.

@@ -3,13 +3,15 @@
 :func:`unsupported` reads a scenario and lists every field the compiled engine does not implement yet, each
 as ``<field path>: <what is missing>``; an empty list means the scenario runs on it with the rules of
 ``docs/model.md`` (the contract of both engines). The covered subset is the one of the textbook queues
-(``configs/textbook/``), of networks of clinics like them, and of the shelters around them:
+(``configs/textbook/``), of networks of clinics like them, and of the shelters and street outreach around
+them:
 
 * services: clinics, with or without opening ``hours``, any ``service_time`` and ``patience``
   distribution, ``waitlist_cap``, ``treats``; ``discipline`` ``fifo`` or ``priority`` (a priority line,
   where the hours' "closed" requests come first, then coordination work, then queue jumps, then the other
   clients, each group first come, first served); shelters with every field (``capacity``,
-  ``winter_capacity``, ``intake``, ``serves``, ``staff``: section 4.1); no outreach;
+  ``winter_capacity``, ``intake``, ``serves``, ``staff``: section 4.1); outreach services (``contacts``,
+  ``offers_shelter``, ``staff``: section 4.3);
 * population: Poisson ``inflow`` (``seasonal`` multipliers included), attribute mixes, ``needs.base`` and
   ``needs.by_pattern``, the ``initial_stock``, every field of ``exits`` (self-resolution with its hazard
   ratios, returns after a self-resolved episode with theirs, ``exit_when_needs_met``; the return after
@@ -17,7 +19,7 @@ as ``<field path>: <what is missing>``; an empty list means the scenario runs on
   avoidance, ``winter_outdoor_gap``, ``winter_seek``, ``stay_ratio``, ``seek_when_met``) and the
   ``winter`` season; no cohort;
 * routes: ``entry`` (walk-ins, with their delays), ``referrals`` between clinics (section 5.2) and from
-  shelters to clinics (the contacts at admission, section 5.1), ``handoffs.re_referral_after``;
+  shelters and outreach services to clinics (the contacts of section 5.1), ``handoffs.re_referral_after``;
 * regime: assignment ``unilateral``, ``bilateral``, ``ties`` or a mix of unilateral and bilateral, without
   escalation; every parameter of ``handoffs.unilateral`` and ``handoffs.bilateral`` (latency, loss, intake,
   staff time and accompaniment, queue jump);
@@ -26,11 +28,10 @@ as ``<field path>: <what is missing>``; an empty list means the scenario runs on
 
 from __future__ import annotations
 
-from simulator.config.schema import Clinic, Scenario, Shelter
+from simulator.config.schema import Clinic, Outreach, Scenario, Shelter
 
-#: why each kind of service is refused (the kinds the engine has are ``clinic`` and ``shelter``)
+#: why each kind of service is refused (the kinds the engine has are ``clinic``, ``shelter`` and ``outreach``)
 _KINDS = {
-    "outreach": "outreach is not in the fast engine yet",
     "housing": "housing programmes are not in the fast engine yet",
     "access_point": "the access point (integrated regime) is not in the fast engine yet",
 }
@@ -51,7 +52,7 @@ def unsupported(scenario: Scenario) -> list[str]:
     problems: list[str] = []
     for name, spec in scenario.services.items():
         where = f"services.{name}"
-        if not isinstance(spec, Clinic | Shelter):
+        if not isinstance(spec, Clinic | Shelter | Outreach):
             reason = _KINDS.get(spec.kind, f"{spec.kind} services are not in the fast engine yet")
             problems.append(f"{where}.kind: {reason}")
             continue

@@ -221,11 +221,11 @@ GAPS: list[Any] = ["12 hours", "1 day", {"dist": "exponential", "mean": "2 days"
                    {"dist": "uniform", "low": "0 days", "high": "3 days"}]
 
 
-def shelter_network(seed: int) -> Scenario:
+def shelter_network(seed: int, outreach: bool = False) -> Scenario:
     """A random network of clinics (:func:`tests.fast._random.network`) with one to three shelters (tiny,
     perhaps with winter beds, any intake window, perhaps serving some clients only), shelter use for some
     patterns with every parameter drawn, edges from the shelters, a census hour, and a winter season that
-    begins or ends during the run."""
+    begins or ends during the run; with ``outreach``, an outreach service too."""
     data = _random.network(seed, handoffs=True, episodes=True).model_dump(mode="json", by_alias=True)
     r = random.Random(seed + 10_000)
     services = data["services"]
@@ -242,6 +242,10 @@ def shelter_network(seed: int) -> Scenario:
                                        {"gender": ["man"], "age_group": ["adult"]}])
         services[f"s{i}"] = spec
         senders.append(f"s{i}")
+    if outreach:
+        services["street"] = {"kind": "outreach", "staff": 2, "contacts": f"{r.choice([2, 10])} per day",
+                              "offers_shelter": r.choice([0.0, 0.5, 1.0])}
+        senders.append("street")
     uses: dict[str, Any] = {}
     for pattern in _random.PATTERNS:
         use: dict[str, Any] = {"stay": r.choice(STAYS), "gap": r.choice(GAPS),
@@ -287,12 +291,12 @@ def test_more_random_shelter_networks(seed: int) -> None:
 # ---------------------------------------------------------------------------------------------- cities
 def city(config: str, horizon: str, regime: str, warmup: str = "10 days") -> Scenario:
     """The scenario of ``config`` without what the compiled engine does not run yet (housing programmes,
-    outreach, the access point, cohorts, prerequisites, the case conference and the regimes that use it), and the
+    the access point, cohorts, prerequisites, the case conference and the regimes that use it), and the
     edges and walk-ins to what was removed; ``regime``: ``unilateral``, ``bilateral`` or ``ties`` (the
     organic regime's assignment without its escalation)."""
     raw, _ = load_data(CONFIGS / config)
     data: dict[str, Any] = copy.deepcopy(raw)
-    kept = {name for name, spec in data["services"].items() if spec["kind"] in ("clinic", "shelter")}
+    kept = {name for name, spec in data["services"].items() if spec["kind"] in ("clinic", "shelter", "outreach")}
     data["services"] = {name: spec for name, spec in data["services"].items() if name in kept}
     referrals = []
     for edge in data["referrals"]:
@@ -323,7 +327,7 @@ def test_small_town(regime: str) -> None:
         tables = _compare.compare(scenario, replication)
         assert rows_of(tables)["refused"].sum() > 100
         sources = set(tables["referrals"]["source"])
-        assert {"men_shelter", "women_shelter"} <= sources
+        assert {"men_shelter", "women_shelter", "outreach"} <= sources
         assert tables["episodes"]["avoidant"].any()
 
 

@@ -26,13 +26,11 @@ def variant(*edits: tuple[str, Any]) -> Any:
         *head, last = path.split(".")
         for key in head:
             node = node.setdefault(key, {})
-        node[last] = value
+        node[last] = copy.deepcopy(value)  # a later edit below this path must not change the caller's value
     return validate_data(raw, {}, "test")
 
 
 CASES: list[tuple[str, list[tuple[str, Any]], str]] = [
-    ("outreach", [("services.street", {"kind": "outreach", "staff": 1, "contacts": "2 per day"})],
-     "services.street.kind: outreach"),
     ("housing", [("services.homes", {"kind": "housing", "vacancies": "1 per week"})],
      "services.homes.kind: housing programmes"),
     ("access point", [("services.point", {"kind": "access_point", "staff": 1})],
@@ -96,12 +94,14 @@ def test_supported_variants_run() -> None:
     pd.testing.assert_frame_equal(fast.metrics, slow.metrics)
 
 
-def test_shelters_and_shelter_use_are_supported() -> None:
+def test_shelters_shelter_use_and_outreach_are_supported() -> None:
     scenario = variant(("services.beds", {"kind": "shelter", "capacity": 10, "winter_capacity": 12,
                                           "serves": {"gender": ["man"]}}),
+                       ("services.street", {"kind": "outreach", "staff": 1, "contacts": "2 per day",
+                                            "offers_shelter": 0.5}),
                        ("population.shelter_use", {"transitional": {"stay": "2 days", "gap": "3 days",
                                                                     "avoidance": 0.2, "winter_seek": 0.5}}),
-                       ("referrals", [{"from": ["beds"], "to": "desk", "needs": ["primary_care"],
+                       ("referrals", [{"from": ["beds", "street"], "to": "desk", "needs": ["primary_care"],
                                        "probability": 0.5},
                                       {"from": "desk", "to": "doctor", "needs": ["primary_care"], "probability": 1.0}]))
     assert unsupported(scenario) == []
