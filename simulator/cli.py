@@ -278,6 +278,29 @@ def build_parser() -> argparse.ArgumentParser:
                             help="worker processes (default: the number of CPUs)")
     validation.add_argument("-o", "--out", type=Path, default=Path("docs/validation.md"))
 
+    engines = commands.add_parser(
+        "compare-engines", help="compare the compiled engine with the SimPy engine, metric by metric",
+        description="Run a scenario on both engines (the SimPy engine with the scenario's seed, the compiled one "
+        "with an independent seed) and test every metric of docs/model.md section 9 for a difference in "
+        "distribution: Welch's t and Kolmogorov-Smirnov per metric, Fisher's exact test where a metric is "
+        "sometimes absent, Holm's correction over all of them. Exit code 1 when a metric differs.")
+    engines.add_argument("config", nargs="?", type=Path, help=f"scenario file (default: configs/{DEFAULT_NAME})")
+    engines.add_argument("--regime", action="append", metavar="NAME",
+                         help="regime to compare; repeat, or 'all' (default: the scenario's regime)")
+    engines.add_argument("--horizon", type=_parse_duration, help="observed period, e.g. '60 days'")
+    engines.add_argument("--warmup", type=_parse_duration, help="warm-up period, e.g. '30 days'")
+    engines.add_argument("-n", "--replications", type=_parse_replications, default=30,
+                         help="SimPy replications per regime (default: 30)")
+    engines.add_argument("--fast-replications", type=_parse_replications, default=300, metavar="N",
+                         help="compiled-engine replications per regime (default: 300)")
+    engines.add_argument("--seed", type=_parse_seed, help="root seed (default: the scenario's seed)")
+    engines.add_argument("--alpha", type=float, default=0.01,
+                         help="family-wise error rate of Holm's correction (default: 0.01)")
+    engines.add_argument("-w", "--workers", type=_parse_workers, default=None,
+                         help="worker processes (default: the number of CPUs)")
+    engines.add_argument("--csv", type=Path, help="write the table of every metric's test to this CSV file")
+    engines.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
     validate = commands.add_parser("validate", help="check scenario files and list every problem")
     validate.add_argument("configs", nargs="+", type=Path)
 
@@ -705,6 +728,41 @@ def cmd_validation_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare_engines(args: argparse.Namespace) -> int:
+    from simulator.analysis.engines import compare_engines
+
+    if args.csv is not None:
+        check_output_file(args.csv, "--csv")
+    if not 0 < args.alpha < 1:
+        raise UserError(f"--alpha {args.alpha}: give a number in (0, 1)")
+    overrides: dict[str, Any] = {}
+    if args.horizon:
+        overrides["horizon"] = args.horizon
+    if args.warmup:
+        overrides["warmup"] = args.warmup
+    scenario = _load(args.config, overrides or None)
+    known = scenario.all_regimes()
+    regimes = args.regime or [scenario.regime]
+    if "all" in regimes:
+        regimes = [name for name in known if _runnable(scenario, name)]
+    for name in regimes:
+        if name not in known:
+            raise UserError(f"unknown regime {name!r}; known regimes: {', '.join(sorted(known))}")
+    regimes = list(dict.fromkeys(regimes))
+    workers = args.workers or os.cpu_count() or 1
+    started = time.perf_counter()
+    with _progress(not args.quiet, f"{scenario.name}: replications on both engines") as progress, \
+            _engine_errors("fast", "compare-engines"):
+        comparison = compare_engines(scenario, regimes, args.replications, args.fast_replications, args.seed,
+                                     workers, args.alpha, progress=progress)
+    console = _console()
+    console.print(comparison.describe(), markup=False)
+    console.print(f"done in {time.perf_counter() - started:.1f} s", markup=False)
+    if args.csv:
+        _write_csv(comparison.table, args.csv)
+    return 1 if len(comparison.differences) else 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from simulator.report import ReportError, build_report
 
@@ -839,7 +897,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     handlers = {"run": cmd_run, "validate": cmd_validate, "regimes": cmd_regimes, "sweep": cmd_sweep,
                 "summarize": cmd_summarize, "report": cmd_report, "calibrate": cmd_calibrate,
-                "validation-report": cmd_validation_report}
+                "validation-report": cmd_validation_report, "compare-engines": cmd_compare_engines}
     try:
         return handlers[args.command](args)
     except ConfigError as error:

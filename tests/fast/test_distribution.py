@@ -16,12 +16,15 @@ against the spread of 30 replications (the changed clinic moves its metrics by s
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from simulator import load_config
 from simulator.analysis.engines import compare_engines, compare_metrics, holm, metric_test
+from simulator.cli import main
 from simulator.config.schema import with_regime
 from simulator.fast import unsupported
 from tests.fast.test_cities import CONFIGS, clinics_of
@@ -96,3 +99,21 @@ def test_the_cities_agree_in_distribution(config: str) -> None:
     short = scenario.model_copy(update={"horizon": 60.0})
     comparison = compare_engines(short, regimes, 30, 300, workers=2, alpha=ALPHA)
     assert comparison.differences.empty, comparison.describe()
+
+
+def test_the_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    table = tmp_path / "engines.csv"
+    code = main(["compare-engines", str(CONFIGS / "textbook" / "mmc.yaml"), "--horizon", "20 days", "-n", "10",
+                 "--fast-replications", "40", "-w", "1", "--csv", str(table), "-q"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "10 SimPy against 40 compiled replications" in out
+    assert "0 after Holm's correction" in out
+    assert len(pd.read_csv(table)) > 50
+
+
+def test_the_command_refuses_what_the_compiled_engine_does_not_run(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare-engines", str(CONFIGS / "small_town.yaml"), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "compare-engines" in err
+    assert "Traceback" not in err
