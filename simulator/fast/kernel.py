@@ -288,6 +288,13 @@ def _sample(token: int, buf: np.ndarray, pos: np.ndarray, stream: int, kind: int
     return high - math.sqrt((1 - u) * (high - low) * (high - mode))
 
 
+@njit(cache=True)
+def _sample_call(token: int, buf: np.ndarray, pos: np.ndarray, stream: int, kind: int, par: np.ndarray) -> float:
+    """:func:`_sample` as a function of its own, for the draws that are not on every event's path (one copy
+    of the distributions' code instead of one per call site: a shorter compilation)."""
+    return _sample(token, buf, pos, stream, kind, par)
+
+
 @njit(cache=True, inline="always")
 def _choice(token: int, buf: np.ndarray, pos: np.ndarray, stream: int, cumulative: np.ndarray) -> int:
     """``Stream.choice``: the index a uniform draw selects from cumulative shares (last entry 1)."""
@@ -705,6 +712,121 @@ def _stay_ratio(client: int, cl_i: np.ndarray, ep_i: np.ndarray, nd_i: np.ndarra
     return factor
 
 
+@njit(cache=True)
+def _shelter_days(kind: int, arg: int, now: float, warmup: float, sh_capacity: np.ndarray, sh_winter: np.ndarray,
+                  sh_open: np.ndarray, sh_close: np.ndarray, sh_serves: np.ndarray, close_time: float,
+                  census_time: float, winter_day: np.ndarray, cl_i: np.ndarray, ep_i: np.ndarray, sh_i: np.ndarray,
+                  line_hd: np.ndarray, g: np.ndarray, refused: np.ndarray, lc_f: np.ndarray, lc_i: np.ndarray,
+                  nt_i: np.ndarray, cs_f: np.ndarray, cs_i: np.ndarray, ht: np.ndarray, hs: np.ndarray, hk: np.ndarray,
+                  ha: np.ndarray, counts: np.ndarray, fk: np.ndarray, fa: np.ndarray) -> None:
+    """A step of the shelter network's daily processes (:class:`simulator.engine.shelters.ShelterSystem`): a
+    shelter's intake, the refusals at the last close, the capacity schedule, the census."""
+    n_shelters = sh_i.shape[0]
+    if kind == EV_INTAKE:
+        # a shelter's intake process (ShelterSystem.intake): at the opening, the line fills the free beds
+        s = arg
+        if sh_i[s, SH_PHASE] == 1 or sh_i[s, SH_DAY] + sh_open[s] <= now:
+            _fill(s, now, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, ht, hs, hk, ha, counts, fk, fa)
+            sh_i[s, SH_DAY] += 1
+            sh_i[s, SH_PHASE] = 0
+            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (sh_i[s, SH_DAY] - now), False, EV_INTAKE, s)
+        else:
+            opening_at = sh_i[s, SH_DAY] + sh_open[s]
+            sh_i[s, SH_PHASE] = 1
+            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (opening_at - now), False, EV_INTAKE, s)
+
+    elif kind == EV_NIGHTLY:
+        # at the last close of the night (ShelterSystem.nightly) everyone in line is refused
+        day = g[G_NIGHT_DAY]
+        if arg == 1:
+            if day < refused.shape[0]:
+                refused[day] = g[G_LINE_LEN]
+            if now >= warmup:
+                for k in range(line_hd.shape[0]):
+                    client = line_hd[k, 0]
+                    while client >= 0:
+                        ep_i[cl_i[client, C_EPISODE], E_REFUSED] += 1
+                        client = cl_i[client, C_LINE_NEXT]
+            day += 1
+            g[G_NIGHT_DAY] = day
+        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + ((day + close_time) - now), False, EV_NIGHTLY, 1)
+
+    elif kind == EV_SCHEDULE:
+        # the capacity schedule at 12:00 (ShelterSystem.schedule, _set_capacities): the night's capacity; the
+        # last admitted leave a shelter above it (each interrupted), then a shelter whose window is open
+        # gives its free beds to the line
+        day = g[G_SCHED_DAY]
+        if arg == 1:
+            winter = winter_day[day]
+            for s in range(n_shelters):
+                capacity = sh_winter[s] if winter and sh_winter[s] >= 0 else sh_capacity[s]
+                sh_i[s, SH_CAP] = capacity
+                excess = sh_i[s, SH_OCC] - capacity
+                if excess > 0:
+                    client = sh_i[s, SH_TAIL]
+                    for _ in range(excess - 1):
+                        client = cl_i[client, C_OCC_PREV]
+                    for _ in range(excess):
+                        after = cl_i[client, C_OCC_NEXT]
+                        _leave(client, now, sh_open, sh_close, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g,
+                               ht, hs, hk, ha, counts, fk, fa)
+                        if cl_i[client, C_CYCLE] != CY_NONE:
+                            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_CYCLE_INTERRUPT,
+                                      (client << 2) | EVICTED)
+                        client = after
+            for s in range(n_shelters):
+                if g[G_LINE_LEN] > 0 and _is_open(sh_open, sh_close, s, now):
+                    _fill(s, now, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, ht, hs, hk, ha, counts, fk,
+                          fa)
+            day += 1
+            g[G_SCHED_DAY] = day
+        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + ((day + SCHEDULE_HOUR) - now), False, EV_SCHEDULE,
+                  1)
+
+    elif kind == EV_COUNTS:
+        # the census (ShelterSystem.counts, Whereabouts.census): after the warm-up, a row per shelter and one
+        # for the network (the refusals of the night counted), and the clients by location
+        day = g[G_COUNT_DAY]
+        if arg == 1:
+            night = day - 1 if census_time < SCHEDULE_HOUR else day
+            if now > warmup and night >= 0:
+                row = g[G_NNIGHT]
+                total_capacity = 0
+                total_occupancy = 0
+                total_admitted = 0
+                for s in range(n_shelters):
+                    nt_i[row, 0] = night
+                    nt_i[row, 1] = s
+                    nt_i[row, 2] = sh_i[s, SH_CAP]
+                    nt_i[row, 3] = sh_i[s, SH_OCC]
+                    nt_i[row, 4] = sh_i[s, SH_ADMITTED]
+                    nt_i[row, 5] = 0
+                    total_capacity += sh_i[s, SH_CAP]
+                    total_occupancy += sh_i[s, SH_OCC]
+                    total_admitted += sh_i[s, SH_ADMITTED]
+                    row += 1
+                nt_i[row, 0] = night
+                nt_i[row, 1] = n_shelters
+                nt_i[row, 2] = total_capacity
+                nt_i[row, 3] = total_occupancy
+                nt_i[row, 4] = total_admitted
+                nt_i[row, 5] = refused[night] if night < refused.shape[0] else 0
+                g[G_NNIGHT] = row + 1
+            for s in range(n_shelters):
+                sh_i[s, SH_ADMITTED] = 0
+            if night >= 0 and now > warmup:
+                row = g[G_NCENSUS]
+                cs_f[row, 0] = now
+                cs_i[row, 0] = night
+                cs_i[row, 1] = g[G_LOC0 + SHELTERED]
+                cs_i[row, 2] = g[G_LOC0 + OUTDOORS]
+                cs_i[row, 3] = g[G_LOC0 + ELSEWHERE]
+                g[G_NCENSUS] = row + 1
+            day += 1
+            g[G_COUNT_DAY] = day
+        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + ((day + census_time) - now), False, EV_COUNTS, 1)
+
+
 # ------------------------------------------------------------------------------------------- the run
 # ---- the counters of a run between two calls of _run: rows of each table, requests made, the longest line
 S_CLIENTS, S_EPISODES, S_NEEDS, S_VISITS, S_REFERRALS, S_REQUESTS, S_LINE, S_TASKS, S_STAFF = range(9)
@@ -775,7 +897,7 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
     st_i = np.empty((64, 3), dtype=np.int64)
     # the shelters' tables: locations (time; client, episode, location), nights (day, shelter or n_shelters
     # for the network, capacity, occupancy, admitted, refused), census (time; day, sheltered, outdoors, other)
-    loc_rows = 64 if n_shelters == 0 else 4 * start_rows
+    loc_rows = 64 if n_shelters == 0 else min(4 * start_rows, 1 << 22)
     lc_f = np.empty((loc_rows, 1))
     lc_i = np.empty((loc_rows, 3), dtype=np.int64)
     nt_i = np.empty((64, 6), dtype=np.int64)
@@ -1252,109 +1374,10 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                     _leave(client, now, sh_open, sh_close, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, ht, hs,
                            hk, ha, counts, fk, fa)
 
-        elif kind == EV_INTAKE:
-            # a shelter's intake process (ShelterSystem.intake): at the opening, the line fills the free beds
-            s = arg
-            if sh_i[s, SH_PHASE] == 1 or sh_i[s, SH_DAY] + sh_open[s] <= now:
-                _fill(s, now, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, ht, hs, hk, ha, counts, fk, fa)
-                sh_i[s, SH_DAY] += 1
-                sh_i[s, SH_PHASE] = 0
-                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (sh_i[s, SH_DAY] - now), False, EV_INTAKE, s)
-            else:
-                opening_at = sh_i[s, SH_DAY] + sh_open[s]
-                sh_i[s, SH_PHASE] = 1
-                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (opening_at - now), False, EV_INTAKE, s)
-
-        elif kind == EV_NIGHTLY:
-            # at the last close of the night (ShelterSystem.nightly) everyone in line is refused
-            day = g[G_NIGHT_DAY]
-            if arg == 1:
-                if day < refused.shape[0]:
-                    refused[day] = g[G_LINE_LEN]
-                if now >= warmup:
-                    for k in range(line_hd.shape[0]):
-                        client = line_hd[k, 0]
-                        while client >= 0:
-                            ep_i[cl_i[client, C_EPISODE], E_REFUSED] += 1
-                            client = cl_i[client, C_LINE_NEXT]
-                day += 1
-                g[G_NIGHT_DAY] = day
-            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + ((day + close_time) - now), False, EV_NIGHTLY, 1)
-
-        elif kind == EV_SCHEDULE:
-            # the capacity schedule at 12:00 (ShelterSystem.schedule, _set_capacities): the night's capacity; the
-            # last admitted leave a shelter above it (each interrupted), then a shelter whose window is open
-            # gives its free beds to the line
-            day = g[G_SCHED_DAY]
-            if arg == 1:
-                winter = winter_day[day]
-                for s in range(n_shelters):
-                    capacity = sh_winter[s] if winter and sh_winter[s] >= 0 else sh_capacity[s]
-                    sh_i[s, SH_CAP] = capacity
-                    excess = sh_i[s, SH_OCC] - capacity
-                    if excess > 0:
-                        client = sh_i[s, SH_TAIL]
-                        for _ in range(excess - 1):
-                            client = cl_i[client, C_OCC_PREV]
-                        for _ in range(excess):
-                            after = cl_i[client, C_OCC_NEXT]
-                            _leave(client, now, sh_open, sh_close, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g,
-                                   ht, hs, hk, ha, counts, fk, fa)
-                            if cl_i[client, C_CYCLE] != CY_NONE:
-                                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_CYCLE_INTERRUPT,
-                                          (client << 2) | EVICTED)
-                            client = after
-                for s in range(n_shelters):
-                    if g[G_LINE_LEN] > 0 and _is_open(sh_open, sh_close, s, now):
-                        _fill(s, now, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, ht, hs, hk, ha, counts, fk,
-                              fa)
-                day += 1
-                g[G_SCHED_DAY] = day
-            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + ((day + SCHEDULE_HOUR) - now), False, EV_SCHEDULE,
-                      1)
-
-        elif kind == EV_COUNTS:
-            # the census (ShelterSystem.counts, Whereabouts.census): after the warm-up, a row per shelter and one
-            # for the network (the refusals of the night counted), and the clients by location
-            day = g[G_COUNT_DAY]
-            if arg == 1:
-                night = day - 1 if census_time < SCHEDULE_HOUR else day
-                if now > warmup and night >= 0:
-                    row = g[G_NNIGHT]
-                    total_capacity = 0
-                    total_occupancy = 0
-                    total_admitted = 0
-                    for s in range(n_shelters):
-                        nt_i[row, 0] = night
-                        nt_i[row, 1] = s
-                        nt_i[row, 2] = sh_i[s, SH_CAP]
-                        nt_i[row, 3] = sh_i[s, SH_OCC]
-                        nt_i[row, 4] = sh_i[s, SH_ADMITTED]
-                        nt_i[row, 5] = 0
-                        total_capacity += sh_i[s, SH_CAP]
-                        total_occupancy += sh_i[s, SH_OCC]
-                        total_admitted += sh_i[s, SH_ADMITTED]
-                        row += 1
-                    nt_i[row, 0] = night
-                    nt_i[row, 1] = n_shelters
-                    nt_i[row, 2] = total_capacity
-                    nt_i[row, 3] = total_occupancy
-                    nt_i[row, 4] = total_admitted
-                    nt_i[row, 5] = refused[night] if night < refused.shape[0] else 0
-                    g[G_NNIGHT] = row + 1
-                for s in range(n_shelters):
-                    sh_i[s, SH_ADMITTED] = 0
-                if night >= 0 and now > warmup:
-                    row = g[G_NCENSUS]
-                    cs_f[row, 0] = now
-                    cs_i[row, 0] = night
-                    cs_i[row, 1] = g[G_LOC0 + SHELTERED]
-                    cs_i[row, 2] = g[G_LOC0 + OUTDOORS]
-                    cs_i[row, 3] = g[G_LOC0 + ELSEWHERE]
-                    g[G_NCENSUS] = row + 1
-                day += 1
-                g[G_COUNT_DAY] = day
-            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + ((day + census_time) - now), False, EV_COUNTS, 1)
+        elif kind in (EV_INTAKE, EV_NIGHTLY, EV_SCHEDULE, EV_COUNTS):
+            _shelter_days(kind, arg, now, warmup, sh_capacity, sh_winter, sh_open, sh_close, sh_serves, close_time,
+                          census_time, winter_day, cl_i, ep_i, sh_i, line_hd, g, refused, lc_f, lc_i, nt_i, cs_f, cs_i,
+                          ht, hs, hk, ha, counts, fk, fa)
 
         elif kind == EV_OUTREACH:
             # a contact of an outreach service (simulator.engine.outreach): a client drawn from those outdoors,
@@ -1453,7 +1476,7 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                     _admit(placed, client, False, now, cl_i, sh_i, lc_f, lc_i, g, ht, hs, hk, ha, counts, fk, fa)
                     u = _draw(token, buf, pos, stream, UNIFORM_DRAW)
                     d = use_stay[pattern]
-                    nights = u * _sample(token, buf, pos, stream, dist_kind[d], dist_par[d])
+                    nights = u * _sample_call(token, buf, pos, stream, dist_kind[d], dist_par[d])
                     nights *= _stay_ratio(client, cl_i, ep_i, nd_i, stay_ratio)
                     leave_at = float(math.floor(now) + max(1, math.ceil(nights))) + CHECKOUT_HOUR
                     cl_i[client, C_TOKEN] += 1
@@ -1508,7 +1531,7 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                     contact_client = client
                     contact_service = n_clinics + cl_i[client, C_WHERE]
                     d = use_stay[pattern]
-                    drawn = _sample(token, buf, pos, stream, dist_kind[d], dist_par[d])
+                    drawn = _sample_call(token, buf, pos, stream, dist_kind[d], dist_par[d])
                     stay_nights = max(1, int(np.rint(drawn * _stay_ratio(client, cl_i, ep_i, nd_i, stay_ratio))))
                     if cl_i[client, C_WINTER_ONLY] == 1 and winter_day[int(now)]:
                         change = season_change[int(now)]
@@ -1534,7 +1557,7 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                 if step == GO_GAP:
                     # a gap, elsewhere or outdoors (shorter outdoors in winter); the stock's is a fraction of one
                     d = use_gap[pattern]
-                    gap = _sample(token, buf, pos, stream, dist_kind[d], dist_par[d]) * fraction
+                    gap = _sample_call(token, buf, pos, stream, dist_kind[d], dist_par[d]) * fraction
                     outdoors = _draw(token, buf, pos, stream, UNIFORM_DRAW) >= use_other[pattern]
                     _move(client, OUTDOORS if outdoors else ELSEWHERE, now, cl_i, lc_f, lc_i, g)
                     if outdoors and use_winter_gap[pattern] < 1.0 and winter_day[int(now)]:
