@@ -398,7 +398,7 @@ def _run_batch(workers: int, engine: str = "simpy") -> Runner:
 def engine_problems(calibration: Calibration, engine: str | None = None) -> list[str]:
     """What keeps the calibration from running on ``engine`` (default: the spec's): for the compiled engine,
     each field of the scenario (under the spec's regime, at the start values) it does not cover, and the
-    retention trial (cohorts and housing); nothing for the SimPy engine. The parameters searched are numbers,
+    retention trial (it needs a cohort); nothing for the SimPy engine. The parameters searched are numbers,
     which never change what the compiled engine covers."""
     engine = engine or calibration.spec.engine
     if engine == "simpy":
@@ -407,8 +407,7 @@ def engine_problems(calibration: Calibration, engine: str | None = None) -> list
 
     problems = unsupported(calibration.scenario(dict(calibration.start)))
     if calibration.spec.retention is not None:
-        problems.append("retention: the retention trial needs a cohort and a housing programme, which are not in "
-                        "the fast engine yet")
+        problems.append("retention: the retention trial needs a cohort, which is not in the fast engine yet")
     return problems
 
 

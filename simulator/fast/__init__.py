@@ -21,10 +21,13 @@ episodes that end by self-resolution (with its hazard ratios), are followed by r
 are met (sections 3.4 to 3.7); shelters with their beds, winter beds, intake windows, restrictions, line,
 refusals, capacity schedule, evictions and census, and the clients' shelter use (stays, gaps, avoidance,
 winter seeking, the initial stock mid-stay or mid-gap; section 4.1), with the contacts at admission that start
-referrals (section 5.1), and street outreach (section 4.3). Every scenario of ``configs/textbook/`` runs on it.
+referrals (section 5.1), street outreach (section 4.3), housing programmes (slots with their tenancies, earlier
+tenants and reserved places released after ``reserved_release``, or vacancies; the list's discipline, patience,
+offer refusals and the move-in; section 4.4), returns after housing with the programme's support (sections 3.6
+and 3.7) and prerequisites (section 3.7). Every scenario of ``configs/textbook/`` runs on it.
 
-**What it refuses.** Everything else (housing, the access point, cohorts, the case conference and the regimes
-that use it or the access point, prerequisites, the event log):
+**What it refuses.** Everything else (the access point, cohorts, the case conference and the regimes that use
+it or the access point, the event log):
 :func:`unsupported` lists each such field with its path, and running such a scenario raises
 :class:`FastEngineError` with that list.
 

@@ -1,8 +1,8 @@
 """The compiled event loop: episodes of clients walking in to clinics, queueing, being served and referred on,
-sleeping in shelters, outdoors or elsewhere, and met by outreach workers.
+sleeping in shelters, outdoors or elsewhere, met by outreach workers, and waiting for housing.
 
 One call of :func:`run_kernel` runs one replication of a scenario that :mod:`simulator.fast.support` accepts,
-with the rules of ``docs/model.md`` (sections 2, 3, 4.1 to 4.3, 5.1 to 5.6 and 7). Everything it needs comes in as
+with the rules of ``docs/model.md`` (sections 2, 3, 4.1 to 4.4, 5.1 to 5.6 and 7). Everything it needs comes in as
 numbers and arrays (:mod:`simulator.fast.plan` builds them), so a new parameter value never recompiles
 anything, and everything it writes goes out as arrays (:mod:`simulator.fast.records` names them).
 
@@ -42,6 +42,20 @@ admitted are evicted first); the clients outdoors are the SimPy engine's list (a
 one), so that an outreach contact picks the same client with the same draw. A contact (an admission, an
 outreach worker) starts a pathway per need drawn, each a process of its own; when an episode ends, its
 pathways and cycle are interrupted in the order they started.
+
+**Housing.** :class:`simulator.engine.housing.HousingProgramme`, step for step: its free general, reserved
+(held, each with its hold time in a ring, released after ``reserved_release``) and released places, the
+earlier tenants' places (their residual tenancies drawn before the run, in the order the SimPy engine builds
+the services), the vacancy process, and its list: a heap per programme (after the clinics' lines), ordered by
+(order, time of joining) through the order of joining, its dead entries (matched, out of patience, episode
+over) dropped when they come up, as ``heapq`` does there. An application (a handoff's receiver step or a
+walk-in) waits where the SimPy engine's process waits: for the match's event (with a patience timeout, for the
+condition of the two, whose outcome is the event processed first, so that a place matched in the instant
+patience ran out stays taken, as there), then for the move-in; the move-in ends the episode (``housed``) and
+schedules the return and the place's release (stream ``returns``). An episode that ends meanwhile interrupts
+it like any pathway: its place goes to the next in line. **Prerequisites** are checked where
+:class:`simulator.engine.pathways.Pathways` checks them: a contact's pathway at its start, a walk-in after its
+delay, an onward referral after a visit.
 
 **Randomness.** The streams of :mod:`simulator.engine.streams`, draw for draw: each source keeps its own
 generator (``SeedSequence(seed, spawn_key=(replication, crc32(name)))``, created by the caller) and its own
@@ -113,6 +127,14 @@ EV_NIGHTLY = 28  # refusals at the last close of the night
 EV_SCHEDULE = 29  # the capacity schedule at 12:00
 EV_COUNTS = 30  # the census
 EV_OUTREACH = 31  # a contact of an outreach service (simulator.engine.outreach); arg: 2 * service + 0 or 1
+# housing programmes (simulator.engine.housing); arg: the application, or as said
+EV_H_MATCH = 32  # the event of an application matched to a place is processed
+EV_H_PATIENCE = 33  # the patience timeout of an application
+EV_H_RESUME = 34  # the condition "matched or out of patience" of an application is processed: its process resumes
+EV_MOVE_IN = 35  # the move-in is done
+EV_H_FREE = 36  # a place falls vacant (tenancy end, tenant's return, earlier tenant); arg: 2 * programme + reserved
+EV_H_RELEASE = 37  # the reserved places held since ``reserved_release`` are released; arg: the programme
+EV_H_VACANCY = 38  # a step of a programme's vacancy process; arg: 2 * programme + 0 (its start) or 1 (a vacancy)
 
 # ---- SimPy's event priorities, as the high bits of the heap's second key (then the order of scheduling)
 NORMAL_BIT = 1 << 52
@@ -121,7 +143,7 @@ NORMAL_BIT = 1 << 52
 HEAP_SIZE, SCHEDULED, URGENT_HEAD, URGENT_TAIL, NOW_HEAD, NOW_TAIL = 0, 1, 2, 3, 4, 5
 
 # ---- outcome codes of visits and referrals (0: still open at the horizon, written as censored)
-OPEN_AT_HORIZON, SERVED, RENEGED, BALKED, LOST_WAITING, LOST_HANDOFF, EXITED, CLIENT_EXITED = range(8)
+OPEN_AT_HORIZON, SERVED, RENEGED, BALKED, LOST_WAITING, LOST_HANDOFF, EXITED, CLIENT_EXITED, HOUSED = range(9)
 # ---- visit states: in line, granted a server (its process not yet resumed), in service, done
 WAITING, GRANTED, IN_SERVICE, DONE = 0, 1, 2, 3
 # ---- need states (simulator.engine.clients)
@@ -129,11 +151,11 @@ NEED_OPEN, NEED_PENDING, NEED_MET = 0, 1, 2
 # ---- need outcomes (0: not met at the horizon, written as censored)
 NEED_CENSORED, NEED_WAS_MET, NEED_OPEN_AT_EXIT = 0, 1, 2
 # ---- episode ends (0: active at the horizon, written as censored), and where episodes come from
-EPISODE_ACTIVE, EPISODE_NEEDS_MET, EPISODE_SELF_RESOLVED = 0, 1, 2
+EPISODE_ACTIVE, EPISODE_NEEDS_MET, EPISODE_SELF_RESOLVED, EPISODE_HOUSED = 0, 1, 2, 3
 SOURCE_INFLOW, SOURCE_STOCK, SOURCE_RETURN = 0, 1, 2
 # ---- where a need's pathway (a process of the SimPy engine) waits: nowhere (none under way), for its start,
-# a walk-in's delay, a handoff's way, a visit (simulator.engine.pathways)
-PATH_NONE, PATH_STARTING, PATH_DELAY, PATH_TRAVEL, PATH_VISIT = 0, 1, 2, 3, 4
+# a walk-in's delay, a handoff's way, a visit, a housing application (simulator.engine.pathways)
+PATH_NONE, PATH_STARTING, PATH_DELAY, PATH_TRAVEL, PATH_VISIT, PATH_HOUSING = 0, 1, 2, 3, 4, 5
 #: the self-resolution clock of an episode is rescheduled at most once per need: its tokens stay below this
 TOKENS = 8
 # ---- priorities at a clinic (simulator.engine.nodes): lower is served first
@@ -166,13 +188,13 @@ C_CYCLE_SEQ, C_CLASS = 22, 23
 C_COLUMNS = 24
 # episodes: float (start, homeless_since, end, the self-resolution clock: budget left, mean in force, since);
 # int (client, number, needs at entry, needs not met, end reason, first need row, source, the clock's token,
-# returns if it self-resolves, avoids shelters, nights refused after the warm-up)
+# returns if it self-resolves, avoids shelters, nights refused after the warm-up, returns if housed)
 E_START, E_SINCE, E_END, E_BUDGET, E_MEAN, E_CLOCK = 0, 1, 2, 3, 4, 5
 E_CLIENT, E_NUMBER, E_NEEDS, E_OPEN, E_REASON, E_FIRST_NEED, E_SOURCE, E_TOKEN, E_RETURNS, E_AVOIDANT, \
-    E_REFUSED = range(11)
+    E_REFUSED, E_RETURNS_HOUSED = range(12)
 # needs: float (onset, end, walk-in delay, last referral); int (episode row, need, status, outcome, met by,
-# target of its pathway, where its pathway waits, its visit, its referral, the sender of a contact's pathway,
-# its pathway's order among the client's processes)
+# target of its pathway, where its pathway waits, its visit (or housing application), its referral, the sender of
+# a contact's pathway, its pathway's order among the client's processes)
 N_ONSET, N_END, N_DELAY, N_LAST = 0, 1, 2, 3
 N_EPISODE, N_NEED, N_STATUS, N_OUTCOME, N_MET_BY, N_TARGET, N_PATH, N_VISIT, N_REFERRAL, N_SOURCE, \
     N_SEQ = range(11)
@@ -214,7 +236,26 @@ SH_CAP, SH_OCC, SH_ADMITTED, SH_HEAD, SH_TAIL, SH_DAY, SH_PHASE = range(7)
 # contacts in the observed window, processes started (the order of a client's interrupts)
 G_LINE_LEN, G_LINE_SEQ, G_NOUT, G_LOC0 = 0, 1, 2, 3
 G_NIGHT_DAY, G_SCHED_DAY, G_COUNT_DAY, G_NLOC, G_NNIGHT, G_NCENSUS, G_CONTACTS, G_PROC_SEQ = range(6, 14)
-G_SIZE = 14
+# ... and the housing programmes' and prerequisites' counters: reserved places released and referrals blocked in
+# the observed window, applications put on a list (their order there), the longest list
+G_RELEASED, G_BLOCKED, G_HSEQ, G_HTOP = range(14, 18)
+G_SIZE = 18
+
+# ---- housing programmes (simulator.engine.housing)
+# applications: float (arrival, match time, end, order on the list); int (need row, programme, referral, outcome,
+# where its process waits, live (may be matched), the kind of place matched (-1: none yet), the match's event
+# processed, has a patience timeout, the condition "matched or out of patience" met, on the list (the presence
+# monitor counts it), moving in (matched, not moved in), may take a reserved place)
+A_ARRIVAL, A_MATCHED, A_END, A_ORDER = 0, 1, 2, 3
+A_NEED, A_PROGRAMME, A_REFERRAL, A_OUTCOME, A_STATE, A_LIVE, A_SLOT, A_PROCESSED, A_TIMED, A_FIRED, A_LISTED, \
+    A_MOVING, A_RESERVED_OK = range(13)
+#: where an application's process waits: for a match (or its patience), for the move-in, nowhere (over)
+AP_WAIT, AP_MOVE, AP_DONE = 0, 1, 2
+#: the kinds of place: general, reserved (released or not), a vacancy of an outside stock (``None`` in SimPy)
+SLOT_GENERAL, SLOT_RESERVED, SLOT_VACANCY = 0, 1, 2
+# a programme's state: free general, reserved (held) and released places, the reserved places' hold times (a ring:
+# its head and length), live applications that may take a reserved place
+PG_GENERAL, PG_RESERVED, PG_RELEASED, PG_HEAD, PG_LEN, PG_RESERVED_OK = range(6)
 
 #: the most rows of any table (and entries of the event heap or of a clinic's line) one event can add, beyond
 #: those of the shelters' line and beds (a fill admits up to the line, an eviction interrupts up to the beds)
@@ -827,9 +868,412 @@ def _shelter_days(kind: int, arg: int, now: float, warmup: float, sh_capacity: n
         _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + ((day + census_time) - now), False, EV_COUNTS, 1)
 
 
+# ------------------------------------------------------------------------------------------- housing
+# ``hp``: the programmes' parameters (clinics before them in the lines and monitors, programmes, end, warm-up,
+# slots (-1: vacancies), tenancy, vacancy rate, reserved share, move-in, patience (-1: none), offer refusal,
+# reserved release (-1: never), priority discipline, first stream, the distributions); ``hx``: their state (the
+# programmes, the hold times, the applications, the lines (after the clinics'), the monitors (the lists' after the
+# clinics', then the idle reserved places'), the network's counters); ``ev``: the event queue
+@njit(cache=True)
+def _h_idle(h: int, by: int, now: float, hp: Any, hx: Any) -> None:
+    """A change of the free reserved places (``HousingProgramme._idle_changes``: the time-weighted monitor)."""
+    n_clinics, n_housing, warmup = hp[0], hp[1], hp[3]
+    present, area, last = hx[8], hx[9], hx[10]
+    k = n_clinics + n_housing + h
+    _tick(k, now, warmup, present, area, last)
+    present[k] += by
+
+
+@njit(cache=True)
+def _h_queue(h: int, a: int, hp: Any, hx: Any) -> None:
+    """``HousingProgramme._queue``: on the list by (order, time of joining), in the order of joining."""
+    q = hp[0] + h
+    ap_f, qp, qs, qr, qn, g = hx[2], hx[4], hx[5], hx[6], hx[7], hx[12]
+    _line_add(qp, qs, qr, qn, q, ap_f[a, A_ORDER], g[G_HSEQ], a)
+    g[G_HSEQ] += 1
+    if qn[q] > g[G_HTOP]:
+        g[G_HTOP] = qn[q]
+
+
+@njit(cache=True)
+def _h_best(h: int, reserved: bool, hp: Any, hx: Any) -> int:
+    """``HousingProgramme._best``: the first live application that may take a (reserved or general) place, off
+    the list (-1: none); the dead ones met on the way are dropped."""
+    q = hp[0] + h
+    pg_i, ap_i, qp, qs, qr, qn = hx[0], hx[3], hx[4], hx[5], hx[6], hx[7]
+    if not reserved:
+        while qn[q] > 0:
+            a = int(qr[q, 0])
+            _line_pop(qp, qs, qr, qn, q)
+            if ap_i[a, A_LIVE] == 1:
+                return a
+        return -1
+    if pg_i[h, PG_RESERVED_OK] == 0:
+        return -1  # nobody may take it: the SimPy engine's scan finds nobody (and only drops the dead)
+    size = qn[q]
+    skipped_p = np.empty(size)
+    skipped_s = np.empty(size, dtype=np.int64)
+    skipped_r = np.empty(size, dtype=np.int64)
+    k = 0
+    found = -1
+    while qn[q] > 0:
+        a = int(qr[q, 0])
+        priority = qp[q, 0]
+        order = qs[q, 0]
+        _line_pop(qp, qs, qr, qn, q)
+        if ap_i[a, A_LIVE] == 0:
+            continue
+        if ap_i[a, A_RESERVED_OK] == 0:
+            skipped_p[k] = priority
+            skipped_s[k] = order
+            skipped_r[k] = a
+            k += 1
+            continue
+        found = a
+        break
+    for i in range(k):
+        _line_add(qp, qs, qr, qn, q, skipped_p[i], skipped_s[i], skipped_r[i])
+    return found
+
+
+@njit(cache=True)
+def _h_dead(a: int, hx: Any) -> None:
+    """The application leaves the list for good (matched, out of patience, or its episode ended)."""
+    pg_i, ap_i = hx[0], hx[3]
+    if ap_i[a, A_LIVE] == 1:
+        ap_i[a, A_LIVE] = 0
+        if ap_i[a, A_RESERVED_OK] == 1:
+            pg_i[ap_i[a, A_PROGRAMME], PG_RESERVED_OK] -= 1
+
+
+@njit(cache=True)
+def _h_hold(h: int, now: float, hp: Any, hx: Any, ev: Any) -> None:
+    """``HousingProgramme._hold_reserved``: a free reserved place waits for a conference client, until it is
+    released after ``reserved_release``."""
+    end_time, release = hp[2], hp[11]
+    pg_i, since = hx[0], hx[1]
+    ht, hs, hk, ha, counts, fk, fa = ev
+    _h_idle(h, 1, now, hp, hx)
+    pg_i[h, PG_RESERVED] += 1
+    if release[h] >= 0:
+        since[h, (pg_i[h, PG_HEAD] + pg_i[h, PG_LEN]) % since.shape[1]] = now
+        pg_i[h, PG_LEN] += 1
+        at = now + release[h]
+        if at < end_time:
+            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (at - now), False, EV_H_RELEASE, h)
+
+
+@njit(cache=True)
+def _h_take_reserved(h: int, now: float, hp: Any, hx: Any) -> None:
+    """``HousingProgramme._take_reserved``: a free reserved place is taken (the one held longest)."""
+    pg_i, since = hx[0], hx[1]
+    _h_idle(h, -1, now, hp, hx)
+    pg_i[h, PG_RESERVED] -= 1
+    if pg_i[h, PG_LEN] > 0:
+        pg_i[h, PG_HEAD] = (pg_i[h, PG_HEAD] + 1) % since.shape[1]
+        pg_i[h, PG_LEN] -= 1
+
+
+@njit(cache=True)
+def _h_match(h: int, a: int, slot: int, released: bool, now: float, token: int, buf: np.ndarray, pos: np.ndarray,
+             hp: Any, hx: Any, ev: Any) -> None:
+    """``HousingProgramme._match``: the place is offered; a refusal (stream ``housing:<name>``) sends the client
+    back on the list and the place to the next who may take it (at most 100 refusals), or, with nobody else,
+    leaves it free (a vacancy goes outside). The match's event is processed later at this time."""
+    slots, refusal, stream0 = hp[4], hp[10], hp[13]
+    pg_i, ap_f, ap_i = hx[0], hx[2], hx[3]
+    ht, hs, hk, ha, counts, fk, fa = ev
+    p = refusal[h]
+    stream = stream0 + 2 * h
+    offers = 0
+    while p > 0 and offers < 100 and _draw(token, buf, pos, stream, UNIFORM_DRAW) < p:
+        offers += 1
+        _h_queue(h, a, hp, hx)
+        nxt = _h_best(h, slot == SLOT_RESERVED and not released, hp, hx)
+        if nxt < 0 or nxt == a:
+            if nxt == a:
+                _h_queue(h, a, hp, hx)
+            if slot != SLOT_VACANCY and slots[h] >= 0:
+                if released:
+                    _h_idle(h, 1, now, hp, hx)
+                    pg_i[h, PG_RELEASED] += 1
+                elif slot == SLOT_RESERVED:
+                    _h_hold(h, now, hp, hx, ev)
+                else:
+                    pg_i[h, PG_GENERAL] += 1
+            return
+        a = nxt
+    _h_dead(a, hx)
+    ap_f[a, A_MATCHED] = now
+    ap_i[a, A_SLOT] = slot
+    ap_i[a, A_MOVING] = 1
+    _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_H_MATCH, a)
+
+
+@njit(cache=True)
+def _h_free(h: int, reserved: bool, now: float, token: int, buf: np.ndarray, pos: np.ndarray, hp: Any, hx: Any,
+            ev: Any) -> None:
+    """``HousingProgramme.free``: a place falls vacant: to the first who may take it, or it waits."""
+    pg_i = hx[0]
+    a = _h_best(h, reserved, hp, hx)
+    if a >= 0:
+        _h_match(h, a, SLOT_RESERVED if reserved else SLOT_GENERAL, False, now, token, buf, pos, hp, hx, ev)
+    elif reserved:
+        _h_hold(h, now, hp, hx, ev)
+    else:
+        pg_i[h, PG_GENERAL] += 1
+
+
+@njit(cache=True)
+def _h_leave_list(a: int, now: float, hp: Any, hx: Any) -> None:
+    """``HousingProgramme._done``: off the list's presence monitor (once)."""
+    n_clinics, warmup = hp[0], hp[3]
+    ap_i, present, area, last = hx[3], hx[8], hx[9], hx[10]
+    if ap_i[a, A_LISTED] == 1:
+        ap_i[a, A_LISTED] = 0
+        k = n_clinics + ap_i[a, A_PROGRAMME]
+        _tick(k, now, warmup, present, area, last)
+        present[k] -= 1
+
+
+@njit(cache=True)
+def _h_init(h: int, n_reserved: int, n_occupied: int, n_reserved_occupied: int, token: int, buf: np.ndarray,
+            pos: np.ndarray, dist_kind: np.ndarray, dist_par: np.ndarray, hp: Any, hx: Any, ev: Any) -> None:
+    """A programme as the SimPy engine builds it: the reserved places held, the earlier tenants' places (each
+    freed after ``U * T``, drawn now), or the vacancy process started."""
+    end_time, slots, tenancy, stream0 = hp[2], hp[4], hp[5], hp[13]
+    pg_i = hx[0]
+    ht, hs, hk, ha, counts, fk, fa = ev
+    if slots[h] < 0:
+        _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_H_VACANCY, 2 * h)
+        return
+    pg_i[h, PG_GENERAL] = slots[h] - n_reserved
+    for _ in range(n_reserved):
+        _h_hold(h, 0.0, hp, hx, ev)
+    stream = stream0 + 2 * h
+    d = tenancy[h]
+    for slot in range(n_occupied):
+        reserved = slot < n_reserved_occupied
+        if reserved:
+            _h_take_reserved(h, 0.0, hp, hx)
+        else:
+            pg_i[h, PG_GENERAL] -= 1
+        at = _draw(token, buf, pos, stream, UNIFORM_DRAW) * _sample_call(token, buf, pos, stream, dist_kind[d],
+                                                                         dist_par[d])
+        if at < end_time:
+            _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0 + (at - 0.0), False, EV_H_FREE,
+                      2 * h + (1 if reserved else 0))
+
+
+@njit(cache=True)
+def _h_apply(a: int, row: int, h: int, ref: int, priority: float, reserved_ok: bool, now: float, token: int,
+             buf: np.ndarray, pos: np.ndarray, dist_kind: np.ndarray, dist_par: np.ndarray, hp: Any, hx: Any,
+             ev: Any) -> None:
+    """``HousingProgramme.apply`` up to its first wait: application ``a`` joins the list (a free place is taken
+    at once: a reserved one first for a conference client, then a general one, then a released one), and the
+    patience timeout (stream ``patience:<name>``) unless it was matched at once."""
+    n_clinics, warmup, patience, by_priority, stream0 = hp[0], hp[3], hp[9], hp[12], hp[13]
+    pg_i, ap_f, ap_i, present, area, last, observed = hx[0], hx[2], hx[3], hx[8], hx[9], hx[10], hx[11]
+    ht, hs, hk, ha, counts, fk, fa = ev
+    ap_f[a, A_ARRIVAL] = now
+    ap_f[a, A_MATCHED] = np.nan
+    ap_f[a, A_END] = np.nan
+    ap_f[a, A_ORDER] = priority if by_priority[h] else NORMAL
+    ap_i[a, A_NEED] = row
+    ap_i[a, A_PROGRAMME] = h
+    ap_i[a, A_REFERRAL] = ref
+    ap_i[a, A_OUTCOME] = OPEN_AT_HORIZON
+    ap_i[a, A_STATE] = AP_WAIT
+    ap_i[a, A_LIVE] = 1
+    ap_i[a, A_SLOT] = -1
+    ap_i[a, A_PROCESSED] = 0
+    ap_i[a, A_TIMED] = 0
+    ap_i[a, A_FIRED] = 0
+    ap_i[a, A_LISTED] = 1
+    ap_i[a, A_MOVING] = 0
+    ap_i[a, A_RESERVED_OK] = 1 if reserved_ok else 0
+    if reserved_ok:
+        pg_i[h, PG_RESERVED_OK] += 1
+    k = n_clinics + h
+    _tick(k, now, warmup, present, area, last)
+    present[k] += 1
+    if now >= warmup:
+        observed[k] += 1
+    if reserved_ok and pg_i[h, PG_RESERVED] > 0:
+        _h_take_reserved(h, now, hp, hx)
+        _h_match(h, a, SLOT_RESERVED, False, now, token, buf, pos, hp, hx, ev)
+    elif pg_i[h, PG_GENERAL] > 0:
+        pg_i[h, PG_GENERAL] -= 1
+        _h_match(h, a, SLOT_GENERAL, False, now, token, buf, pos, hp, hx, ev)
+    elif pg_i[h, PG_RELEASED] > 0:
+        _h_idle(h, -1, now, hp, hx)
+        pg_i[h, PG_RELEASED] -= 1
+        _h_match(h, a, SLOT_RESERVED, True, now, token, buf, pos, hp, hx, ev)
+    else:
+        _h_queue(h, a, hp, hx)
+    if patience[h] >= 0 and ap_i[a, A_SLOT] < 0:
+        d = patience[h]
+        wait = _sample_call(token, buf, pos, stream0 + 2 * h + 1, dist_kind[d], dist_par[d])
+        ap_i[a, A_TIMED] = 1
+        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + wait, False, EV_H_PATIENCE, a)
+
+
+@njit(cache=True)
+def _h_interrupt(a: int, now: float, token: int, buf: np.ndarray, pos: np.ndarray, hp: Any, hx: Any,
+                 ev: Any) -> None:
+    """The episode ends while the application waits or moves in (``HousingProgramme.apply``'s interrupt): a
+    matched place goes to the next in line (a slot through ``free``, a vacancy to the next general
+    application); the visit ends ``exited``."""
+    slots = hp[4]
+    ap_f, ap_i = hx[2], hx[3]
+    h = ap_i[a, A_PROGRAMME]
+    ap_i[a, A_MOVING] = 0
+    _h_dead(a, hx)
+    slot = ap_i[a, A_SLOT]
+    if slot >= 0:
+        if slots[h] >= 0:
+            _h_free(h, slot == SLOT_RESERVED, now, token, buf, pos, hp, hx, ev)
+        else:
+            nxt = _h_best(h, False, hp, hx)
+            if nxt >= 0:
+                _h_match(h, nxt, SLOT_VACANCY, False, now, token, buf, pos, hp, hx, ev)
+    _h_leave_list(a, now, hp, hx)
+    ap_i[a, A_STATE] = AP_DONE
+    ap_i[a, A_OUTCOME] = EXITED
+    ap_f[a, A_END] = now
+
+
+@njit(cache=True)
+def _h_event(kind: int, arg: int, now: float, token: int, buf: np.ndarray, pos: np.ndarray, nd_i: np.ndarray,
+             rf_f: np.ndarray, rf_i: np.ndarray, dist_kind: np.ndarray, dist_par: np.ndarray, hp: Any, hx: Any,
+             ev: Any) -> int:
+    """An event of a housing programme or of an application's process; the application whose client has just
+    moved in (-1: none), for the caller to end the episode."""
+    warmup, rate, share, move_in, release, stream0 = hp[3], hp[6], hp[7], hp[8], hp[11], hp[13]
+    pg_i, since, ap_f, ap_i, g = hx[0], hx[1], hx[2], hx[3], hx[12]
+    ht, hs, hk, ha, counts, fk, fa = ev
+    resume = -1  # the application whose process resumes (matched, or out of patience)
+    if kind == EV_H_MATCH:
+        # the match's event: the process waiting on it resumes, or the condition "matched or out of patience"
+        # it waits on is met (the process resumes when that is processed)
+        a = arg
+        ap_i[a, A_PROCESSED] = 1
+        if ap_i[a, A_STATE] == AP_WAIT:
+            if ap_i[a, A_TIMED] == 0:
+                resume = a
+            elif ap_i[a, A_FIRED] == 0:
+                ap_i[a, A_FIRED] = 1
+                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_H_RESUME, a)
+    elif kind == EV_H_PATIENCE:
+        a = arg
+        if ap_i[a, A_STATE] == AP_WAIT and ap_i[a, A_FIRED] == 0:
+            ap_i[a, A_FIRED] = 1
+            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_H_RESUME, a)
+    elif kind == EV_H_RESUME:
+        if ap_i[arg, A_STATE] == AP_WAIT:
+            resume = arg
+    elif kind == EV_MOVE_IN:
+        a = arg
+        if ap_i[a, A_STATE] == AP_MOVE:
+            ap_i[a, A_MOVING] = 0
+            ap_i[a, A_STATE] = AP_DONE
+            ap_i[a, A_OUTCOME] = SERVED
+            ap_f[a, A_END] = now
+            return a
+    elif kind == EV_H_FREE:
+        _h_free(arg >> 1, (arg & 1) == 1, now, token, buf, pos, hp, hx, ev)
+    elif kind == EV_H_RELEASE:
+        # HousingProgramme._release_reserved: every reserved place held for ``reserved_release`` is released: to
+        # the first application in line, or free to anyone
+        h = arg
+        due = now - release[h]
+        while pg_i[h, PG_LEN] > 0 and since[h, pg_i[h, PG_HEAD]] <= due:
+            pg_i[h, PG_HEAD] = (pg_i[h, PG_HEAD] + 1) % since.shape[1]
+            pg_i[h, PG_LEN] -= 1
+            _h_idle(h, -1, now, hp, hx)
+            pg_i[h, PG_RESERVED] -= 1
+            if now >= warmup:
+                g[G_RELEASED] += 1
+            a = _h_best(h, False, hp, hx)
+            if a >= 0:
+                _h_match(h, a, SLOT_RESERVED, True, now, token, buf, pos, hp, hx, ev)
+            else:
+                _h_idle(h, 1, now, hp, hx)
+                pg_i[h, PG_RELEASED] += 1
+    elif kind == EV_H_VACANCY:
+        # HousingProgramme.vacancies: a vacancy (reserved with its share: released at once to a general
+        # application if reserved places are released at all), then the time to the next
+        h = arg >> 1
+        stream = stream0 + 2 * h
+        if rate[h] <= 0:
+            return -1
+        if (arg & 1) == 1:
+            reserved = _draw(token, buf, pos, stream, UNIFORM_DRAW) < share[h]
+            a = _h_best(h, reserved, hp, hx)
+            if a < 0 and reserved and release[h] >= 0:
+                a = _h_best(h, False, hp, hx)
+            if a >= 0:
+                _h_match(h, a, SLOT_VACANCY, False, now, token, buf, pos, hp, hx, ev)
+        _schedule(ht, hs, hk, ha, counts, fk, fa, now,
+                  now + _draw(token, buf, pos, stream, EXPONENTIAL_DRAW) / rate[h], False, EV_H_VACANCY, 2 * h + 1)
+    if resume >= 0:
+        a = resume
+        ref = ap_i[a, A_REFERRAL]
+        row = ap_i[a, A_NEED]
+        if ap_i[a, A_PROCESSED] == 1:
+            # matched: the match time is the referral's start; off the list; the move-in (stream housing:<name>)
+            if ref >= 0:
+                rf_f[ref, R_START] = ap_f[a, A_MATCHED]
+            _h_leave_list(a, now, hp, hx)
+            h = ap_i[a, A_PROGRAMME]
+            d = move_in[h]
+            wait = _sample_call(token, buf, pos, stream0 + 2 * h, dist_kind[d], dist_par[d])
+            ap_i[a, A_STATE] = AP_MOVE
+            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + wait, False, EV_MOVE_IN, a)
+        else:
+            # out of patience (a place matched meanwhile, its event not yet processed, stays taken, as on the
+            # SimPy engine)
+            _h_dead(a, hx)
+            _h_leave_list(a, now, hp, hx)
+            ap_i[a, A_STATE] = AP_DONE
+            ap_i[a, A_OUTCOME] = RENEGED
+            ap_f[a, A_END] = now
+            if ref >= 0:
+                rf_f[ref, R_END] = now
+                rf_i[ref, R_OUTCOME] = RENEGED
+            nd_i[row, N_STATUS] = NEED_OPEN
+            nd_i[row, N_PATH] = PATH_NONE
+    return -1
+
+
+@njit(cache=True)
+def _blocked(row: int, target: int, now: float, warmup: float, n_needs: int, nd_f: np.ndarray, nd_i: np.ndarray,
+             ep_i: np.ndarray, prq_first: np.ndarray, prq_count: np.ndarray, prq_need: np.ndarray,
+             prq_delay: np.ndarray, g: np.ndarray) -> bool:
+    """``Pathways.blocked``: whether ``target`` refuses the need of ``row`` for now, a prerequisite of its rule
+    being in the episode and not met at least the rule's delay ago (counted after the warm-up)."""
+    key = target * n_needs + nd_i[row, N_NEED]
+    if prq_count[key] == 0:
+        return False
+    episode = nd_i[row, N_EPISODE]
+    first = ep_i[episode, E_FIRST_NEED]
+    delay = prq_delay[key]
+    for j in range(prq_first[key], prq_first[key] + prq_count[key]):
+        required = prq_need[j]
+        for other in range(first, first + ep_i[episode, E_NEEDS]):
+            if nd_i[other, N_NEED] == required:
+                if not (nd_i[other, N_STATUS] == NEED_MET and nd_f[other, N_END] + delay <= now):
+                    if now >= warmup:
+                        g[G_BLOCKED] += 1
+                    return True
+                break
+    return False
+
+
 # ------------------------------------------------------------------------------------------- the run
-# ---- the counters of a run between two calls of _run: rows of each table, requests made, the longest line
-S_CLIENTS, S_EPISODES, S_NEEDS, S_VISITS, S_REFERRALS, S_REQUESTS, S_LINE, S_TASKS, S_STAFF = range(9)
+# ---- the counters of a run between two calls of _run: rows of each table, requests made, the longest line,
+# housing applications
+S_CLIENTS, S_EPISODES, S_NEEDS, S_VISITS, S_REFERRALS, S_REQUESTS, S_LINE, S_TASKS, S_STAFF, S_APPLICATIONS = range(10)
 # ---- and its clock: the time, the inflow's last candidate time
 T_NOW, T_RAW = 0, 1
 
@@ -857,7 +1301,13 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
                use_defined: np.ndarray, use_stay: np.ndarray, use_gap: np.ndarray, use_stay_mean: np.ndarray,
                use_gap_mean: np.ndarray, use_other: np.ndarray, use_avoid: np.ndarray, use_winter_gap: np.ndarray,
                use_seek: np.ndarray, stay_ratio: np.ndarray, seek_met: np.ndarray, shelter_stream0: int,
-               outreach_rate: np.ndarray, outreach_offers: np.ndarray, outreach_stream0: int) -> Any:
+               outreach_rate: np.ndarray, outreach_offers: np.ndarray, outreach_stream0: int, first_housing: int,
+               hp_slots: np.ndarray, hp_tenancy: np.ndarray, hp_rate: np.ndarray, hp_share: np.ndarray,
+               hp_move_in: np.ndarray, hp_patience: np.ndarray, hp_refusal: np.ndarray, hp_release: np.ndarray,
+               hp_priority: np.ndarray, hp_support: np.ndarray, hp_stream0: int, hp_reserved: np.ndarray,
+               hp_occupied: np.ndarray, hp_reserved_occupied: np.ndarray, hp_after: np.ndarray,
+               return_housed_mean: float, has_prq: bool, prq_first: np.ndarray, prq_count: np.ndarray,
+               prq_need: np.ndarray, prq_delay: np.ndarray) -> Any:
     """Run one replication; return the tables and the clinics' monitors (see :mod:`simulator.fast.records`).
 
     The event loop (:func:`_run`) never reallocates an array: it stops before an event when some table, the
@@ -880,11 +1330,18 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
     n_clinics = staff.shape[0]
     n_shelters = sh_capacity.shape[0]
     n_outreach = outreach_rate.shape[0]
+    n_housing = hp_slots.shape[0]
+    # the housing programmes' parameters, and the most events or list entries one event of theirs may add (a
+    # release hands out every reserved place at once)
+    hp = (n_clinics, n_housing, end_time, warmup, hp_slots, hp_tenancy, hp_rate, hp_share, hp_move_in,
+          hp_patience, hp_refusal, hp_release, hp_priority, hp_stream0)
+    housing_params = (first_housing, hp_support, return_housed_mean, has_prq, prq_first, prq_count, prq_need,
+                      prq_delay, ROOM + (int(hp_reserved.max()) if n_housing > 0 else 0))
     start_rows = max(64, expected_clients + stock_count)
     # every column of a row is written when the row is made: the tables need no filling
     cl_i = np.empty((start_rows, C_COLUMNS), dtype=np.int64)
     ep_f = np.empty((start_rows, 6))
-    ep_i = np.empty((start_rows, 11), dtype=np.int64)
+    ep_i = np.empty((start_rows, 12), dtype=np.int64)
     nd_f = np.empty((start_rows, 4))
     nd_i = np.empty((start_rows, 11), dtype=np.int64)
     vi_f = np.empty((start_rows, 4))
@@ -903,12 +1360,16 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
     nt_i = np.empty((64, 6), dtype=np.int64)
     cs_f = np.empty((64, 1))
     cs_i = np.empty((64, 4), dtype=np.int64)
-    ht = np.empty(64)
-    hs = np.empty(64, dtype=np.int64)
-    hk = np.empty(64, dtype=np.int64)
-    ha = np.empty(64, dtype=np.int64)
+    # the housing applications (A_ columns)
+    ap_f = np.empty((64, 4))
+    ap_i = np.empty((64, 13), dtype=np.int64)
+    first_events = 64 + int(hp_occupied.sum() + hp_reserved.sum())  # the programmes' first events, at 0
+    ht = np.empty(first_events)
+    hs = np.empty(first_events, dtype=np.int64)
+    hk = np.empty(first_events, dtype=np.int64)
+    ha = np.empty(first_events, dtype=np.int64)
     counts = np.zeros(6, dtype=np.int64)  # HEAP_SIZE, SCHEDULED, URGENT_HEAD, URGENT_TAIL, NOW_HEAD, NOW_TAIL
-    width = 64 + n_clinics + 2 * stock_count + n_shelters + n_outreach
+    width = 64 + n_clinics + 2 * stock_count + n_shelters + n_outreach + n_housing
     fk = np.empty((2, width), dtype=np.int64)  # the events of this time: urgent (row 0), normal (row 1)
     fa = np.empty((2, width), dtype=np.int64)
     # the clinics: servers in use, clients waiting (balking counts them), "closed" requests holding a server
@@ -918,14 +1379,16 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
     waiting = np.zeros(n_clinics, dtype=np.int64)
     closed_held = np.zeros(n_clinics, dtype=np.int64)
     closed_asked = np.zeros(n_clinics, dtype=np.int64)
-    qp = np.empty((n_clinics, 64))
-    qs = np.empty((n_clinics, 64), dtype=np.int64)
-    qr = np.empty((n_clinics, 64), dtype=np.int64)
-    qn = np.zeros(n_clinics, dtype=np.int64)
-    present = np.zeros(n_clinics, dtype=np.int64)
-    area = np.zeros(n_clinics)
-    last = np.zeros(n_clinics)
-    observed = np.zeros(n_clinics, dtype=np.int64)
+    # (the housing programmes' lists follow the clinics' lines; their monitors follow the clinics', then the
+    # monitors of their idle reserved places)
+    qp = np.empty((n_clinics + n_housing, 64))
+    qs = np.empty((n_clinics + n_housing, 64), dtype=np.int64)
+    qr = np.empty((n_clinics + n_housing, 64), dtype=np.int64)
+    qn = np.zeros(n_clinics + n_housing, dtype=np.int64)
+    present = np.zeros(n_clinics + 2 * n_housing, dtype=np.int64)
+    area = np.zeros(n_clinics + 2 * n_housing)
+    last = np.zeros(n_clinics + 2 * n_housing)
+    observed = np.zeros(n_clinics + 2 * n_housing, dtype=np.int64)
     offered = np.zeros(n_clinics)
     shift_day = np.zeros(n_clinics, dtype=np.int64)
     shift_step = np.zeros(n_clinics, dtype=np.int64)
@@ -939,7 +1402,10 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
     g = np.zeros(G_SIZE, dtype=np.int64)
     g[G_SCHED_DAY] = 1
     refused = np.zeros(int(end_time) + 3, dtype=np.int64)
-    n = np.zeros(9, dtype=np.int64)
+    # the housing programmes (PG_ columns), and the hold times of their free reserved places (rings)
+    pg_i = np.zeros((n_housing, 6), dtype=np.int64)
+    since = np.zeros((n_housing, 1 + (int(hp_reserved.max()) if n_housing > 0 else 0)))
+    n = np.zeros(10, dtype=np.int64)
     clock = np.zeros(2)
 
     # time 0: the initial stock (made before the SimPy engine runs: it schedules their exits first), the shift
@@ -948,8 +1414,16 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
     # process, then the outreach services
     for _ in range(stock_count):
         _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_STOCK, 0)
-    for c in range(n_clinics):
-        if has_hours[c]:
+    # (the housing programmes among the clinics, in the order of the file: their places at 0, the earlier tenants'
+    # tenancies drawn, or their vacancy process started)
+    hx = (pg_i, since, ap_f, ap_i, qp, qs, qr, qn, present, area, last, observed, g)
+    events0 = (ht, hs, hk, ha, counts, fk, fa)
+    for c in range(n_clinics + 1):
+        for h in range(n_housing):
+            if hp_after[h] == c:
+                _h_init(h, hp_reserved[h], hp_occupied[h], hp_reserved_occupied[h], token, buf, pos, dist_kind,
+                        dist_par, hp, hx, events0)
+        if c < n_clinics and has_hours[c]:
             _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_SHIFT, c)
     if n_shelters > 0:
         for s in range(n_shelters):
@@ -972,12 +1446,15 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
             users, waiting, closed_held, closed_asked, qp, qs, qr, qn, present, area, last, observed, offered,
             shift_day, shift_step, shift_closing)
         shelter = (sh_i, line_hd, g, refused)
-        if not _run(token, buf, pos, params, shelter_params, tables, shelter_tables, events, clinic, shelter, n,
-                    clock):
+        housing = (hp, housing_params, (pg_i, since, ap_f, ap_i, qp, qs, qr, qn, present, area, last, observed, g))
+        if not _run(token, buf, pos, params, shelter_params, tables, shelter_tables, events, clinic, shelter,
+                    housing, n, clock):
             break
         # room for the next events (a fill or an eviction may add a row or an event per client in line or in
-        # a bed)
-        big = ROOM + g[G_LINE_LEN] + g[G_LOC0 + SHELTERED]
+        # a bed, a release of reserved places one per place)
+        big = housing_params[-1] + g[G_LINE_LEN] + g[G_LOC0 + SHELTERED]
+        ap_f = _room_f(ap_f, n[S_APPLICATIONS] + ROOM)
+        ap_i = _room_i(ap_i, n[S_APPLICATIONS] + ROOM)
         cl_i = _room_i(cl_i, n[S_CLIENTS] + ROOM)
         ep_f = _room_f(ep_f, n[S_EPISODES] + ROOM)
         ep_i = _room_i(ep_i, n[S_EPISODES] + ROOM)
@@ -1002,23 +1479,24 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
         ha = _room_1i(ha, counts[HEAP_SIZE] + big)
         fk = _wider_i(fk, max(counts[URGENT_TAIL], counts[NOW_TAIL]) + big)
         fa = _wider_i(fa, max(counts[URGENT_TAIL], counts[NOW_TAIL]) + big)
-        qp = _wider_f(qp, n[S_LINE] + ROOM)
-        qs = _wider_i(qs, n[S_LINE] + ROOM)
-        qr = _wider_i(qr, n[S_LINE] + ROOM)
+        qp = _wider_f(qp, max(n[S_LINE], g[G_HTOP]) + big)
+        qs = _wider_i(qs, max(n[S_LINE], g[G_HTOP]) + big)
+        qr = _wider_i(qr, max(n[S_LINE], g[G_HTOP]) + big)
 
     # the horizon: the monitors' last stretch (Presence.time_average at the end)
-    for c in range(n_clinics):
+    for c in range(n_clinics + 2 * n_housing):
         _tick(c, end_time, warmup, present, area, last)
     return (cl_i[:n[S_CLIENTS]], ep_f[:n[S_EPISODES]], ep_i[:n[S_EPISODES]], nd_f[:n[S_NEEDS]],
             nd_i[:n[S_NEEDS]], vi_f[:n[S_VISITS]], vi_i[:n[S_VISITS]], rf_f[:n[S_REFERRALS]],
             rf_i[:n[S_REFERRALS]], st_f[:n[S_STAFF]], st_i[:n[S_STAFF]], area, observed, offered,
             lc_f[:g[G_NLOC]], lc_i[:g[G_NLOC]], nt_i[:g[G_NNIGHT]], cs_f[:g[G_NCENSUS]], cs_i[:g[G_NCENSUS]],
-            g[G_CONTACTS])
+            g[G_CONTACTS], ap_f[:n[S_APPLICATIONS]], ap_i[:n[S_APPLICATIONS]], g[G_RELEASED], g[G_BLOCKED])
 
 
 @njit(cache=True)
 def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_params: Any, tables: Any,
-         shelter_tables: Any, events: Any, clinic: Any, shelter: Any, n: np.ndarray, clock: np.ndarray) -> bool:
+         shelter_tables: Any, events: Any, clinic: Any, shelter: Any, housing: Any, n: np.ndarray,
+         clock: np.ndarray) -> bool:
     """The event loop, from where it stopped (``n``, ``clock``) until the horizon (False) or until the next
     event might find an array too short (True: the caller grows them and calls again)."""
     (end_time, warmup, rate_max, top, seasonal, month_of_day, has_seasonal, gender_cum, age_cum, indigenous,
@@ -1043,20 +1521,23 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
     (users, waiting, closed_held, closed_asked, qp, qs, qr, qn, present, area, last, observed, offered, shift_day,
      shift_step, shift_closing) = clinic
     n_needs = treats.shape[1]
-    n_cl, n_ep, n_nd, n_vi, n_rf, requests, line_top, n_tk, n_st = n[0], n[1], n[2], n[3], n[4], n[5], n[6], \
-        n[7], n[8]
+    hp, housing_params, hx = housing
+    (first_housing, hp_support, return_housed_mean, has_prq, prq_first, prq_count, prq_need, prq_delay,
+     room) = housing_params
+    ap_f, ap_i = hx[2], hx[3]
+    n_cl, n_ep, n_nd, n_vi, n_rf, requests, line_top, n_tk, n_st, n_ap = n[0], n[1], n[2], n[3], n[4], n[5], n[6], \
+        n[7], n[8], n[9]
     now, t_raw = clock[T_NOW], clock[T_RAW]
     short = False
     while True:
         if (n_cl + ROOM > cl_i.shape[0] or n_ep + ROOM > ep_f.shape[0] or n_nd + ROOM > nd_f.shape[0]
                 or n_vi + ROOM > vi_f.shape[0] or n_rf + ROOM > rf_f.shape[0]
                 or n_tk + ROOM > tk_f.shape[0] or n_st + ROOM > st_f.shape[0]
-                or counts[HEAP_SIZE] + ROOM > ht.shape[0]
-                or max(counts[URGENT_TAIL], counts[NOW_TAIL]) + ROOM > fk.shape[1]
-                or line_top + ROOM > qp.shape[1]
+                or n_ap + ROOM > ap_f.shape[0]
+                or max(line_top, g[G_HTOP]) + room > qp.shape[1]
                 or g[G_NLOC] + ROOM + g[G_LINE_LEN] + g[G_LOC0 + SHELTERED] > lc_f.shape[0]
-                or counts[HEAP_SIZE] + ROOM + g[G_LINE_LEN] + g[G_LOC0 + SHELTERED] > ht.shape[0]
-                or max(counts[URGENT_TAIL], counts[NOW_TAIL]) + ROOM + g[G_LINE_LEN] + g[G_LOC0 + SHELTERED]
+                or counts[HEAP_SIZE] + room + g[G_LINE_LEN] + g[G_LOC0 + SHELTERED] > ht.shape[0]
+                or max(counts[URGENT_TAIL], counts[NOW_TAIL]) + room + g[G_LINE_LEN] + g[G_LOC0 + SHELTERED]
                 > fk.shape[1]
                 or g[G_NNIGHT] + n_shelters + ROOM > nt_i.shape[0] or g[G_NCENSUS] + ROOM > cs_f.shape[0]):
             short = True
@@ -1120,6 +1601,9 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
         send_row = -1
         send_source = -1
         send_target = -1
+        # a walk-in whose delay is over (the need row), and an application whose client has just moved in
+        walk_row = -1
+        housed_app = -1
 
         if kind in (EV_ARRIVAL, EV_STOCK):
             # a new client (Episodes.draw_client), from stream ``attributes`` (``stock`` for the initial stock,
@@ -1214,6 +1698,13 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                 if vi_i[v, V_REFERRAL] >= 0:
                     rf_f[vi_i[v, V_REFERRAL], R_END] = now
                     rf_i[vi_i[v, V_REFERRAL], R_OUTCOME] = CLIENT_EXITED
+            elif where == PATH_HOUSING:
+                # HousingProgramme.apply: off the list, or a matched place handed on; the referral client_exited
+                a = nd_i[row, N_VISIT]
+                _h_interrupt(a, now, token, buf, pos, hp, hx, events)
+                if ap_i[a, A_REFERRAL] >= 0:
+                    rf_f[ap_i[a, A_REFERRAL], R_END] = now
+                    rf_i[ap_i[a, A_REFERRAL], R_OUTCOME] = CLIENT_EXITED
 
         elif kind == EV_WALK_START:
             # a walk-in's pathway (Pathways.pathway): the need is pending, then the delay, then the clinic
@@ -1223,13 +1714,11 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                 nd_i[arg, N_PATH] = PATH_DELAY
                 _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + wait, False, EV_WALK_IN, arg)
             else:
-                go_need = arg
-                go_clinic = nd_i[arg, N_TARGET]
+                walk_row = arg
 
         elif kind == EV_WALK_IN:
             if nd_i[arg, N_PATH] == PATH_DELAY:  # else: the episode ended during the delay
-                go_need = arg
-                go_clinic = nd_i[arg, N_TARGET]
+                walk_row = arg
 
         elif kind == EV_REQUEST:
             # the request's event is processed: the process waiting on it resumes, or the condition "served or
@@ -1308,9 +1797,14 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
         elif kind == EV_CONTACT_START:
             # a pathway a contact started (Pathways.pathway): the need is pending, and the handoff is sent
             nd_i[arg, N_STATUS] = NEED_PENDING
-            send_row = arg
-            send_source = nd_i[arg, N_SOURCE]
-            send_target = nd_i[arg, N_TARGET]
+            if has_prq and _blocked(arg, nd_i[arg, N_TARGET], now, warmup, n_needs, nd_f, nd_i, ep_i, prq_first,
+                                    prq_count, prq_need, prq_delay, g):
+                nd_i[arg, N_STATUS] = NEED_OPEN  # a prerequisite is missing: no referral
+                nd_i[arg, N_PATH] = PATH_NONE
+            else:
+                send_row = arg
+                send_source = nd_i[arg, N_SOURCE]
+                send_target = nd_i[arg, N_TARGET]
 
         elif kind in (EV_CYCLE_START, EV_ADMIT, EV_COND, EV_SEASON_END, EV_WAKE, EV_CHECKOUT, EV_GAP_END):
             # an event a shelter cycle waits for, unless it waits for something else by now (its token moved on)
@@ -1373,6 +1867,10 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                     cl_i[client, C_AVOIDING] = 0
                     _leave(client, now, sh_open, sh_close, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, ht, hs,
                            hk, ha, counts, fk, fa)
+
+        elif kind >= EV_H_MATCH:
+            housed_app = _h_event(kind, arg, now, token, buf, pos, nd_i, rf_f, rf_i, dist_kind, dist_par, hp, hx,
+                                  events)
 
         elif kind in (EV_INTAKE, EV_NIGHTLY, EV_SCHEDULE, EV_COUNTS):
             _shelter_days(kind, arg, now, warmup, sh_capacity, sh_winter, sh_open, sh_close, sh_serves, close_time,
@@ -1442,6 +1940,34 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                     _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (shift_closing[c] - now), False, EV_SHIFT, c)
                     shift_step[c] = 2
                     break
+
+        if walk_row >= 0:
+            # a walk-in goes to its service (Pathways.pathway), unless a prerequisite is missing
+            if has_prq and _blocked(walk_row, nd_i[walk_row, N_TARGET], now, warmup, n_needs, nd_f, nd_i, ep_i,
+                                    prq_first, prq_count, prq_need, prq_delay, g):
+                nd_i[walk_row, N_STATUS] = NEED_OPEN
+                nd_i[walk_row, N_PATH] = PATH_NONE
+            else:
+                go_need = walk_row
+                go_clinic = nd_i[walk_row, N_TARGET]
+
+        if housed_app >= 0:
+            # moved in (HousingProgramme.apply, Episodes.housed): the housing need is met by the programme, the
+            # referral ends ``housed``, and the episode ends
+            row = ap_i[housed_app, A_NEED]
+            episode = nd_i[row, N_EPISODE]
+            nd_i[row, N_PATH] = PATH_NONE
+            if nd_i[row, N_STATUS] != NEED_MET:
+                nd_i[row, N_STATUS] = NEED_MET
+                nd_i[row, N_OUTCOME] = NEED_WAS_MET
+                nd_i[row, N_MET_BY] = first_housing + ap_i[housed_app, A_PROGRAMME]
+                nd_f[row, N_END] = now
+                ep_i[episode, E_OPEN] -= 1
+            if ap_i[housed_app, A_REFERRAL] >= 0:
+                rf_f[ap_i[housed_app, A_REFERRAL], R_END] = now
+                rf_i[ap_i[housed_app, A_REFERRAL], R_OUTCOME] = HOUSED
+            ending = episode
+            ending_reason = EPISODE_HOUSED
 
         if cy >= 0:
             # a shelter cycle goes on (ShelterCycles.cycle, avoid, stay, gap), every draw from stream
@@ -1660,8 +2186,9 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
             ep_i[episode, E_RETURNS] = 1
             if return_share < 1.0 and not (_draw(token, buf, pos, stream, UNIFORM_DRAW) < return_share):
                 ep_i[episode, E_RETURNS] = 0
-            if housed_return_share < 1.0:
-                _draw(token, buf, pos, stream, UNIFORM_DRAW)  # drawn for every episode; no housing here
+            ep_i[episode, E_RETURNS_HOUSED] = 1
+            if housed_return_share < 1.0 and not (_draw(token, buf, pos, stream, UNIFORM_DRAW) < housed_return_share):
+                ep_i[episode, E_RETURNS_HOUSED] = 0
             if opening_source != SOURCE_STOCK:
                 # walk-ins (Pathways.walk_ins): for each need, the first entry point drawn, its delay drawn
                 # now; each pathway is a process of its own, started with an urgent event
@@ -1786,6 +2313,9 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                         break
                 if chosen < 0:
                     nd_i[row, N_STATUS] = NEED_OPEN  # left open
+                elif has_prq and _blocked(row, chosen, now, warmup, n_needs, nd_f, nd_i, ep_i, prq_first, prq_count,
+                                          prq_need, prq_delay, g):
+                    nd_i[row, N_STATUS] = NEED_OPEN  # a prerequisite of the onward service is missing
                 else:
                     send_row = row
                     send_source = c
@@ -1941,6 +2471,42 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                 if at < end_time:
                     _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (at - now), False, EV_RETURN,
                               ep_i[episode, E_CLIENT])
+            if housed_app >= 0:
+                # after housing (Episodes.housed, stream ``returns``): a return, with the return hazard ratios of the
+                # needs not met and not covered by the programme's support, and for a slot the tenancy; the place
+                # frees at the earlier of the two, and a tenancy that ends first is a permanent exit
+                h = ap_i[housed_app, A_PROGRAMME]
+                slot = ap_i[housed_app, A_SLOT]
+                factor = 1.0
+                for row in range(first, first + ep_i[episode, E_NEEDS]):
+                    if nd_i[row, N_STATUS] != NEED_MET and not hp_support[h, nd_i[row, N_NEED]]:
+                        factor *= return_ratio[nd_i[row, N_NEED]]
+                returns_at = np.inf
+                if return_housed_mean > 0 and ep_i[episode, E_RETURNS_HOUSED] == 1:
+                    returns_at = now + return_housed_mean * _draw(token, buf, pos, RETURNS, EXPONENTIAL_DRAW) / factor
+                tenancy_ends = np.inf
+                if slot != SLOT_VACANCY:
+                    d = hp[5][h]
+                    tenancy_ends = now + _sample_call(token, buf, pos, RETURNS, dist_kind[d], dist_par[d])
+                    at = min(returns_at, tenancy_ends)
+                    if at < end_time:
+                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (at - now), False, EV_H_FREE,
+                                  2 * h + (1 if slot == SLOT_RESERVED else 0))
+                if (returns_at < tenancy_ends or slot == SLOT_VACANCY) and returns_at < end_time:
+                    _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (returns_at - now), False, EV_RETURN,
+                              client)
+
+        if go_clinic >= first_housing:
+            # an application to a housing programme (the handoff's receiver step, or a walk-in's own):
+            # HousingProgramme.apply, with the handoff's priority; no reserved place (no conference yet)
+            a = n_ap
+            n_ap += 1
+            priority = rf_f[go_referral, R_PRIORITY] if go_referral >= 0 else NORMAL
+            nd_i[go_need, N_PATH] = PATH_HOUSING
+            nd_i[go_need, N_VISIT] = a
+            _h_apply(a, go_need, go_clinic - first_housing, go_referral, priority, False, now, token, buf, pos,
+                     dist_kind, dist_par, hp, hx, events)
+            go_clinic = -1
 
         if go_clinic >= 0:
             # an arrival at a clinic (ServiceNode.serve): the intake plus a service time, drawn now
@@ -2015,7 +2581,7 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                 nd_i[go_need, N_STATUS] = NEED_OPEN
                 nd_i[go_need, N_PATH] = PATH_NONE
 
-    n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8] = n_cl, n_ep, n_nd, n_vi, n_rf, requests, line_top, \
-        n_tk, n_st
+    n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8], n[9] = n_cl, n_ep, n_nd, n_vi, n_rf, requests, \
+        line_top, n_tk, n_st, n_ap
     clock[T_NOW], clock[T_RAW] = now, t_raw
     return short

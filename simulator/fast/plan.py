@@ -15,7 +15,7 @@ import numpy as np
 
 from simulator.config.distributions import Distribution, Exponential, Fixed, Gamma, Lognormal, Triangular, Uniform
 from simulator.config.resources import staffing
-from simulator.config.schema import PATTERNS, SERVICE_NEEDS, WEEKDAYS, Clinic, Outreach, Scenario, Shelter
+from simulator.config.schema import PATTERNS, SERVICE_NEEDS, WEEKDAYS, Clinic, Housing, Outreach, Scenario, Shelter
 from simulator.engine.calendar import Calendar
 from simulator.engine.network import cumulative
 from simulator.fast import kernel
@@ -30,9 +30,11 @@ class Plan:
 
     clinics: list[str]
     staff: list[int]
-    #: every service the kernel numbers: the clinics, then the shelters, then the outreach services
+    #: every service the kernel numbers: the clinics, then the shelters, then the outreach services, then the
+    #: housing programmes
     services: list[str]
     shelters: list[str]
+    housing: list[str]
     genders: list[str]
     ages: list[str]
     #: the source names of the kernel's streams, by stream index
@@ -98,7 +100,8 @@ def plan(scenario: Scenario) -> Plan:
     clinics = [name for name, spec in scenario.services.items() if isinstance(spec, Clinic)]
     shelters = [name for name, spec in scenario.services.items() if isinstance(spec, Shelter)]
     outreach = [name for name, spec in scenario.services.items() if isinstance(spec, Outreach)]
-    services = clinics + shelters + outreach
+    housing = [name for name, spec in scenario.services.items() if isinstance(spec, Housing)]
+    services = clinics + shelters + outreach + housing
     index = {name: i for i, name in enumerate(services)}
     specs = [spec for spec in scenario.services.values() if isinstance(spec, Clinic)]
     staff_of = staffing(scenario)
@@ -112,6 +115,9 @@ def plan(scenario: Scenario) -> Plan:
     streams += [f"shelter:{pattern}" for pattern in PATTERNS]
     outreach_stream0 = len(streams)
     streams += [f"outreach:{name}" for name in outreach]
+    hp_stream0 = len(streams)
+    for name in housing:
+        streams += [f"housing:{name}", f"patience:{name}"]
 
     population = scenario.population
     attributes = population.attributes
@@ -254,6 +260,52 @@ def plan(scenario: Scenario) -> Plan:
             seek_met[k, _NEED_INDEX[str(need)]] = True
     outreach_specs = [spec for spec in scenario.services.values() if isinstance(spec, Outreach)]
 
+    # housing programmes (HousingProgramme): places (reserved, held by earlier tenants at 0) or vacancies; each
+    # after as many clinics as come before it in the file (the order in which the SimPy engine builds them)
+    housing_specs = [spec for spec in scenario.services.values() if isinstance(spec, Housing)]
+    hp_after: list[int] = []
+    seen = 0
+    for service in scenario.services.values():
+        if isinstance(service, Clinic):
+            seen += 1
+        elif isinstance(service, Housing):
+            hp_after.append(seen)
+    hp_reserved: list[int] = []
+    hp_occupied: list[int] = []
+    hp_reserved_occupied: list[int] = []
+    for programme in housing_specs:
+        if programme.slots is not None:
+            occupied = round(programme.slots * programme.initial_occupancy)
+            hp_reserved.append(round(programme.slots * programme.reserved_share))
+            hp_occupied.append(occupied)
+            hp_reserved_occupied.append(round(occupied * programme.reserved_share))
+        else:
+            hp_reserved.append(0)
+            hp_occupied.append(0)
+            hp_reserved_occupied.append(0)
+    hp_tenancy = np.array([-1 if spec.tenancy is None else dists.add(spec.tenancy) for spec in housing_specs],
+                          dtype=np.int64)
+    hp_move_in = np.array([dists.add(spec.move_in) for spec in housing_specs], dtype=np.int64)
+    hp_patience = np.array([-1 if spec.patience is None else dists.add(spec.patience) for spec in housing_specs],
+                           dtype=np.int64)
+    hp_support = np.zeros((len(housing), len(NEEDS)), dtype=np.bool_)
+    for h, programme in enumerate(housing_specs):
+        for need in programme.support:
+            hp_support[h, _NEED_INDEX[str(need)]] = True
+    # prerequisites (Pathways.prerequisites): (service, need) -> the needs to be met first, and the delay; a later
+    # rule for the same service and need replaces an earlier one
+    rules: dict[int, tuple[list[int], float]] = {}
+    for rule in scenario.prerequisites:
+        rules[index[rule.service] * len(NEEDS) + _NEED_INDEX[str(rule.need)]] = (
+            [_NEED_INDEX[str(need)] for need in rule.requires_met], rule.delay)
+    prq_first = np.zeros(len(services) * len(NEEDS), dtype=np.int64)
+    prq_count = np.zeros(len(services) * len(NEEDS), dtype=np.int64)
+    prq_delay = np.zeros(len(services) * len(NEEDS))
+    prq_need: list[int] = []
+    for key, (required, delay) in rules.items():
+        prq_first[key], prq_count[key], prq_delay[key] = len(prq_need), len(required), delay
+        prq_need += required
+
     inflow = population.inflow
     seasonal = inflow.seasonal
     top = max(seasonal) if seasonal else 1.0
@@ -345,5 +397,28 @@ def plan(scenario: Scenario) -> Plan:
         "outreach_rate": np.array([spec.contacts for spec in outreach_specs], dtype=np.float64),
         "outreach_offers": np.array([spec.offers_shelter for spec in outreach_specs], dtype=np.float64),
         "outreach_stream0": outreach_stream0,
+        "first_housing": len(clinics) + len(shelters) + len(outreach),
+        "hp_slots": np.array([-1 if spec.slots is None else spec.slots for spec in housing_specs], dtype=np.int64),
+        "hp_tenancy": hp_tenancy,
+        "hp_rate": np.array([spec.vacancies or 0.0 for spec in housing_specs], dtype=np.float64),
+        "hp_share": np.array([spec.reserved_share for spec in housing_specs], dtype=np.float64),
+        "hp_move_in": hp_move_in,
+        "hp_patience": hp_patience,
+        "hp_refusal": np.array([spec.offer_refusal for spec in housing_specs], dtype=np.float64),
+        "hp_release": np.array([-1.0 if spec.reserved_release is None else spec.reserved_release
+                                for spec in housing_specs], dtype=np.float64),
+        "hp_priority": np.array([spec.discipline == "priority" for spec in housing_specs], dtype=np.bool_),
+        "hp_support": hp_support,
+        "hp_stream0": hp_stream0,
+        "hp_reserved": np.array(hp_reserved, dtype=np.int64),
+        "hp_occupied": np.array(hp_occupied, dtype=np.int64),
+        "hp_reserved_occupied": np.array(hp_reserved_occupied, dtype=np.int64),
+        "hp_after": np.array(hp_after, dtype=np.int64),
+        "return_housed_mean": float(exits.return_after_housing_mean or 0.0),
+        "has_prq": bool(rules),
+        "prq_first": prq_first,
+        "prq_count": prq_count,
+        "prq_need": np.array(prq_need, dtype=np.int64),
+        "prq_delay": prq_delay,
     }
-    return Plan(clinics, staff, services, shelters, genders, ages, streams, arguments)
+    return Plan(clinics, staff, services, shelters, housing, genders, ages, streams, arguments)

@@ -23,6 +23,7 @@ from simulator.engine.outcomes import (
     CENSORED,
     CLIENT_EXITED,
     EXITED,
+    HOUSED,
     LOST_HANDOFF,
     LOST_WAITING,
     MET,
@@ -36,10 +37,10 @@ from simulator.engine.records import COLUMNS, RunRecords
 from simulator.fast import kernel
 from simulator.fast.plan import NEEDS, Plan
 
-_OUTCOMES = np.array([CENSORED, SERVED, RENEGED, BALKED, LOST_WAITING, LOST_HANDOFF, EXITED, CLIENT_EXITED],
+_OUTCOMES = np.array([CENSORED, SERVED, RENEGED, BALKED, LOST_WAITING, LOST_HANDOFF, EXITED, CLIENT_EXITED, HOUSED],
                      dtype=object)  # by kernel outcome code
 _NEED_OUTCOMES = np.array([CENSORED, MET, OPEN_AT_EXIT], dtype=object)  # by kernel need outcome
-_REASONS = np.array([CENSORED, NEEDS_MET, SELF_RESOLVED], dtype=object)  # by kernel episode end
+_REASONS = np.array([CENSORED, NEEDS_MET, SELF_RESOLVED, HOUSED], dtype=object)  # by kernel episode end
 _SOURCES = np.array(["inflow", "stock", "return"], dtype=object)  # by kernel source
 _PATTERNS = np.array(PATTERNS, dtype=object)
 _TYPES = np.array(["unilateral", "bilateral"], dtype=object)  # by kernel adjustment type
@@ -74,7 +75,7 @@ def open_hours(scenario: Scenario, clinic: Clinic, start: float, end: float) -> 
 def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, result: Any) -> RunRecords:
     """The records of one replication from the kernel's result (:func:`simulator.fast.kernel.run_kernel`)."""
     (cl_i, ep_f, ep_i, nd_f, nd_i, vi_f, vi_i, rf_f, rf_i, st_f, st_i, area, observed, offered, lc_f, lc_i, nt_i,
-     cs_f, cs_i, contacts) = result
+     cs_f, cs_i, contacts, ap_f, ap_i, released, blocked) = result
     end_time, warmup = scenario.end_time, scenario.warmup
     clinics = plan.clinics
     services = plan.services
@@ -109,24 +110,40 @@ def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, resu
         "onset": nd_f[:, kernel.N_ONSET],
         "end": np.where(ended, nd_f[:, kernel.N_END], end_time),
         "outcome": _NEED_OUTCOMES[need_outcome],
-        "met_by": _names(clinics, nd_i[:, kernel.N_MET_BY]),
+        "met_by": _names(services, nd_i[:, kernel.N_MET_BY]),
     }
 
-    referral = vi_i[:, kernel.V_REFERRAL]
-    visit_need = vi_i[:, kernel.V_NEED]
+    # the visits: clinic visits, then housing applications (one row each; an application given up after its
+    # place was matched, but before the match was processed, also moves in for ever: a censored row more, as on
+    # the SimPy engine)
+    outcome = ap_i[:, kernel.A_OUTCOME]
+    moving = ap_i[:, kernel.A_MOVING] == 1
+    extra = moving & (outcome != kernel.OPEN_AT_HORIZON)
+    open_rows = outcome == kernel.OPEN_AT_HORIZON
+    matched = ap_f[:, kernel.A_MATCHED]
+    ap_start = np.where(outcome == kernel.RENEGED, np.nan, np.where(open_rows & ~moving, np.nan, matched))
+    ap_end = np.where(open_rows, np.nan, ap_f[:, kernel.A_END])
+    referral = np.concatenate([vi_i[:, kernel.V_REFERRAL], ap_i[:, kernel.A_REFERRAL],
+                               ap_i[extra, kernel.A_REFERRAL]])
+    visit_need = np.concatenate([vi_i[:, kernel.V_NEED], ap_i[:, kernel.A_NEED], ap_i[extra, kernel.A_NEED]])
     visit_episode = need_episode[visit_need]
+    housing = plan.housing
     visits = {
         "client": ep_i[visit_episode, kernel.E_CLIENT],
         "episode": ep_i[visit_episode, kernel.E_NUMBER],
-        "service": _names(clinics, vi_i[:, kernel.V_SERVICE]),
+        "service": np.concatenate([_names(clinics, vi_i[:, kernel.V_SERVICE]),
+                                   _names(housing, ap_i[:, kernel.A_PROGRAMME]),
+                                   _names(housing, ap_i[extra, kernel.A_PROGRAMME])]),
         "need": _NEED_NAMES[nd_i[visit_need, kernel.N_NEED]],
         "referral": np.where(referral >= 0, referral + 1, -1),
         "adjustment": np.where(referral >= 0, _TYPES[rf_i[referral, kernel.R_TYPE]], "walk_in")
         if len(rf_i) else np.full(len(referral), "walk_in", dtype=object),
-        "arrival": vi_f[:, kernel.V_ARRIVAL],
-        "start": vi_f[:, kernel.V_START],
-        "end": vi_f[:, kernel.V_END],
-        "outcome": _OUTCOMES[vi_i[:, kernel.V_OUTCOME]],
+        "arrival": np.concatenate([vi_f[:, kernel.V_ARRIVAL], ap_f[:, kernel.A_ARRIVAL],
+                                   ap_f[extra, kernel.A_ARRIVAL]]),
+        "start": np.concatenate([vi_f[:, kernel.V_START], ap_start, matched[extra]]),
+        "end": np.concatenate([vi_f[:, kernel.V_END], ap_end, np.full(int(extra.sum()), np.nan)]),
+        "outcome": np.concatenate([_OUTCOMES[vi_i[:, kernel.V_OUTCOME]], _OUTCOMES[outcome],
+                                   _OUTCOMES[np.zeros(int(extra.sum()), dtype=np.int64)]]),
     }
 
     n_referrals = rf_f.shape[0]
@@ -138,7 +155,7 @@ def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, resu
         "episode": ep_i[referral_episode, kernel.E_NUMBER],
         "need": _NEED_NAMES[nd_i[referral_need, kernel.N_NEED]],
         "source": _names(services, rf_i[:, kernel.R_SOURCE]),
-        "target": _names(clinics, rf_i[:, kernel.R_TARGET]),
+        "target": _names(services, rf_i[:, kernel.R_TARGET]),
         "adjustment": _TYPES[rf_i[:, kernel.R_TYPE]],
         "priority": rf_f[:, kernel.R_PRIORITY],
         "created": rf_f[:, kernel.R_CREATED],
@@ -150,15 +167,17 @@ def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, resu
 
     span = end_time - warmup
     specs = [scenario.services[name] for name in clinics]
+    n_clinics, n_housing = len(clinics), len(housing)
+    averages = [float(a) / span if span > 0 else 0.0 for a in area]
     nodes = {
-        "service": list(clinics),
-        "kind": ["clinic"] * len(clinics),
-        "staff": list(plan.staff),
+        "service": [*clinics, *housing],
+        "kind": ["clinic"] * n_clinics + ["housing"] * n_housing,
+        "staff": [*plan.staff, *(scenario.services[name].slots or 0 for name in housing)],  # type: ignore[union-attr]
         "available_hours": [staff * open_hours(scenario, spec, warmup, end_time)  # type: ignore[arg-type]
-                            for staff, spec in zip(plan.staff, specs, strict=True)],
-        "time_avg_present": [float(a) / span if span > 0 else 0.0 for a in area],
-        "arrivals_observed": [int(n) for n in observed],
-        "offered_hours": [float(o) * HOURS for o in offered],
+                            for staff, spec in zip(plan.staff, specs, strict=True)] + [math.nan] * n_housing,
+        "time_avg_present": averages[:n_clinics + n_housing],
+        "arrivals_observed": [int(n) for n in observed[:n_clinics + n_housing]],
+        "offered_hours": [float(o) * HOURS for o in offered] + [math.nan] * n_housing,
     }
     staff_rows = {
         "service": _names(services, st_i[:, kernel.W_SERVICE]),
@@ -197,9 +216,12 @@ def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, resu
             tables[name] = columns
 
     pay = paid(scenario, staffing(scenario), end_time - warmup)
+    # the idle reserved places: the sum over the programmes of their monitors' time averages
+    idle = sum(averages[n_clinics + n_housing:])
     counters = {"outreach_contacts": float(contacts), "conferences": 0.0, "conference_seats_missed": 0.0,
-                "reserved_places_released": 0.0, "referrals_blocked": 0.0, "staff_fte": float(pay.fte),
-                "staff_hours": pay.hours, "staff_cost": pay.cost, "reserved_places_idle": 0.0}
+                "reserved_places_released": float(released), "referrals_blocked": float(blocked),
+                "staff_fte": float(pay.fte), "staff_hours": pay.hours, "staff_cost": pay.cost,
+                "reserved_places_idle": idle}
     start = scenario.start_date
     calendar = {"start_date": start.isoformat(), "winter_start": scenario.winter.start,
                 "winter_end": scenario.winter.end,

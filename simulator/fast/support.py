@@ -3,36 +3,40 @@
 :func:`unsupported` reads a scenario and lists every field the compiled engine does not implement yet, each
 as ``<field path>: <what is missing>``; an empty list means the scenario runs on it with the rules of
 ``docs/model.md`` (the contract of both engines). The covered subset is the one of the textbook queues
-(``configs/textbook/``), of networks of clinics like them, and of the shelters and street outreach around
-them:
+(``configs/textbook/``), of networks of clinics like them, and of the shelters, street outreach and housing
+programmes around them:
 
 * services: clinics, with or without opening ``hours``, any ``service_time`` and ``patience``
   distribution, ``waitlist_cap``, ``treats``; ``discipline`` ``fifo`` or ``priority`` (a priority line,
   where the hours' "closed" requests come first, then coordination work, then queue jumps, then the other
   clients, each group first come, first served); shelters with every field (``capacity``,
   ``winter_capacity``, ``intake``, ``serves``, ``staff``: section 4.1); outreach services (``contacts``,
-  ``offers_shelter``, ``staff``: section 4.3);
+  ``offers_shelter``, ``staff``: section 4.3); housing programmes with every field (``slots`` with
+  ``tenancy``, ``initial_occupancy``, ``reserved_share`` and ``reserved_release``, or ``vacancies``;
+  ``move_in``, ``discipline``, ``patience``, ``offer_refusal``, ``support``: section 4.4), their reserved
+  places taken by nobody (only a case conference's applications may take them) until released;
 * population: Poisson ``inflow`` (``seasonal`` multipliers included), attribute mixes, ``needs.base`` and
   ``needs.by_pattern``, the ``initial_stock``, every field of ``exits`` (self-resolution with its hazard
-  ratios, returns after a self-resolved episode with theirs, ``exit_when_needs_met``; the return after
-  housing has no housing to follow), every field of ``shelter_use`` (stays, gaps, ``gap_other_share``,
+  ratios, returns after a self-resolved episode and after housing with theirs, ``exit_when_needs_met``), every
+  field of ``shelter_use`` (stays, gaps, ``gap_other_share``,
   avoidance, ``winter_outdoor_gap``, ``winter_seek``, ``stay_ratio``, ``seek_when_met``) and the
   ``winter`` season; no cohort;
-* routes: ``entry`` (walk-ins, with their delays), ``referrals`` between clinics (section 5.2) and from
-  shelters and outreach services to clinics (the contacts of section 5.1), ``handoffs.re_referral_after``;
+* routes: ``entry`` (walk-ins, with their delays, to clinics and housing programmes), ``referrals`` between
+  clinics (section 5.2) and from shelters and outreach services to clinics and housing programmes (the contacts
+  of section 5.1), ``handoffs.re_referral_after``, ``prerequisites`` (section 3.7);
 * regime: assignment ``unilateral``, ``bilateral``, ``ties`` or a mix of unilateral and bilateral, without
   escalation; every parameter of ``handoffs.unilateral`` and ``handoffs.bilateral`` (latency, loss, intake,
   staff time and accompaniment, queue jump);
-* outputs: every table but the event log (``census_time`` and ``count_date`` included); no prerequisites.
+* outputs: every table but the event log (``census_time`` and ``count_date`` included).
 """
 
 from __future__ import annotations
 
-from simulator.config.schema import Clinic, Outreach, Scenario, Shelter
+from simulator.config.schema import Clinic, Housing, Outreach, Scenario, Shelter
 
-#: why each kind of service is refused (the kinds the engine has are ``clinic``, ``shelter`` and ``outreach``)
+#: why each kind of service is refused (the kinds the engine has are ``clinic``, ``shelter``, ``outreach`` and
+#: ``housing``)
 _KINDS = {
-    "housing": "housing programmes are not in the fast engine yet",
     "access_point": "the access point (integrated regime) is not in the fast engine yet",
 }
 
@@ -52,7 +56,7 @@ def unsupported(scenario: Scenario) -> list[str]:
     problems: list[str] = []
     for name, spec in scenario.services.items():
         where = f"services.{name}"
-        if not isinstance(spec, Clinic | Shelter | Outreach):
+        if not isinstance(spec, Clinic | Shelter | Outreach | Housing):
             reason = _KINDS.get(spec.kind, f"{spec.kind} services are not in the fast engine yet")
             problems.append(f"{where}.kind: {reason}")
             continue
@@ -60,9 +64,6 @@ def unsupported(scenario: Scenario) -> list[str]:
     population = scenario.population
     if population.cohort is not None:
         problems.append("population.cohort: cohorts are not in the fast engine yet")
-
-    if scenario.prerequisites:
-        problems.append("prerequisites: prerequisites are not in the fast engine yet")
 
     regime = scenario.active_regime
     assignment = regime.assignment

@@ -1,6 +1,6 @@
 """The clinics of the shipped cities on the compiled engine: ``configs/small_town.yaml`` and
-``configs/montreal_centre.yaml`` without what the compiled engine does not run yet (shelters and shelter use,
-outreach, housing programmes, the access point, prerequisites, the case conference), under the unilateral and
+``configs/montreal_centre.yaml`` reduced to their clinics (no shelters and shelter use, outreach, housing
+programmes, access point, prerequisites or case conference), under the unilateral and
 bilateral regimes: their clinics with opening hours, walk-ins, referral edges between clinics, handoff
 parameters, the initial stock, self-resolution with hazard ratios and returns, all together, give the SimPy
 engine's tables row for row.

@@ -290,8 +290,9 @@ def test_more_random_shelter_networks(seed: int) -> None:
 
 # ---------------------------------------------------------------------------------------------- cities
 def city(config: str, horizon: str, regime: str, warmup: str = "10 days") -> Scenario:
-    """The scenario of ``config`` without what the compiled engine does not run yet (housing programmes,
-    the access point, cohorts, prerequisites, the case conference and the regimes that use it), and the
+    """The scenario of ``config`` without housing programmes and prerequisites (:func:`tests.fast.test_housing.city`
+    keeps them) and what the compiled engine does not run yet (the access point, cohorts, the case conference
+    and the regimes that use it), and the
     edges and walk-ins to what was removed; ``regime``: ``unilateral``, ``bilateral`` or ``ties`` (the
     organic regime's assignment without its escalation)."""
     raw, _ = load_data(CONFIGS / config)

@@ -31,13 +31,9 @@ def variant(*edits: tuple[str, Any]) -> Any:
 
 
 CASES: list[tuple[str, list[tuple[str, Any]], str]] = [
-    ("housing", [("services.homes", {"kind": "housing", "vacancies": "1 per week"})],
-     "services.homes.kind: housing programmes"),
     ("access point", [("services.point", {"kind": "access_point", "staff": 1})],
      "services.point.kind: the access point"),
     ("cohort", [("population.cohort", {"count": 3})], "population.cohort:"),
-    ("prerequisites", [("prerequisites", [{"service": "doctor", "need": "primary_care",
-                                           "requires_met": ["housing"]}])], "prerequisites:"),
     ("organic regime", [("regime", "organic")], "regime: 'organic' escalates to the case conference"),
     ("escalating regime", [("regimes", {"mine": {"assignment": "unilateral", "escalation": {}}}),
                            ("regime", "mine")], "regimes.mine.escalation:"),
@@ -104,6 +100,22 @@ def test_shelters_shelter_use_and_outreach_are_supported() -> None:
                        ("referrals", [{"from": ["beds", "street"], "to": "desk", "needs": ["primary_care"],
                                        "probability": 0.5},
                                       {"from": "desk", "to": "doctor", "needs": ["primary_care"], "probability": 1.0}]))
+    assert unsupported(scenario) == []
+
+
+def test_housing_and_prerequisites_are_supported() -> None:
+    scenario = variant(("population.needs.base", {"primary_care": 1.0, "housing": 1.0}),
+                       ("services.homes", {"kind": "housing", "slots": 4, "tenancy": "30 days", "reserved_share": 0.5,
+                                           "initial_occupancy": 0.5, "patience": "10 days", "offer_refusal": 0.2,
+                                           "move_in": "2 days", "support": ["primary_care"]}),
+                       ("services.stock", {"kind": "housing", "vacancies": "1 per week", "discipline": "fifo",
+                                           "reserved_share": 0.3, "reserved_release": None}),
+                       ("population.exits", {"return_after_housing_mean": "1 year",
+                                             "return_hazard_ratio": {"primary_care": 2.0}}),
+                       ("entry", [{"need": "primary_care", "service": "desk", "probability": 1.0},
+                                  {"need": "housing", "service": "homes", "probability": 0.5}]),
+                       ("prerequisites", [{"service": "homes", "need": "housing", "requires_met": ["primary_care"],
+                                           "delay": "1 day"}]))
     assert unsupported(scenario) == []
 
 
