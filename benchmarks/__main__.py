@@ -37,6 +37,12 @@ def _fast(quick: bool) -> list[Record]:
     return fast_mmc.run(quick)
 
 
+def _fast_montreal(quick: bool) -> list[Record]:
+    from benchmarks import fast_montreal
+
+    return fast_montreal.run(quick)
+
+
 def _montreal(quick: bool) -> list[Record]:
     from benchmarks import montreal_year
 
@@ -85,6 +91,8 @@ def _memory(quick: bool) -> list[Record]:
 BENCHMARKS: list[tuple[str, str, Callable[[bool], list[Record]]]] = [
     ("mmc", "M/M/c queue: our engine vs a plain SimPy script vs Ciw (interleaved)", _mmc),
     ("fast", "M/M/c queue: the compiled engine vs the SimPy engine, and its compile times", _fast),
+    ("fast_montreal", "montreal_centre replications/s and a sweep: the compiled engine vs the SimPy engine, one "
+     "core and all cores", _fast_montreal),
     ("montreal", "one simulated year of configs/montreal_centre.yaml", _montreal),
     ("metrics", "the metrics of a replication: from arrays vs the DataFrame reference (small town, Montreal, "
      "compiled Jackson)", _metrics),

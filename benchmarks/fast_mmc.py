@@ -1,4 +1,5 @@
-"""Throughput on the textbook M/M/c queue: the compiled engine (``engine="fast"``) against the SimPy engine.
+"""Throughput on the textbook M/M/c queue: the compiled engine (``engine="fast"``) against the SimPy engine,
+a bare SimPy script of the same queue and Ciw (when installed).
 
 Both run ``configs/textbook/mmc.yaml`` (M/M/3, rho = 0.8: lambda = 57.6 and mu = 24 per day) for the same
 warm-up and horizon, interleaved (the order rotates each repeat), with the same seeds, in this one process
@@ -35,7 +36,7 @@ import numpy as np
 
 from benchmarks.checks import CheckFailed, QueueSample, check_mmc
 from benchmarks.common import CONFIGS, ROOT, Record, log, median, record
-from benchmarks.mmc_vs_simpy import interleaved
+from benchmarks.mmc_vs_simpy import ciw_available, ciw_run, interleaved, plain_simpy, sample_from_ciw
 from simulator import load_config
 
 CONFIG: Path = CONFIGS / "textbook" / "mmc.yaml"
@@ -131,12 +132,19 @@ def measure(repeats: int, days: float, compile_too: bool = True) -> list[Record]
     lam, mu, c = parameters()
     scenario = load_config(CONFIG, {"horizon": f"{days} days"})  # read once, outside the timings
     engine_records("fast", load_config(CONFIG, {"horizon": "1 day"}), 0)  # the kernel, loaded outside timings
+    warmup = scenario.warmup
     runners: dict[str, tuple[Callable[[int], Any], Callable[[Any], QueueSample]]] = {
         "simpy-engine": (partial(engine_records, "simpy", scenario), sample_from_records),
         "fast-engine": (partial(engine_records, "fast", scenario), sample_from_records),
         "simpy-full": (partial(full_run, "simpy", scenario), sample_from_run),
         "fast-full": (partial(full_run, "fast", scenario), sample_from_run),
+        "plain-simpy": (partial(plain_simpy, lam, mu, c, days, warmup), lambda out: out),
     }
+    if ciw_available():
+        runners["ciw"] = (partial(ciw_run, lam, mu, c, days, warmup), partial(sample_from_ciw, days=days,
+                                                                              warmup=warmup))
+    else:
+        log("  ciw is not installed (pip install -e '.[bench]'): the Ciw baseline is skipped")
     names = list(runners)
     rates, cpu_rates, samples = interleaved(runners, repeats)
     estimates = {name: check_mmc(name, samples[name], lam, mu, c) for name in names}
@@ -153,6 +161,12 @@ def measure(repeats: int, days: float, compile_too: bool = True) -> list[Record]
             out.append(record(f"fast_mmc[{kind}]", metric, median(table[f"fast-{kind}"]), unit,
                               f"simpy-{kind}", ratio(table, f"fast-{kind}", f"simpy-{kind}")))
             out.append(record(f"fast_mmc[simpy-{kind}]", metric, median(table[f"simpy-{kind}"]), unit))
+    for baseline in ("plain-simpy", "ciw"):
+        if baseline in names:  # the compiled engine against a bare SimPy script and Ciw, on the same queue
+            for metric, table, unit in (("customers_per_s", rates, "customers/s"),
+                                        ("customers_per_cpu_s", cpu_rates, "customers/CPU s")):
+                out.append(record("fast_mmc[engine]", metric, median(table["fast-engine"]), unit, baseline,
+                                  ratio(table, "fast-engine", baseline)))
     for name in names:
         est = estimates[name]
         out.append(record(f"fast_mmc[{name}]", "wait_over_erlang_c", est["wait"] / est["theory"], "x Erlang C"))

@@ -62,7 +62,8 @@ class ShelterSystem:
         self.shelters = [ShelterState(name, spec) for name, spec in specs.items()]
         self.line: dict[int, tuple[Client, simpy.Event]] = {}
         self.where: dict[int, ShelterState] = {}
-        self.refused_by_night: dict[int, int] = {}
+        #: refusals since the last census (every refusal, the warm-up's included)
+        self.refused_since_census = 0
         self.close_time = max(s.spec.intake.close for s in self.shelters)
         self._set_capacities(0)
         for shelter in self.shelters:
@@ -143,7 +144,7 @@ class ShelterSystem:
         day = 0
         while True:
             yield env.timeout(day + self.close_time - env.now)
-            self.refused_by_night[day] = len(self.line)
+            self.refused_since_census += len(self.line)
             if env.now >= ctx.warmup:
                 for client, _ in self.line.values():
                     client.refused_nights += 1
@@ -180,11 +181,10 @@ class ShelterSystem:
                                  shelter.admitted_tonight, 0))
                 rows.append((night, "all", sum(s.capacity for s in self.shelters),
                              sum(len(s.occupants) for s in self.shelters),
-                             sum(s.admitted_tonight for s in self.shelters), self.refused_by_night.get(night, 0)))
+                             sum(s.admitted_tonight for s in self.shelters), self.refused_since_census))
             for shelter in self.shelters:
                 shelter.admitted_tonight = 0
-            for old in [n for n in self.refused_by_night if n <= night]:
-                del self.refused_by_night[old]
+            self.refused_since_census = 0
             if night >= 0:
                 self.census(night)
             day += 1

@@ -780,8 +780,7 @@ def _shelter_days(kind: int, arg: int, now: float, warmup: float, sh_capacity: n
         # at the last close of the night (ShelterSystem.nightly) everyone in line is refused
         day = g[G_NIGHT_DAY]
         if arg == 1:
-            if day < refused.shape[0]:
-                refused[day] = g[G_LINE_LEN]
+            refused[0] += g[G_LINE_LEN]
             if now >= warmup:
                 for k in range(line_hd.shape[0]):
                     client = line_hd[k, 0]
@@ -826,7 +825,7 @@ def _shelter_days(kind: int, arg: int, now: float, warmup: float, sh_capacity: n
 
     elif kind == EV_COUNTS:
         # the census (ShelterSystem.counts, Whereabouts.census): after the warm-up, a row per shelter and one
-        # for the network (the refusals of the night counted), and the clients by location
+        # for the network (with the refusals since the last census), and the clients by location
         day = g[G_COUNT_DAY]
         if arg == 1:
             night = day - 1 if census_time < SCHEDULE_HOUR else day
@@ -851,10 +850,11 @@ def _shelter_days(kind: int, arg: int, now: float, warmup: float, sh_capacity: n
                 nt_i[row, 2] = total_capacity
                 nt_i[row, 3] = total_occupancy
                 nt_i[row, 4] = total_admitted
-                nt_i[row, 5] = refused[night] if night < refused.shape[0] else 0
+                nt_i[row, 5] = refused[0]
                 g[G_NNIGHT] = row + 1
             for s in range(n_shelters):
                 sh_i[s, SH_ADMITTED] = 0
+            refused[0] = 0
             if night >= 0 and now > warmup:
                 row = g[G_NCENSUS]
                 cs_f[row, 0] = now
@@ -1394,14 +1394,14 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
     shift_step = np.zeros(n_clinics, dtype=np.int64)
     shift_closing = np.zeros(n_clinics)
     # the shelters (SH_ columns), the line (first and last client of each class), the network's counters (G_),
-    # the refusals of each night
+    # the refusals since the last census
     sh_i = np.zeros((n_shelters, 7), dtype=np.int64)
     sh_i[:, SH_HEAD] = -1
     sh_i[:, SH_TAIL] = -1
     line_hd = np.full((sh_serves.shape[1], 2), -1, dtype=np.int64)
     g = np.zeros(G_SIZE, dtype=np.int64)
     g[G_SCHED_DAY] = 1
-    refused = np.zeros(int(end_time) + 3, dtype=np.int64)
+    refused = np.zeros(1, dtype=np.int64)
     # the housing programmes (PG_ columns), and the hold times of their free reserved places (rings)
     pg_i = np.zeros((n_housing, 6), dtype=np.int64)
     since = np.zeros((n_housing, 1 + (int(hp_reserved.max()) if n_housing > 0 else 0)))

@@ -112,7 +112,8 @@ def plan(scenario: Scenario) -> Plan:
         streams += [f"service:{name}", f"patience:{name}"]
     assert len(streams) == kernel.SERVICE0 + 2 * len(clinics)
     shelter_stream0 = len(streams)
-    streams += [f"shelter:{pattern}" for pattern in PATTERNS]
+    if shelters:  # (a generator per stream is made for each replication: none where there is nothing to draw)
+        streams += [f"shelter:{pattern}" for pattern in PATTERNS]
     outreach_stream0 = len(streams)
     streams += [f"outreach:{name}" for name in outreach]
     hp_stream0 = len(streams)
@@ -238,8 +239,9 @@ def plan(scenario: Scenario) -> Plan:
             for a, age in enumerate(ages):
                 sh_serves[s, g * len(ages) + a] = (serves.gender is None or gender in serves.gender) and (
                     serves.age_group is None or age in serves.age_group)
-    days = int(scenario.end_time) + 400
-    winter_day, season_change = seasons(scenario, days)
+    winter_day, season_change = np.zeros(1, dtype=np.bool_), np.full(1, np.inf)  # read only with shelters
+    if shelters:
+        winter_day, season_change = seasons(scenario, int(scenario.end_time) + 400)
     # shelter use by pattern (ShelterCycles)
     uses = {str(pattern): use for pattern, use in population.shelter_use.items()}
     use_stay = np.zeros(len(PATTERNS), dtype=np.int64)

@@ -4,8 +4,9 @@ Kolmogorov-Smirnov tests per metric and Holm's correction over all of them at a 
 
 * The test can fail: a compiled run of a changed scenario (a clinic that meets fewer needs) is flagged, on the
   metrics that change.
-* The clinics of both cities (what the compiled engine runs of them today, ``test_cities.clinics_of``) agree
-  under the unilateral and bilateral regimes: over 60 days by default, over a year with ``-m slow``.
+* What the compiled engine runs of both cities today (``test_shelters.city``: clinics, shelters, outreach)
+  agrees under the unilateral and bilateral regimes: over short horizons by default, over a year with
+  ``-m slow``.
 * The cities themselves, under every regime: skipped, naming what is missing, while the compiled engine does
   not run them whole.
 
@@ -28,6 +29,7 @@ from simulator.cli import main
 from simulator.config.schema import with_regime
 from simulator.fast import unsupported
 from tests.fast.test_cities import CONFIGS, clinics_of
+from tests.fast.test_shelters import city
 
 ALPHA = 0.01
 
@@ -73,19 +75,26 @@ def test_the_comparison_detects_a_changed_clinic() -> None:
     assert "needs_met:mental_health" in flagged, comparison.describe()
 
 
-@pytest.mark.parametrize("config", ["small_town.yaml", "montreal_centre.yaml"])
-def test_the_clinics_of_a_city_agree_in_distribution(config: str) -> None:
-    comparison = compare_engines(clinics_of(config, "60 days", "unilateral"), ["unilateral", "bilateral"], 30, 300,
-                                 workers=2, alpha=ALPHA)
-    assert comparison.compared > 300
+#: (config, horizon, warm-up, regimes) of the quick comparisons: about 20 s each on 2 idle cores (the SimPy side
+#: most of it; the Montreal stock of several thousand clients makes even a short run of it long)
+QUICK = [("small_town.yaml", "60 days", "10 days", ["unilateral", "bilateral"]),
+         ("montreal_centre.yaml", "10 days", "5 days", ["bilateral"])]
+
+
+@pytest.mark.parametrize(("config", "horizon", "warmup", "regimes"), QUICK)
+def test_what_the_compiled_engine_runs_of_a_city_agrees_in_distribution(config: str, horizon: str, warmup: str,
+                                                                         regimes: list[str]) -> None:
+    comparison = compare_engines(city(config, horizon, "unilateral", warmup), regimes, 30, 300, workers=2,
+                                 alpha=ALPHA)
+    assert comparison.compared > 200
     assert comparison.differences.empty, comparison.describe()
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("config", ["small_town.yaml", "montreal_centre.yaml"])
-def test_a_year_of_the_clinics_of_a_city_agrees_in_distribution(config: str) -> None:
-    comparison = compare_engines(clinics_of(config, "365 days", "unilateral"), ["unilateral", "bilateral"], 30,
-                                 300, workers=2, alpha=ALPHA)
+def test_a_year_of_what_the_compiled_engine_runs_of_a_city_agrees_in_distribution(config: str) -> None:
+    comparison = compare_engines(city(config, "365 days", "unilateral", "60 days"), ["unilateral", "bilateral"],
+                                 30, 300, workers=2, alpha=ALPHA)
     assert comparison.differences.empty, comparison.describe()
 
 

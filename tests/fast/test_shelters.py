@@ -198,9 +198,16 @@ def test_avoidant_clients_who_seek_a_bed_once_a_need_is_met() -> None:
 
 @pytest.mark.parametrize("census", ["03:00", "00:00", "13:00", "23:00", "23:30"])
 def test_census_hours(census: str) -> None:
+    """Whatever the census hour, the network's row counts the refusals since the previous census (a census
+    between 12:00 and the last close counts the night before): every night's refusals once, those of the
+    warm-up's last night and of the last observed night aside."""
     scenario = sheltered(("outputs.census_time", census))
     tables = _compare.compare(scenario)
     assert len(tables["census"]) >= 10
+    counted = rows_of(tables)["refused"]
+    refused_nights = tables["episodes"]["refused_nights"].sum()  # every refusal after the warm-up
+    assert counted.sum() > 0
+    assert abs(counted.sum() - refused_nights) <= 2 * counted.max()
 
 
 def test_shelter_use_without_shelters() -> None:
