@@ -2,7 +2,7 @@
 sleeping in shelters, outdoors or elsewhere, met by outreach workers, and waiting for housing.
 
 One call of :func:`run_kernel` runs one replication of a scenario that :mod:`simulator.fast.support` accepts,
-with the rules of ``docs/model.md`` (sections 2, 3, 4.1 to 4.4, 5.1 to 5.6 and 7). Everything it needs comes in as
+with the rules of ``docs/model.md`` (sections 2, 3, 4.1 to 4.4, 5.1 to 5.7 and 7). Everything it needs comes in as
 numbers and arrays (:mod:`simulator.fast.plan` builds them), so a new parameter value never recompiles
 anything, and everything it writes goes out as arrays (:mod:`simulator.fast.records` names them).
 
@@ -56,6 +56,17 @@ schedules the return and the place's release (stream ``returns``). An episode th
 it like any pathway: its place goes to the next in line. **Prerequisites** are checked where
 :class:`simulator.engine.pathways.Pathways` checks them: a contact's pathway at its start, a walk-in after its
 delay, an onward referral after a visit.
+
+**Case conference.** :class:`simulator.engine.conference.CaseConference`, step for step: its meetings process
+(due at the first ``weekday`` at ``time``, then every ``every`` days; held on its meeting days that are not
+holidays), the list of cases in order of joining (the referrals of the multilateral handoffs, dropped where
+lost or closed while waiting, pruned when a meeting is held), and at a meeting the escalation scan (the stuck
+needs of complex clients by onset, client and need, as many as there is room for, each a pathway of its own
+from the sender ``conference``; then a zero-length step), the seats (the staff time of each participant open
+at the meeting's time, the others' missed seats counted) and up to ``max_cases`` decisions. A multilateral
+handoff waits for its decision's event, or with a loss time for the condition "decided or the loss time" (lost
+unless the decision was processed when the condition is), then goes on as the others do, with the
+conference's priority and, at a housing programme, its reserved places (``reserved_slot``).
 
 **Randomness.** The streams of :mod:`simulator.engine.streams`, draw for draw: each source keeps its own
 generator (``SeedSequence(seed, spawn_key=(replication, crc32(name)))``, created by the caller) and its own
@@ -135,6 +146,12 @@ EV_MOVE_IN = 35  # the move-in is done
 EV_H_FREE = 36  # a place falls vacant (tenancy end, tenant's return, earlier tenant); arg: 2 * programme + reserved
 EV_H_RELEASE = 37  # the reserved places held since ``reserved_release`` are released; arg: the programme
 EV_H_VACANCY = 38  # a step of a programme's vacancy process; arg: 2 * programme + 0 (its start) or 1 (a vacancy)
+# the case conference (simulator.engine.conference); arg: the step of its meetings process (0: its start, 1: a
+# meeting due, 2: the decisions after an escalation's zero-length step), or the referral of a case
+EV_CONF = 39  # a step of the meetings process
+EV_C_DECIDED = 40  # the event of a case decided is processed
+EV_C_TIMEOUT = 41  # the loss time of a case waiting for the conference
+EV_C_RESUME = 42  # the condition "decided or lost" of a case is processed: its process resumes
 
 # ---- SimPy's event priorities, as the high bits of the heap's second key (then the order of scheduling)
 NORMAL_BIT = 1 << 52
@@ -156,15 +173,17 @@ SOURCE_INFLOW, SOURCE_STOCK, SOURCE_RETURN = 0, 1, 2
 # ---- where a need's pathway (a process of the SimPy engine) waits: nowhere (none under way), for its start,
 # a walk-in's delay, a handoff's way, a visit, a housing application (simulator.engine.pathways)
 PATH_NONE, PATH_STARTING, PATH_DELAY, PATH_TRAVEL, PATH_VISIT, PATH_HOUSING = 0, 1, 2, 3, 4, 5
+PATH_CONFERENCE = 6  # a multilateral handoff waiting for the conference's decision
 #: the self-resolution clock of an episode is rescheduled at most once per need: its tokens stay below this
 TOKENS = 8
 # ---- priorities at a clinic (simulator.engine.nodes): lower is served first
 CLOSED = -1e12
 COORDINATION = -1e9
+MULTILATERAL_PRIORITY = 1.0
 QUEUE_JUMP = 2.0
 NORMAL = 3.0
 # ---- adjustment types of a handoff (simulator.engine.handoffs), and how the regime assigns them
-UNILATERAL, BILATERAL = 0, 1
+UNILATERAL, BILATERAL, MULTILATERAL = 0, 1, 2
 ASSIGN_ONE, ASSIGN_TIES, ASSIGN_MIX = 0, 1, 2
 # ---- the columns of the handoff types' parameters: float (loss base, loss hazard, intake, sender's time,
 # receiver's time, accompaniment probability and time, queue jump); int (latency distribution, has an
@@ -172,7 +191,7 @@ ASSIGN_ONE, ASSIGN_TIES, ASSIGN_MIX = 0, 1, 2
 H_BASE, H_HAZARD, H_INTAKE, H_SENDER, H_RECEIVER, H_ACCOMPANIMENT_P, H_ACCOMPANIMENT, H_QUEUE_JUMP = range(8)
 H_LATENCY, H_ACCOMPANIED = 0, 1
 # ---- purposes of coordination work (the ``staff`` table)
-SENDER, RECEIVER, ACCOMPANIMENT = 0, 1, 2
+SENDER, RECEIVER, ACCOMPANIMENT, CONFERENCE = 0, 1, 2, 3
 
 # ---- columns of the tables
 # clients: int (gender, age group, indigenous, pattern, current episode row, episodes so far; where they sleep,
@@ -203,9 +222,12 @@ N_EPISODE, N_NEED, N_STATUS, N_OUTCOME, N_MET_BY, N_TARGET, N_PATH, N_VISIT, N_R
 V_ARRIVAL, V_START, V_END, V_DURATION = 0, 1, 2, 3
 V_NEED, V_SERVICE, V_REFERRAL, V_OUTCOME, V_STATE, V_TIMED, V_FIRED, V_RENEGES = 0, 1, 2, 3, 4, 5, 6, 7
 # referrals: float (created, arrived, start, end, priority, loss time); int (need row, source, target,
-# outcome, adjustment type, lost on the way when its travel event comes)
+# outcome, adjustment type, lost on the way when its travel event comes; a multilateral one's case at the
+# conference (0: none, 1: waiting, 2: dropped), its decision (0: none, 1: made, 2: its event processed), the
+# condition "decided or lost" met)
 R_CREATED, R_ARRIVED, R_START, R_END, R_PRIORITY, R_GIVE_UP = 0, 1, 2, 3, 4, 5
-R_NEED, R_SOURCE, R_TARGET, R_OUTCOME, R_TYPE, R_LOST_ON_WAY = 0, 1, 2, 3, 4, 5
+R_NEED, R_SOURCE, R_TARGET, R_OUTCOME, R_TYPE, R_LOST_ON_WAY, R_CASE, R_DECIDED, R_FIRED = range(9)
+CASE_NONE, CASE_WAITING, CASE_DROPPED = 0, 1, 2
 # coordination tasks: float (duration); int (clinic)
 K_DURATION = 0
 K_CLINIC = 0
@@ -239,7 +261,10 @@ G_NIGHT_DAY, G_SCHED_DAY, G_COUNT_DAY, G_NLOC, G_NNIGHT, G_NCENSUS, G_CONTACTS, 
 # ... and the housing programmes' and prerequisites' counters: reserved places released and referrals blocked in
 # the observed window, applications put on a list (their order there), the longest list
 G_RELEASED, G_BLOCKED, G_HSEQ, G_HTOP = range(14, 18)
-G_SIZE = 18
+# ... and the conference's: meetings held and seats missed in the observed window, cases on its list, the first
+# episode that may still be active (the escalation scan starts there)
+G_CONFERENCES, G_MISSED, G_CASES, G_ACTIVE_FROM = range(18, 22)
+G_SIZE = 22
 
 # ---- housing programmes (simulator.engine.housing)
 # applications: float (arrival, match time, end, order on the list); int (need row, programme, referral, outcome,
@@ -1307,7 +1332,10 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
                hp_priority: np.ndarray, hp_support: np.ndarray, hp_stream0: int, hp_reserved: np.ndarray,
                hp_occupied: np.ndarray, hp_reserved_occupied: np.ndarray, hp_after: np.ndarray,
                return_housed_mean: float, has_prq: bool, prq_first: np.ndarray, prq_count: np.ndarray,
-               prq_need: np.ndarray, prq_delay: np.ndarray) -> Any:
+               prq_need: np.ndarray, prq_delay: np.ndarray, has_conference: bool, conf_first: float,
+               conf_every: float, conf_duration: float, conf_max: int, conf_meets: np.ndarray,
+               conf_participants: np.ndarray, has_escalation: bool, esc_min: int, esc_after: float,
+               conf_route: np.ndarray, reserved_slot: bool, conf_source: int) -> Any:
     """Run one replication; return the tables and the clinics' monitors (see :mod:`simulator.fast.records`).
 
     The event loop (:func:`_run`) never reallocates an array: it stops before an event when some table, the
@@ -1335,8 +1363,10 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
     # release hands out every reserved place at once)
     hp = (n_clinics, n_housing, end_time, warmup, hp_slots, hp_tenancy, hp_rate, hp_share, hp_move_in,
           hp_patience, hp_refusal, hp_release, hp_priority, hp_stream0)
+    # (a meeting schedules an event per case decided or escalated, and takes a seat per participant)
+    conf_room = conf_max + conf_participants.shape[0] if has_conference else 0
     housing_params = (first_housing, hp_support, return_housed_mean, has_prq, prq_first, prq_count, prq_need,
-                      prq_delay, ROOM + (int(hp_reserved.max()) if n_housing > 0 else 0))
+                      prq_delay, ROOM + (int(hp_reserved.max()) if n_housing > 0 else 0) + conf_room)
     start_rows = max(64, expected_clients + stock_count)
     # every column of a row is written when the row is made: the tables need no filling
     cl_i = np.empty((start_rows, C_COLUMNS), dtype=np.int64)
@@ -1347,7 +1377,8 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
     vi_f = np.empty((start_rows, 4))
     vi_i = np.empty((start_rows, 8), dtype=np.int64)
     rf_f = np.empty((64, 6))
-    rf_i = np.empty((64, 6), dtype=np.int64)
+    rf_i = np.empty((64, 9), dtype=np.int64)
+    cf = np.empty(64, dtype=np.int64)  # the conference's list of cases (their referrals), in order of joining
     tk_f = np.empty((64, 1))
     tk_i = np.empty((64, 1), dtype=np.int64)
     st_f = np.empty((64, 2))
@@ -1437,6 +1468,8 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
     _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_ARRIVALS_START, 0)
     for o in range(n_outreach):
         _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_OUTREACH, 2 * o)
+    if has_conference:
+        _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_CONF, 0)
 
     while True:
         tables = (cl_i, ep_f, ep_i, nd_f, nd_i, vi_f, vi_i, rf_f, rf_i, tk_f, tk_i, st_f, st_i)
@@ -1447,8 +1480,10 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
             shift_day, shift_step, shift_closing)
         shelter = (sh_i, line_hd, g, refused)
         housing = (hp, housing_params, (pg_i, since, ap_f, ap_i, qp, qs, qr, qn, present, area, last, observed, g))
+        conference = (has_conference, conf_first, conf_every, conf_duration, conf_max, conf_meets, conf_participants,
+                      has_escalation, esc_min, esc_after, conf_route, reserved_slot, conf_source, has_hours, cf)
         if not _run(token, buf, pos, params, shelter_params, tables, shelter_tables, events, clinic, shelter,
-                    housing, n, clock):
+                    housing, conference, n, clock):
             break
         # room for the next events (a fill or an eviction may add a row or an event per client in line or in
         # a bed, a release of reserved places one per place)
@@ -1464,10 +1499,11 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
         vi_i = _room_i(vi_i, n[S_VISITS] + ROOM)
         rf_f = _room_f(rf_f, n[S_REFERRALS] + ROOM)
         rf_i = _room_i(rf_i, n[S_REFERRALS] + ROOM)
-        tk_f = _room_f(tk_f, n[S_TASKS] + ROOM)
-        tk_i = _room_i(tk_i, n[S_TASKS] + ROOM)
-        st_f = _room_f(st_f, n[S_STAFF] + ROOM)
-        st_i = _room_i(st_i, n[S_STAFF] + ROOM)
+        tk_f = _room_f(tk_f, n[S_TASKS] + housing_params[-1])
+        tk_i = _room_i(tk_i, n[S_TASKS] + housing_params[-1])
+        st_f = _room_f(st_f, n[S_STAFF] + housing_params[-1])
+        st_i = _room_i(st_i, n[S_STAFF] + housing_params[-1])
+        cf = _room_1i(cf, g[G_CASES] + ROOM)
         lc_f = _room_f(lc_f, g[G_NLOC] + big)
         lc_i = _room_i(lc_i, g[G_NLOC] + big)
         nt_i = _room_i(nt_i, g[G_NNIGHT] + n_shelters + ROOM)
@@ -1490,12 +1526,13 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
             nd_i[:n[S_NEEDS]], vi_f[:n[S_VISITS]], vi_i[:n[S_VISITS]], rf_f[:n[S_REFERRALS]],
             rf_i[:n[S_REFERRALS]], st_f[:n[S_STAFF]], st_i[:n[S_STAFF]], area, observed, offered,
             lc_f[:g[G_NLOC]], lc_i[:g[G_NLOC]], nt_i[:g[G_NNIGHT]], cs_f[:g[G_NCENSUS]], cs_i[:g[G_NCENSUS]],
-            g[G_CONTACTS], ap_f[:n[S_APPLICATIONS]], ap_i[:n[S_APPLICATIONS]], g[G_RELEASED], g[G_BLOCKED])
+            g[G_CONTACTS], ap_f[:n[S_APPLICATIONS]], ap_i[:n[S_APPLICATIONS]], g[G_RELEASED], g[G_BLOCKED],
+            g[G_CONFERENCES], g[G_MISSED])
 
 
 @njit(cache=True)
 def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_params: Any, tables: Any,
-         shelter_tables: Any, events: Any, clinic: Any, shelter: Any, housing: Any, n: np.ndarray,
+         shelter_tables: Any, events: Any, clinic: Any, shelter: Any, housing: Any, conference: Any, n: np.ndarray,
          clock: np.ndarray) -> bool:
     """The event loop, from where it stopped (``n``, ``clock``) until the horizon (False) or until the next
     event might find an array too short (True: the caller grows them and calls again)."""
@@ -1525,6 +1562,8 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
     (first_housing, hp_support, return_housed_mean, has_prq, prq_first, prq_count, prq_need, prq_delay,
      room) = housing_params
     ap_f, ap_i = hx[2], hx[3]
+    (_has_conference, conf_first, conf_every, conf_duration, conf_max, conf_meets, conf_participants, has_escalation,
+     esc_min, esc_after, conf_route, reserved_slot, conf_source, has_hours, cf) = conference
     n_cl, n_ep, n_nd, n_vi, n_rf, requests, line_top, n_tk, n_st, n_ap = n[0], n[1], n[2], n[3], n[4], n[5], n[6], \
         n[7], n[8], n[9]
     now, t_raw = clock[T_NOW], clock[T_RAW]
@@ -1532,7 +1571,7 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
     while True:
         if (n_cl + ROOM > cl_i.shape[0] or n_ep + ROOM > ep_f.shape[0] or n_nd + ROOM > nd_f.shape[0]
                 or n_vi + ROOM > vi_f.shape[0] or n_rf + ROOM > rf_f.shape[0]
-                or n_tk + ROOM > tk_f.shape[0] or n_st + ROOM > st_f.shape[0]
+                or n_tk + room > tk_f.shape[0] or n_st + room > st_f.shape[0] or g[G_CASES] + ROOM > cf.shape[0]
                 or n_ap + ROOM > ap_f.shape[0]
                 or max(line_top, g[G_HTOP]) + room > qp.shape[1]
                 or g[G_NLOC] + ROOM + g[G_LINE_LEN] + g[G_LOC0 + SHELTERED] > lc_f.shape[0]
@@ -1604,6 +1643,8 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
         # a walk-in whose delay is over (the need row), and an application whose client has just moved in
         walk_row = -1
         housed_app = -1
+        # a multilateral handoff whose case the conference decided: its process resumes (latency, loss, receiver)
+        decided = -1
 
         if kind in (EV_ARRIVAL, EV_STOCK):
             # a new client (Episodes.draw_client), from stream ``attributes`` (``stock`` for the initial stock,
@@ -1674,10 +1715,13 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
             row = arg
             where = nd_i[row, N_PATH]
             nd_i[row, N_PATH] = PATH_NONE
-            if where == PATH_TRAVEL:
+            if where in (PATH_TRAVEL, PATH_CONFERENCE):
+                # (a case waiting for the conference is dropped from its list: CaseConference's ``waiting``)
                 ref = nd_i[row, N_REFERRAL]
                 rf_f[ref, R_END] = now
                 rf_i[ref, R_OUTCOME] = CLIENT_EXITED
+                if where == PATH_CONFERENCE:
+                    rf_i[ref, R_CASE] = CASE_DROPPED
             elif where == PATH_VISIT:
                 # ServiceNode.serve: the request withdrawn, or the server released (a request granted but not
                 # yet taken up is released without leaving the count of those waiting, as the SimPy engine
@@ -1772,6 +1816,152 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                 lost = arg
             else:
                 reaching = arg
+
+        elif kind == EV_CONF:
+            # the conference's meetings process (CaseConference.meetings): the first meeting is due at the first
+            # ``weekday`` at ``time``, then every ``every`` days; a day that is not a meeting day (or a holiday)
+            # holds none
+            if arg == 0:
+                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + conf_first, False, EV_CONF, 1)
+            else:
+                deciding = arg == 2
+                if arg == 1:
+                    if not conf_meets[int(now)]:
+                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + conf_every, False, EV_CONF, 1)
+                    else:
+                        deciding = True
+                        if has_escalation:
+                            # escalation (CaseConference.escalate): the needs stuck for ``after`` days of the clients
+                            # with at least ``min_open_needs`` needs not met, the longest stuck first (by onset,
+                            # then client, then the order of the client's needs), as many as there is room for;
+                            # each starts a pathway through the conference to the need's route
+                            live = 0
+                            for i in range(g[G_CASES]):
+                                if rf_i[cf[i], R_CASE] == CASE_WAITING:
+                                    live += 1
+                            conf_left = conf_max - live
+                            escalated = 0
+                            if conf_left > 0:
+                                cutoff = now - esc_after
+                                while g[G_ACTIVE_FROM] < n_ep and \
+                                        ep_i[g[G_ACTIVE_FROM], E_REASON] != EPISODE_ACTIVE:
+                                    g[G_ACTIVE_FROM] += 1
+                                low = g[G_ACTIVE_FROM]
+                                cand = np.empty(n_nd - (ep_i[low, E_FIRST_NEED] if low < n_ep else n_nd),
+                                                dtype=np.int64)
+                                m = 0
+                                for episode in range(low, n_ep):
+                                    held = ep_i[episode, E_NEEDS]
+                                    if ep_i[episode, E_REASON] != EPISODE_ACTIVE or held < esc_min:
+                                        continue
+                                    first = ep_i[episode, E_FIRST_NEED]
+                                    open_count = 0
+                                    start_m = m
+                                    for row in range(first, first + held):
+                                        status = nd_i[row, N_STATUS]
+                                        if status != NEED_MET:
+                                            open_count += 1
+                                            if status == NEED_OPEN and nd_f[row, N_ONSET] <= cutoff and \
+                                                    nd_f[row, N_LAST] <= cutoff and conf_route[nd_i[row, N_NEED]] >= 0:
+                                                cand[m] = row
+                                                m += 1
+                                    if open_count < esc_min:
+                                        m = start_m
+                                if m > 0:
+                                    cand = cand[:m]
+                                    who = np.empty(m, dtype=np.int64)
+                                    onset = np.empty(m)
+                                    for i in range(m):
+                                        who[i] = ep_i[nd_i[cand[i], N_EPISODE], E_CLIENT]
+                                        onset[i] = nd_f[cand[i], N_ONSET]
+                                    by_client = np.argsort(who, kind="mergesort")
+                                    order = by_client[np.argsort(onset[by_client], kind="mergesort")]
+                                    for i in range(min(conf_left, m)):
+                                        row = cand[order[i]]
+                                        nd_i[row, N_PATH] = PATH_STARTING
+                                        nd_i[row, N_TARGET] = conf_route[nd_i[row, N_NEED]]
+                                        nd_i[row, N_SOURCE] = conf_source
+                                        nd_i[row, N_SEQ] = g[G_PROC_SEQ]
+                                        g[G_PROC_SEQ] += 1
+                                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_CONTACT_START,
+                                                  row)
+                                        escalated += 1
+                            if escalated > 0:
+                                # a zero-length step: the escalated handoffs join the list before the decisions
+                                deciding = False
+                                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_CONF, 2)
+                if deciding:
+                    if g[G_CASES] > 0:
+                        # a meeting: counted, a seat of ``duration`` for each participant open now (the others
+                        # miss it), then up to ``max_cases`` live cases decided in order, the rest kept
+                        if now >= warmup:
+                            g[G_CONFERENCES] += 1
+                        for k in range(conf_participants.shape[0]):
+                            service = conf_participants[k]
+                            is_open = True
+                            if service < n_clinics and has_hours[service]:
+                                day = math.floor(now)
+                                is_open = open_days[service, (first_weekday + day) % 7] and \
+                                    hours_open[service] <= now - day < hours_close[service]
+                            if not is_open:
+                                if now >= warmup:
+                                    g[G_MISSED] += 1
+                                continue
+                            if conf_duration <= 0:
+                                continue
+                            if now >= warmup:
+                                st_f[n_st, W_TIME] = now
+                                st_f[n_st, W_DAYS] = conf_duration
+                                st_i[n_st, W_SERVICE] = service
+                                st_i[n_st, W_PURPOSE] = CONFERENCE
+                                st_i[n_st, W_TYPE] = MULTILATERAL
+                                n_st += 1
+                            if service < n_clinics:
+                                tk_f[n_tk, K_DURATION] = conf_duration
+                                tk_i[n_tk, K_CLINIC] = service
+                                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_TASK_START, n_tk)
+                                n_tk += 1
+                        made = 0
+                        kept = 0
+                        for i in range(g[G_CASES]):
+                            ref = cf[i]
+                            if rf_i[ref, R_CASE] != CASE_WAITING:
+                                continue  # dropped while waiting
+                            if made < conf_max:
+                                rf_i[ref, R_CASE] = CASE_NONE
+                                rf_i[ref, R_DECIDED] = 1
+                                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_C_DECIDED, ref)
+                                made += 1
+                            else:
+                                cf[kept] = ref
+                                kept += 1
+                        g[G_CASES] = kept
+                    _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + conf_every, False, EV_CONF, 1)
+
+        elif kind in (EV_C_DECIDED, EV_C_TIMEOUT, EV_C_RESUME):
+            # a case waiting for the conference (Handoffs.multilateral): its process waits for the decision, or,
+            # with a loss time, for the condition "decided or the loss time", which resumes it when processed
+            # (lost unless the decision was processed by then)
+            ref = arg
+            row = rf_i[ref, R_NEED]
+            if rf_i[ref, R_OUTCOME] == OPEN_AT_HORIZON and nd_i[row, N_PATH] == PATH_CONFERENCE and \
+                    nd_i[row, N_REFERRAL] == ref:
+                if kind == EV_C_DECIDED:
+                    rf_i[ref, R_DECIDED] = 2
+                    if rf_f[ref, R_GIVE_UP] == np.inf:
+                        decided = ref
+                    elif rf_i[ref, R_FIRED] == 0:
+                        rf_i[ref, R_FIRED] = 1
+                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_C_RESUME, ref)
+                elif kind == EV_C_TIMEOUT:
+                    if rf_i[ref, R_FIRED] == 0:
+                        rf_i[ref, R_FIRED] = 1
+                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_C_RESUME, ref)
+                elif rf_i[ref, R_DECIDED] == 2:
+                    decided = ref
+                else:
+                    rf_i[ref, R_CASE] = CASE_DROPPED
+                    lost = ref
 
         elif kind == EV_TASK_START:
             # coordination work at a clinic (ServiceNode.occupy): asks for a staff member, ahead of the clients
@@ -2329,9 +2519,11 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
             c = send_source
             chosen = send_target
             need = nd_i[row, N_NEED]
-            key = c * n_needs + need
             t = assign_type
-            if assign_mode == ASSIGN_TIES:
+            if c == conf_source:
+                t = MULTILATERAL  # an escalation: multilateral whatever the regime
+            elif assign_mode == ASSIGN_TIES:
+                key = c * n_needs + need
                 tie = 0.0
                 for e in range(edge_first[key], edge_first[key] + edge_count[key]):
                     if edge_target[e] == chosen:
@@ -2353,6 +2545,9 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
             rf_i[ref, R_OUTCOME] = OPEN_AT_HORIZON
             rf_i[ref, R_TYPE] = t
             rf_i[ref, R_LOST_ON_WAY] = 0
+            rf_i[ref, R_CASE] = CASE_NONE
+            rf_i[ref, R_DECIDED] = 0
+            rf_i[ref, R_FIRED] = 0
             nd_i[row, N_PATH] = PATH_TRAVEL
             nd_i[row, N_REFERRAL] = ref
             nd_f[row, N_LAST] = now
@@ -2389,11 +2584,28 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
             if handoff_f[t, H_HAZARD] > 0:
                 give_up = now + _draw(token, buf, pos, HANDOFFS, EXPONENTIAL_DRAW) / handoff_f[t, H_HAZARD]
             rf_f[ref, R_GIVE_UP] = give_up
-            priority = NORMAL
-            if handoff_f[t, H_QUEUE_JUMP] > 0 and \
-                    _draw(token, buf, pos, HANDOFFS, UNIFORM_DRAW) < handoff_f[t, H_QUEUE_JUMP]:
-                priority = QUEUE_JUMP
-            rf_f[ref, R_PRIORITY] = priority
+            rf_f[ref, R_PRIORITY] = NORMAL
+            if t == MULTILATERAL:
+                # the case joins the conference's list and waits for a decision, or for its loss time
+                nd_i[row, N_PATH] = PATH_CONFERENCE
+                rf_i[ref, R_CASE] = CASE_WAITING
+                cf[g[G_CASES]] = ref
+                g[G_CASES] += 1
+                if give_up < np.inf:
+                    _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (give_up - now), False, EV_C_TIMEOUT, ref)
+            else:
+                if handoff_f[t, H_QUEUE_JUMP] > 0 and \
+                        _draw(token, buf, pos, HANDOFFS, UNIFORM_DRAW) < handoff_f[t, H_QUEUE_JUMP]:
+                    rf_f[ref, R_PRIORITY] = QUEUE_JUMP
+                decided = ref
+
+        if decided >= 0:
+            # the way to the receiver (Handoffs._travel): the latency, unless the loss clock runs out first (a
+            # multilateral handoff's from the conference's decision)
+            ref = decided
+            t = rf_i[ref, R_TYPE]
+            give_up = rf_f[ref, R_GIVE_UP]
+            nd_i[rf_i[ref, R_NEED], N_PATH] = PATH_TRAVEL
             d = handoff_i[t, H_LATENCY]
             delay = _sample(token, buf, pos, HANDOFFS, dist_kind[d], dist_par[d])
             if now + delay >= give_up:  # the loss clock runs out on the way
@@ -2412,6 +2624,8 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
             if _draw(token, buf, pos, HANDOFFS, UNIFORM_DRAW) < handoff_f[t, H_BASE]:
                 lost = ref
             else:
+                if t == MULTILATERAL:
+                    rf_f[ref, R_PRIORITY] = MULTILATERAL_PRIORITY
                 rf_f[ref, R_ARRIVED] = now
                 go_need = rf_i[ref, R_NEED]
                 go_clinic = rf_i[ref, R_TARGET]
@@ -2498,14 +2712,16 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
 
         if go_clinic >= first_housing:
             # an application to a housing programme (the handoff's receiver step, or a walk-in's own):
-            # HousingProgramme.apply, with the handoff's priority; no reserved place (no conference yet)
+            # HousingProgramme.apply, with the handoff's priority; a conference's application may take a reserved
+            # place (``handoffs.multilateral.reserved_slot``)
             a = n_ap
             n_ap += 1
             priority = rf_f[go_referral, R_PRIORITY] if go_referral >= 0 else NORMAL
+            reserved_ok = reserved_slot and go_referral >= 0 and rf_i[go_referral, R_TYPE] == MULTILATERAL
             nd_i[go_need, N_PATH] = PATH_HOUSING
             nd_i[go_need, N_VISIT] = a
-            _h_apply(a, go_need, go_clinic - first_housing, go_referral, priority, False, now, token, buf, pos,
-                     dist_kind, dist_par, hp, hx, events)
+            _h_apply(a, go_need, go_clinic - first_housing, go_referral, priority, reserved_ok, now, token, buf,
+                     pos, dist_kind, dist_par, hp, hx, events)
             go_clinic = -1
 
         if go_clinic >= 0:

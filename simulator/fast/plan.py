@@ -17,7 +17,8 @@ from simulator.config.distributions import Distribution, Exponential, Fixed, Gam
 from simulator.config.resources import staffing
 from simulator.config.schema import PATTERNS, SERVICE_NEEDS, WEEKDAYS, Clinic, Housing, Outreach, Scenario, Shelter
 from simulator.engine.calendar import Calendar
-from simulator.engine.network import cumulative
+from simulator.engine.network import Network, cumulative
+from simulator.engine.streams import Streams
 from simulator.fast import kernel
 
 NEEDS: tuple[str, ...] = tuple(str(need) for need in SERVICE_NEEDS)
@@ -197,8 +198,8 @@ def plan(scenario: Scenario) -> Plan:
                            dtype=np.bool_)
     honours_priority = np.array([spec.discipline == "priority" for spec in specs], dtype=np.bool_)
 
-    # the handoff types (unilateral, bilateral) and how the regime assigns them (Handoffs.assign)
-    types = (scenario.handoffs.unilateral, scenario.handoffs.bilateral)
+    # the handoff types (unilateral, bilateral, multilateral) and how the regime assigns them (Handoffs.assign)
+    types = (scenario.handoffs.unilateral, scenario.handoffs.bilateral, scenario.handoffs.multilateral)
     handoff_f = np.zeros((len(types), 8))
     handoff_i = np.zeros((len(types), 2), dtype=np.int64)
     for t, handoff in enumerate(types):
@@ -218,7 +219,24 @@ def plan(scenario: Scenario) -> Plan:
         mix_names, mix_cum = cumulative(assignment)
     elif assignment == "bilateral":
         assign_type = kernel.BILATERAL
-    type_index = {"unilateral": kernel.UNILATERAL, "bilateral": kernel.BILATERAL}
+    elif assignment == "multilateral":
+        assign_type = kernel.MULTILATERAL
+    type_index = {"unilateral": kernel.UNILATERAL, "bilateral": kernel.BILATERAL,
+                  "multilateral": kernel.MULTILATERAL}
+
+    # the case conference (CaseConference): it meets if the regime escalates or may assign multilateral handoffs;
+    # the days it may meet on (its weekdays, not its holidays), the first meeting, its seats, the escalation rule
+    # and each need's conference route (Network.conference_route)
+    regime = scenario.active_regime
+    conference = regime.conference or scenario.handoffs.multilateral.conference
+    has_conference = regime.escalation is not None or assignment == "multilateral" or (
+        isinstance(assignment, dict) and assignment.get("multilateral", 0) > 0)
+    calendar = Calendar(scenario.start_date, scenario.winter)
+    meeting_days, holidays = frozenset(conference.days), frozenset(conference.holidays)
+    conf_meets = np.array([calendar.weekday(day) in meeting_days and calendar.date(day) not in holidays
+                           for day in range(int(scenario.end_time) + 2)], dtype=np.bool_)
+    route = Network(scenario, Streams(0, 0)).conference_route
+    conf_route = np.array([index[route[need]] if need in route else -1 for need in NEEDS], dtype=np.int64)
 
     # exits (Episodes.start, Episodes.need_met, Episodes.end): the self-resolution mean by pattern (0: none),
     # the hazard ratios by need (1: none), the return after a self-resolved episode
@@ -422,5 +440,18 @@ def plan(scenario: Scenario) -> Plan:
         "prq_count": prq_count,
         "prq_need": np.array(prq_need, dtype=np.int64),
         "prq_delay": prq_delay,
+        "has_conference": has_conference,
+        "conf_first": float(calendar.days_until(conference.weekday) + conference.time),
+        "conf_every": float(conference.every),
+        "conf_duration": float(conference.duration),
+        "conf_max": int(conference.max_cases),
+        "conf_meets": conf_meets,
+        "conf_participants": np.array([index[name] for name in conference.participants], dtype=np.int64),
+        "has_escalation": regime.escalation is not None,
+        "esc_min": int(regime.escalation.min_open_needs) if regime.escalation is not None else 0,
+        "esc_after": float(regime.escalation.after) if regime.escalation is not None else 0.0,
+        "conf_route": conf_route,
+        "reserved_slot": bool(scenario.handoffs.multilateral.reserved_slot),
+        "conf_source": len(services),
     }
     return Plan(clinics, staff, services, shelters, housing, genders, ages, streams, arguments)

@@ -43,8 +43,8 @@ _NEED_OUTCOMES = np.array([CENSORED, MET, OPEN_AT_EXIT], dtype=object)  # by ker
 _REASONS = np.array([CENSORED, NEEDS_MET, SELF_RESOLVED, HOUSED], dtype=object)  # by kernel episode end
 _SOURCES = np.array(["inflow", "stock", "return"], dtype=object)  # by kernel source
 _PATTERNS = np.array(PATTERNS, dtype=object)
-_TYPES = np.array(["unilateral", "bilateral"], dtype=object)  # by kernel adjustment type
-_PURPOSES = np.array(["sender", "receiver", "accompaniment"], dtype=object)  # by kernel purpose
+_TYPES = np.array(["unilateral", "bilateral", "multilateral"], dtype=object)  # by kernel adjustment type
+_PURPOSES = np.array(["sender", "receiver", "accompaniment", "conference"], dtype=object)  # by kernel purpose
 _NEED_NAMES = np.array(NEEDS, dtype=object)
 #: by kernel location (SHELTERED, OUTDOORS, ELSEWHERE; -1, the last: the episode ended)
 _LOCATIONS = np.array(["shelter", "outdoors", "other", "exited"], dtype=object)
@@ -75,10 +75,11 @@ def open_hours(scenario: Scenario, clinic: Clinic, start: float, end: float) -> 
 def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, result: Any) -> RunRecords:
     """The records of one replication from the kernel's result (:func:`simulator.fast.kernel.run_kernel`)."""
     (cl_i, ep_f, ep_i, nd_f, nd_i, vi_f, vi_i, rf_f, rf_i, st_f, st_i, area, observed, offered, lc_f, lc_i, nt_i,
-     cs_f, cs_i, contacts, ap_f, ap_i, released, blocked) = result
+     cs_f, cs_i, contacts, ap_f, ap_i, released, blocked, conferences, missed) = result
     end_time, warmup = scenario.end_time, scenario.warmup
     clinics = plan.clinics
     services = plan.services
+    senders = [*services, "conference"]  # an escalated handoff's sender is the conference (no service)
 
     of_client = ep_i[:, kernel.E_CLIENT]
     reason = ep_i[:, kernel.E_REASON]
@@ -154,7 +155,7 @@ def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, resu
         "client": ep_i[referral_episode, kernel.E_CLIENT],
         "episode": ep_i[referral_episode, kernel.E_NUMBER],
         "need": _NEED_NAMES[nd_i[referral_need, kernel.N_NEED]],
-        "source": _names(services, rf_i[:, kernel.R_SOURCE]),
+        "source": _names(senders, rf_i[:, kernel.R_SOURCE]),
         "target": _names(services, rf_i[:, kernel.R_TARGET]),
         "adjustment": _TYPES[rf_i[:, kernel.R_TYPE]],
         "priority": rf_f[:, kernel.R_PRIORITY],
@@ -180,7 +181,7 @@ def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, resu
         "offered_hours": [float(o) * HOURS for o in offered] + [math.nan] * n_housing,
     }
     staff_rows = {
-        "service": _names(services, st_i[:, kernel.W_SERVICE]),
+        "service": _names(senders, st_i[:, kernel.W_SERVICE]),
         "time": st_f[:, kernel.W_TIME],
         "hours": st_f[:, kernel.W_DAYS] * HOURS,
         "purpose": _PURPOSES[st_i[:, kernel.W_PURPOSE]],
@@ -218,7 +219,8 @@ def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, resu
     pay = paid(scenario, staffing(scenario), end_time - warmup)
     # the idle reserved places: the sum over the programmes of their monitors' time averages
     idle = sum(averages[n_clinics + n_housing:])
-    counters = {"outreach_contacts": float(contacts), "conferences": 0.0, "conference_seats_missed": 0.0,
+    counters = {"outreach_contacts": float(contacts), "conferences": float(conferences),
+                "conference_seats_missed": float(missed),
                 "reserved_places_released": float(released), "referrals_blocked": float(blocked),
                 "staff_fte": float(pay.fte), "staff_hours": pay.hours, "staff_cost": pay.cost,
                 "reserved_places_idle": idle}

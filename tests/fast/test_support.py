@@ -34,15 +34,9 @@ CASES: list[tuple[str, list[tuple[str, Any]], str]] = [
     ("access point", [("services.point", {"kind": "access_point", "staff": 1})],
      "services.point.kind: the access point"),
     ("cohort", [("population.cohort", {"count": 3})], "population.cohort:"),
-    ("organic regime", [("regime", "organic")], "regime: 'organic' escalates to the case conference"),
-    ("escalating regime", [("regimes", {"mine": {"assignment": "unilateral", "escalation": {}}}),
-                           ("regime", "mine")], "regimes.mine.escalation:"),
-    ("multilateral regime", [("regime", "multilateral")], "regime: 'multilateral' assigns 'multilateral'"),
     ("integrated regime", [("services.point", {"kind": "access_point", "staff": 1}),
                            ("handoffs.integrated", {"access_point": "point", "assessment": "30 min"}),
                            ("regime", "integrated")], "regime: 'integrated' assigns 'integrated'"),
-    ("mix with multilateral", [("regimes", {"mine": {"assignment": {"unilateral": 0.5, "multilateral": 0.5}}}),
-                               ("regime", "mine")], "regime: 'mine' mixes in multilateral handoffs"),
     ("event log", [("outputs.event_log", True)], "outputs.event_log:"),
 ]
 
@@ -119,12 +113,20 @@ def test_housing_and_prerequisites_are_supported() -> None:
     assert unsupported(scenario) == []
 
 
+def test_the_case_conference_is_supported() -> None:
+    for regime in ("multilateral", "organic"):
+        assert unsupported(variant(("regime", regime))) == []
+    assert unsupported(variant(("regimes", {"mine": {"assignment": {"unilateral": 0.5, "multilateral": 0.5},
+                                                     "escalation": {}, "conference": {"every": "1 day"}}}),
+                               ("regime", "mine"))) == []
+
+
 def test_textbook_configs_are_supported_and_the_shipped_cities_are_not() -> None:
     for path in sorted((ROOT / "configs" / "textbook").glob("*.yaml")):
         assert unsupported(load_config(path)) == [], path.name
     problems = unsupported(load_config(ROOT / "configs" / "small_town.yaml"))
     assert any(problem.startswith("services.") for problem in problems)
-    assert any(problem.startswith("regime:") for problem in problems)
+    assert not any(problem.startswith("regime:") for problem in problems)  # organic: the case conference runs
 
 
 def test_batch_refuses_before_running() -> None:
@@ -135,8 +137,10 @@ def test_batch_refuses_before_running() -> None:
     assert calls == []
     assert caught.value.problems == ["outputs.event_log: the event log is not in the fast engine yet"]
     # every regime asked for is checked
-    with pytest.raises(FastEngineError, match="regime: 'multilateral' assigns 'multilateral'"):
-        run_batch(_micro.scenario(), replications=1, regimes=["unilateral", "multilateral"], engine="fast")
+    with pytest.raises(FastEngineError, match="regime: 'integrated' assigns 'integrated'"):
+        run_batch(variant(("services.point", {"kind": "access_point", "staff": 1}),
+                          ("handoffs.integrated", {"access_point": "point", "assessment": "30 min"})),
+                  replications=1, regimes=["unilateral", "integrated"], engine="fast")
 
 
 def test_unknown_engine() -> None:
