@@ -2,7 +2,7 @@
 sleeping in shelters, outdoors or elsewhere, met by outreach workers, and waiting for housing.
 
 One call of :func:`run_kernel` runs one replication of a scenario that :mod:`simulator.fast.support` accepts,
-with the rules of ``docs/model.md`` (sections 2, 3, 4.1 to 4.4, 5.1 to 5.7 and 7). Everything it needs comes in as
+with the rules of ``docs/model.md`` (sections 2, 3, 4.1 to 4.5, 5.1 to 5.8, 6 and 7). Everything it needs comes in as
 numbers and arrays (:mod:`simulator.fast.plan` builds them), so a new parameter value never recompiles
 anything, and everything it writes goes out as arrays (:mod:`simulator.fast.records` names them).
 
@@ -67,6 +67,15 @@ at the meeting's time, the others' missed seats counted) and up to ``max_cases``
 handoff waits for its decision's event, or with a loss time for the condition "decided or the loss time" (lost
 unless the decision was processed when the condition is), then goes on as the others do, with the
 conference's priority and, at a housing programme, its reserved places (``reserved_slot``).
+
+**Access point.** :class:`simulator.engine.access_point.AccessPoint`, step for step: the access point is one
+of the clinics (its staff, even under a regime that does not use it, its hours, its patience, the priority
+discipline, nothing treated); an integrated handoff (no queue jump) goes there after its lead time and base
+loss, for data entry plus an assessment (stream ``handoffs``) where the episode has none yet, recorded in the
+``staff`` table as ``assessment`` without a task of its own, at priority 3 with the handoff's loss time (a loss
+there is ``lost_handoff``, a patience ``reneged``; the referral's ``start`` is the assessment's while it lasts,
+as there). Then the receiver's eligibility rules (``ineligible``), and the score from the client's file (open
+needs, chronic pattern, years homeless, Indigenous, woman, ``target_pressure``) as the receiver's priority.
 
 **Randomness.** The streams of :mod:`simulator.engine.streams`, draw for draw: each source keeps its own
 generator (``SeedSequence(seed, spawn_key=(replication, crc32(name)))``, created by the caller) and its own
@@ -160,7 +169,8 @@ NORMAL_BIT = 1 << 52
 HEAP_SIZE, SCHEDULED, URGENT_HEAD, URGENT_TAIL, NOW_HEAD, NOW_TAIL = 0, 1, 2, 3, 4, 5
 
 # ---- outcome codes of visits and referrals (0: still open at the horizon, written as censored)
-OPEN_AT_HORIZON, SERVED, RENEGED, BALKED, LOST_WAITING, LOST_HANDOFF, EXITED, CLIENT_EXITED, HOUSED = range(9)
+OPEN_AT_HORIZON, SERVED, RENEGED, BALKED, LOST_WAITING, LOST_HANDOFF, EXITED, CLIENT_EXITED, HOUSED, \
+    INELIGIBLE = range(10)
 # ---- visit states: in line, granted a server (its process not yet resumed), in service, done
 WAITING, GRANTED, IN_SERVICE, DONE = 0, 1, 2, 3
 # ---- need states (simulator.engine.clients)
@@ -183,7 +193,7 @@ MULTILATERAL_PRIORITY = 1.0
 QUEUE_JUMP = 2.0
 NORMAL = 3.0
 # ---- adjustment types of a handoff (simulator.engine.handoffs), and how the regime assigns them
-UNILATERAL, BILATERAL, MULTILATERAL = 0, 1, 2
+UNILATERAL, BILATERAL, MULTILATERAL, INTEGRATED = 0, 1, 2, 3
 ASSIGN_ONE, ASSIGN_TIES, ASSIGN_MIX = 0, 1, 2
 # ---- the columns of the handoff types' parameters: float (loss base, loss hazard, intake, sender's time,
 # receiver's time, accompaniment probability and time, queue jump); int (latency distribution, has an
@@ -191,7 +201,11 @@ ASSIGN_ONE, ASSIGN_TIES, ASSIGN_MIX = 0, 1, 2
 H_BASE, H_HAZARD, H_INTAKE, H_SENDER, H_RECEIVER, H_ACCOMPANIMENT_P, H_ACCOMPANIMENT, H_QUEUE_JUMP = range(8)
 H_LATENCY, H_ACCOMPANIED = 0, 1
 # ---- purposes of coordination work (the ``staff`` table)
-SENDER, RECEIVER, ACCOMPANIMENT, CONFERENCE = 0, 1, 2, 3
+SENDER, RECEIVER, ACCOMPANIMENT, CONFERENCE, ASSESSMENT = 0, 1, 2, 3, 4
+# ---- the integrated path's parameters (simulator.engine.access_point): data entry, then the score's weights
+# (complexity, chronic, years homeless, Indigenous, woman) and target_pressure
+PT_DATA_ENTRY, PT_COMPLEXITY, PT_CHRONIC, PT_YEARS, PT_INDIGENOUS, PT_WOMAN, PT_PRESSURE = range(7)
+PT_COLUMNS = 7
 
 # ---- columns of the tables
 # clients: int (gender, age group, indigenous, pattern, current episode row, episodes so far; where they sleep,
@@ -210,7 +224,7 @@ C_COLUMNS = 24
 # returns if it self-resolves, avoids shelters, nights refused after the warm-up, returns if housed)
 E_START, E_SINCE, E_END, E_BUDGET, E_MEAN, E_CLOCK = 0, 1, 2, 3, 4, 5
 E_CLIENT, E_NUMBER, E_NEEDS, E_OPEN, E_REASON, E_FIRST_NEED, E_SOURCE, E_TOKEN, E_RETURNS, E_AVOIDANT, \
-    E_REFUSED, E_RETURNS_HOUSED = range(12)
+    E_REFUSED, E_RETURNS_HOUSED, E_ASSESSED = range(13)
 # needs: float (onset, end, walk-in delay, last referral); int (episode row, need, status, outcome, met by,
 # target of its pathway, where its pathway waits, its visit (or housing application), its referral, the sender of
 # a contact's pathway, its pathway's order among the client's processes)
@@ -1335,7 +1349,8 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
                prq_need: np.ndarray, prq_delay: np.ndarray, has_conference: bool, conf_first: float,
                conf_every: float, conf_duration: float, conf_max: int, conf_meets: np.ndarray,
                conf_participants: np.ndarray, has_escalation: bool, esc_min: int, esc_after: float,
-               conf_route: np.ndarray, reserved_slot: bool, conf_source: int) -> Any:
+               conf_route: np.ndarray, reserved_slot: bool, conf_source: int, pt_clinic: int, pt_f: np.ndarray,
+               pt_assessment: int, pt_eligible: np.ndarray, woman: int, chronic: int) -> Any:
     """Run one replication; return the tables and the clinics' monitors (see :mod:`simulator.fast.records`).
 
     The event loop (:func:`_run`) never reallocates an array: it stops before an event when some table, the
@@ -1371,7 +1386,7 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
     # every column of a row is written when the row is made: the tables need no filling
     cl_i = np.empty((start_rows, C_COLUMNS), dtype=np.int64)
     ep_f = np.empty((start_rows, 6))
-    ep_i = np.empty((start_rows, 12), dtype=np.int64)
+    ep_i = np.empty((start_rows, 13), dtype=np.int64)
     nd_f = np.empty((start_rows, 4))
     nd_i = np.empty((start_rows, 11), dtype=np.int64)
     vi_f = np.empty((start_rows, 4))
@@ -1481,7 +1496,8 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
         shelter = (sh_i, line_hd, g, refused)
         housing = (hp, housing_params, (pg_i, since, ap_f, ap_i, qp, qs, qr, qn, present, area, last, observed, g))
         conference = (has_conference, conf_first, conf_every, conf_duration, conf_max, conf_meets, conf_participants,
-                      has_escalation, esc_min, esc_after, conf_route, reserved_slot, conf_source, has_hours, cf)
+                      has_escalation, esc_min, esc_after, conf_route, reserved_slot, conf_source, has_hours, cf,
+                      pt_clinic, pt_f, pt_assessment, pt_eligible, woman, chronic)
         if not _run(token, buf, pos, params, shelter_params, tables, shelter_tables, events, clinic, shelter,
                     housing, conference, n, clock):
             break
@@ -1563,7 +1579,8 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
      room) = housing_params
     ap_f, ap_i = hx[2], hx[3]
     (_has_conference, conf_first, conf_every, conf_duration, conf_max, conf_meets, conf_participants, has_escalation,
-     esc_min, esc_after, conf_route, reserved_slot, conf_source, has_hours, cf) = conference
+     esc_min, esc_after, conf_route, reserved_slot, conf_source, has_hours, cf, pt_clinic, pt_f, pt_assessment,
+     pt_eligible, woman, chronic) = conference
     n_cl, n_ep, n_nd, n_vi, n_rf, requests, line_top, n_tk, n_st, n_ap = n[0], n[1], n[2], n[3], n[4], n[5], n[6], \
         n[7], n[8], n[9]
     now, t_raw = clock[T_NOW], clock[T_RAW]
@@ -1645,6 +1662,9 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
         housed_app = -1
         # a multilateral handoff whose case the conference decided: its process resumes (latency, loss, receiver)
         decided = -1
+        # an assessment at the access point just done (its visit), and the duration of a visit to it
+        assessed = -1
+        go_fixed = -1.0
 
         if kind in (EV_ARRIVAL, EV_STOCK):
             # a new client (Episodes.draw_client), from stream ``attributes`` (``stock`` for the initial stock,
@@ -1798,10 +1818,13 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                 _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_RELEASE, c)
                 _tick(c, now, warmup, present, area, last)
                 present[c] -= 1
-                if vi_i[v, V_REFERRAL] >= 0:
-                    rf_f[vi_i[v, V_REFERRAL], R_END] = now
-                    rf_i[vi_i[v, V_REFERRAL], R_OUTCOME] = SERVED
-                routed = v
+                if c == pt_clinic:
+                    assessed = v  # the integrated handoff goes on (eligibility, score, receiver)
+                else:
+                    if vi_i[v, V_REFERRAL] >= 0:
+                        rf_f[vi_i[v, V_REFERRAL], R_END] = now
+                        rf_i[vi_i[v, V_REFERRAL], R_OUTCOME] = SERVED
+                    routed = v
 
         elif kind == EV_RELEASE:
             _trigger(arg, now, staff, users, closed_held, closed_asked, qp, qs, qr, qn, vi_i, ht, hs, hk, ha,
@@ -2377,6 +2400,7 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
             if return_share < 1.0 and not (_draw(token, buf, pos, stream, UNIFORM_DRAW) < return_share):
                 ep_i[episode, E_RETURNS] = 0
             ep_i[episode, E_RETURNS_HOUSED] = 1
+            ep_i[episode, E_ASSESSED] = 0
             if housed_return_share < 1.0 and not (_draw(token, buf, pos, stream, UNIFORM_DRAW) < housed_return_share):
                 ep_i[episode, E_RETURNS_HOUSED] = 0
             if opening_source != SOURCE_STOCK:
@@ -2450,7 +2474,9 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                 present[c] -= 1
                 if vi_i[v, V_REFERRAL] >= 0:
                     rf_f[vi_i[v, V_REFERRAL], R_END] = now
-                    rf_i[vi_i[v, V_REFERRAL], R_OUTCOME] = outcome
+                    # (at the access point a loss time is the handoff's: lost_handoff)
+                    rf_i[vi_i[v, V_REFERRAL], R_OUTCOME] = LOST_HANDOFF if (
+                        c == pt_clinic and outcome == LOST_WAITING) else outcome
                 nd_i[vi_i[v, V_NEED], N_STATUS] = NEED_OPEN
                 nd_i[vi_i[v, V_NEED], N_PATH] = PATH_NONE
 
@@ -2594,7 +2620,7 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                 if give_up < np.inf:
                     _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (give_up - now), False, EV_C_TIMEOUT, ref)
             else:
-                if handoff_f[t, H_QUEUE_JUMP] > 0 and \
+                if t != INTEGRATED and handoff_f[t, H_QUEUE_JUMP] > 0 and \
                         _draw(token, buf, pos, HANDOFFS, UNIFORM_DRAW) < handoff_f[t, H_QUEUE_JUMP]:
                     rf_f[ref, R_PRIORITY] = QUEUE_JUMP
                 decided = ref
@@ -2623,6 +2649,25 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
             t = rf_i[ref, R_TYPE]
             if _draw(token, buf, pos, HANDOFFS, UNIFORM_DRAW) < handoff_f[t, H_BASE]:
                 lost = ref
+            elif t == INTEGRATED:
+                # the access point (AccessPoint.assess): data entry, and the assessment once per episode (stream
+                # ``handoffs``), recorded as staff time without taking the staff twice; the visit in its queue
+                # at priority 3, with the handoff's loss time
+                row = rf_i[ref, R_NEED]
+                go_fixed = pt_f[PT_DATA_ENTRY]
+                if ep_i[nd_i[row, N_EPISODE], E_ASSESSED] == 0:
+                    go_fixed += _sample_call(token, buf, pos, HANDOFFS, dist_kind[pt_assessment],
+                                             dist_par[pt_assessment])
+                if go_fixed > 0 and now >= warmup:
+                    st_f[n_st, W_TIME] = now
+                    st_f[n_st, W_DAYS] = go_fixed
+                    st_i[n_st, W_SERVICE] = pt_clinic
+                    st_i[n_st, W_PURPOSE] = ASSESSMENT
+                    st_i[n_st, W_TYPE] = INTEGRATED
+                    n_st += 1
+                go_need = row
+                go_clinic = pt_clinic
+                go_referral = ref
             else:
                 if t == MULTILATERAL:
                     rf_f[ref, R_PRIORITY] = MULTILATERAL_PRIORITY
@@ -2631,6 +2676,44 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                 go_clinic = rf_i[ref, R_TARGET]
                 go_referral = ref
                 go_intake = handoff_f[t, H_INTAKE]
+
+        if assessed >= 0:
+            # after the assessment (Handoffs.integrated): the referral's start is the receiver's again, the client
+            # is assessed for the episode; the receiver's eligibility rules (a need of the client's not met:
+            # ineligible), else the score from the file as the receiver's priority, and the receiver at once
+            v = assessed
+            ref = vi_i[v, V_REFERRAL]
+            row = vi_i[v, V_NEED]
+            rf_f[ref, R_START] = np.nan
+            episode = nd_i[row, N_EPISODE]
+            ep_i[episode, E_ASSESSED] = 1
+            target = rf_i[ref, R_TARGET]
+            eligible = True
+            first = ep_i[episode, E_FIRST_NEED]
+            for r in range(first, first + ep_i[episode, E_NEEDS]):
+                if pt_eligible[target, nd_i[r, N_NEED]] and nd_i[r, N_STATUS] != NEED_MET:
+                    eligible = False
+                    break
+            if not eligible:
+                rf_f[ref, R_END] = now
+                rf_i[ref, R_OUTCOME] = INELIGIBLE
+                nd_i[row, N_STATUS] = NEED_OPEN
+                nd_i[row, N_PATH] = PATH_NONE
+            else:
+                client = ep_i[episode, E_CLIENT]
+                open_needs = ep_i[episode, E_OPEN]
+                score = (pt_f[PT_COMPLEXITY] * open_needs
+                         + pt_f[PT_CHRONIC] * (1.0 if cl_i[client, C_PATTERN] == chronic else 0.0)
+                         + pt_f[PT_YEARS] * max(0.0, now - ep_f[episode, E_SINCE]) / 365
+                         + pt_f[PT_INDIGENOUS] * (1.0 if cl_i[client, C_INDIGENOUS] == 1 else 0.0)
+                         + pt_f[PT_WOMAN] * (1.0 if cl_i[client, C_GENDER] == woman else 0.0)
+                         - pt_f[PT_PRESSURE] * open_needs)
+                rf_f[ref, R_PRIORITY] = NORMAL - score
+                rf_f[ref, R_ARRIVED] = now
+                go_need = row
+                go_clinic = target
+                go_referral = ref
+                go_intake = handoff_f[INTEGRATED, H_INTAKE]
 
         if lost >= 0:
             rf_f[lost, R_END] = now
@@ -2727,8 +2810,11 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
         if go_clinic >= 0:
             # an arrival at a clinic (ServiceNode.serve): the intake plus a service time, drawn now
             c = go_clinic
-            go_duration = go_intake + _sample(token, buf, pos, SERVICE0 + 2 * c, dist_kind[service_dist[c]],
-                                              dist_par[service_dist[c]])
+            if c == pt_clinic:
+                go_duration = go_fixed  # a visit to the access point: its duration was set on the way
+            else:
+                go_duration = go_intake + _sample(token, buf, pos, SERVICE0 + 2 * c, dist_kind[service_dist[c]],
+                                                  dist_par[service_dist[c]])
             v = n_vi
             n_vi += 1
             vi_f[v, V_ARRIVAL] = now
@@ -2793,7 +2879,8 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                 vi_i[v, V_OUTCOME] = outcome
                 if go_referral >= 0:
                     rf_f[go_referral, R_END] = now
-                    rf_i[go_referral, R_OUTCOME] = outcome
+                    rf_i[go_referral, R_OUTCOME] = LOST_HANDOFF if (
+                        c == pt_clinic and outcome == LOST_WAITING) else outcome
                 nd_i[go_need, N_STATUS] = NEED_OPEN
                 nd_i[go_need, N_PATH] = PATH_NONE
 

@@ -15,7 +15,17 @@ import numpy as np
 
 from simulator.config.distributions import Distribution, Exponential, Fixed, Gamma, Lognormal, Triangular, Uniform
 from simulator.config.resources import staffing
-from simulator.config.schema import PATTERNS, SERVICE_NEEDS, WEEKDAYS, Clinic, Housing, Outreach, Scenario, Shelter
+from simulator.config.schema import (
+    PATTERNS,
+    SERVICE_NEEDS,
+    WEEKDAYS,
+    AccessPoint,
+    Clinic,
+    Housing,
+    Outreach,
+    Scenario,
+    Shelter,
+)
 from simulator.engine.calendar import Calendar
 from simulator.engine.network import Network, cumulative
 from simulator.engine.streams import Streams
@@ -73,6 +83,15 @@ class _Distributions:
         return len(self.kinds) - 1
 
 
+def _as_clinic(spec: Clinic | AccessPoint) -> Clinic:
+    """An access point as the kernel's clinic: its staff, hours and patience, the priority discipline, no
+    service time of its own (never drawn), no waiting-list cap, treats nothing."""
+    if isinstance(spec, Clinic):
+        return spec
+    return Clinic(kind="clinic", staff=spec.staff, hours=spec.hours, patience=spec.patience,
+                  service_time=Fixed(value=0.0), discipline="priority")
+
+
 def month_of_day(scenario: Scenario) -> np.ndarray:
     """The month (0 = January) of every day of the run, as ``Calendar.month`` reads it."""
     days = int(scenario.end_time) + 2
@@ -98,15 +117,18 @@ def seasons(scenario: Scenario, days: int) -> tuple[np.ndarray, np.ndarray]:
 
 def plan(scenario: Scenario) -> Plan:
     """The kernel's arguments for ``scenario`` (which must be supported: see :mod:`simulator.fast.support`)."""
-    clinics = [name for name, spec in scenario.services.items() if isinstance(spec, Clinic)]
+    # the access point is a clinic of the kernel's (its queue, staff, hours and patience), in file order; it
+    # treats nothing and has no service time of its own (section 5.8 sets the duration of its visits)
+    clinics = [name for name, spec in scenario.services.items() if isinstance(spec, Clinic | AccessPoint)]
     shelters = [name for name, spec in scenario.services.items() if isinstance(spec, Shelter)]
     outreach = [name for name, spec in scenario.services.items() if isinstance(spec, Outreach)]
     housing = [name for name, spec in scenario.services.items() if isinstance(spec, Housing)]
     services = clinics + shelters + outreach + housing
     index = {name: i for i, name in enumerate(services)}
-    specs = [spec for spec in scenario.services.values() if isinstance(spec, Clinic)]
+    specs = [_as_clinic(spec) for spec in scenario.services.values() if isinstance(spec, Clinic | AccessPoint)]
     staff_of = staffing(scenario)
-    staff = [staff_of[name] for name in clinics]
+    # (an access point the regime does not use is paid nothing, yet its queue keeps its declared staff)
+    staff = [staff_of[name] or spec.staff for name, spec in zip(clinics, specs, strict=True)]
     dists = _Distributions()
     streams = ["arrivals", "attributes", "routing", "handoffs", "stock", "returns"]
     for name in clinics:
@@ -199,7 +221,10 @@ def plan(scenario: Scenario) -> Plan:
     honours_priority = np.array([spec.discipline == "priority" for spec in specs], dtype=np.bool_)
 
     # the handoff types (unilateral, bilateral, multilateral) and how the regime assigns them (Handoffs.assign)
-    types = (scenario.handoffs.unilateral, scenario.handoffs.bilateral, scenario.handoffs.multilateral)
+    # (the integrated type's row: its parameters, or the unilateral ones where the scenario has none: never used)
+    integrated = scenario.handoffs.integrated
+    types = (scenario.handoffs.unilateral, scenario.handoffs.bilateral, scenario.handoffs.multilateral,
+             integrated if integrated is not None else scenario.handoffs.unilateral)
     handoff_f = np.zeros((len(types), 8))
     handoff_i = np.zeros((len(types), 2), dtype=np.int64)
     for t, handoff in enumerate(types):
@@ -221,8 +246,26 @@ def plan(scenario: Scenario) -> Plan:
         assign_type = kernel.BILATERAL
     elif assignment == "multilateral":
         assign_type = kernel.MULTILATERAL
+    elif assignment == "integrated":
+        assign_type = kernel.INTEGRATED
     type_index = {"unilateral": kernel.UNILATERAL, "bilateral": kernel.BILATERAL,
-                  "multilateral": kernel.MULTILATERAL}
+                  "multilateral": kernel.MULTILATERAL, "integrated": kernel.INTEGRATED}
+
+    # the integrated path (AccessPoint): the access point's clinic (-1: none), data entry and the score's weights
+    # (PT_ columns), the assessment's distribution, and the eligibility rules (Network.eligibility) as
+    # (receiver, need): the need, if the client has it, must be met first
+    pt_clinic, pt_assessment = -1, 0
+    pt_f = np.zeros(kernel.PT_COLUMNS)
+    pt_eligible = np.zeros((len(services), len(NEEDS)), dtype=np.bool_)
+    if integrated is not None and integrated.access_point in clinics:
+        pt_clinic = clinics.index(integrated.access_point)
+        pt_assessment = dists.add(integrated.assessment)
+        weights = integrated.priority
+        pt_f[:] = (integrated.data_entry, weights.complexity, weights.chronic, weights.years_homeless,
+                   weights.indigenous, weights.woman, integrated.target_pressure)
+        for eligibility in integrated.eligibility:
+            for need in eligibility.requires_met:
+                pt_eligible[index[eligibility.service], _NEED_INDEX[str(need)]] = True
 
     # the case conference (CaseConference): it meets if the regime escalates or may assign multilateral handoffs;
     # the days it may meet on (its weekdays, not its holidays), the first meeting, its seats, the escalation rule
@@ -286,7 +329,7 @@ def plan(scenario: Scenario) -> Plan:
     hp_after: list[int] = []
     seen = 0
     for service in scenario.services.values():
-        if isinstance(service, Clinic):
+        if isinstance(service, Clinic | AccessPoint):
             seen += 1
         elif isinstance(service, Housing):
             hp_after.append(seen)
@@ -453,5 +496,11 @@ def plan(scenario: Scenario) -> Plan:
         "conf_route": conf_route,
         "reserved_slot": bool(scenario.handoffs.multilateral.reserved_slot),
         "conf_source": len(services),
+        "pt_clinic": pt_clinic,
+        "pt_f": pt_f,
+        "pt_assessment": pt_assessment,
+        "pt_eligible": pt_eligible,
+        "woman": genders.index("woman") if "woman" in genders else -1,
+        "chronic": PATTERNS.index("chronic"),
     }
     return Plan(clinics, staff, services, shelters, housing, genders, ages, streams, arguments)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from simulator.config.resources import paid, staffing
-from simulator.config.schema import PATTERNS, Clinic, Scenario
+from simulator.config.schema import PATTERNS, AccessPoint, Clinic, Scenario
 from simulator.engine.calendar import Calendar
 from simulator.engine.outcomes import (
     BALKED,
@@ -24,6 +24,7 @@ from simulator.engine.outcomes import (
     CLIENT_EXITED,
     EXITED,
     HOUSED,
+    INELIGIBLE,
     LOST_HANDOFF,
     LOST_WAITING,
     MET,
@@ -37,14 +38,15 @@ from simulator.engine.records import COLUMNS, RunRecords
 from simulator.fast import kernel
 from simulator.fast.plan import NEEDS, Plan
 
-_OUTCOMES = np.array([CENSORED, SERVED, RENEGED, BALKED, LOST_WAITING, LOST_HANDOFF, EXITED, CLIENT_EXITED, HOUSED],
-                     dtype=object)  # by kernel outcome code
+_OUTCOMES = np.array([CENSORED, SERVED, RENEGED, BALKED, LOST_WAITING, LOST_HANDOFF, EXITED, CLIENT_EXITED, HOUSED,
+                      INELIGIBLE], dtype=object)  # by kernel outcome code
 _NEED_OUTCOMES = np.array([CENSORED, MET, OPEN_AT_EXIT], dtype=object)  # by kernel need outcome
 _REASONS = np.array([CENSORED, NEEDS_MET, SELF_RESOLVED, HOUSED], dtype=object)  # by kernel episode end
 _SOURCES = np.array(["inflow", "stock", "return"], dtype=object)  # by kernel source
 _PATTERNS = np.array(PATTERNS, dtype=object)
-_TYPES = np.array(["unilateral", "bilateral", "multilateral"], dtype=object)  # by kernel adjustment type
-_PURPOSES = np.array(["sender", "receiver", "accompaniment", "conference"], dtype=object)  # by kernel purpose
+#: by kernel adjustment type, and by kernel purpose of staff time
+_TYPES = np.array(["unilateral", "bilateral", "multilateral", "integrated"], dtype=object)
+_PURPOSES = np.array(["sender", "receiver", "accompaniment", "conference", "assessment"], dtype=object)
 _NEED_NAMES = np.array(NEEDS, dtype=object)
 #: by kernel location (SHELTERED, OUTDOORS, ELSEWHERE; -1, the last: the episode ended)
 _LOCATIONS = np.array(["shelter", "outdoors", "other", "exited"], dtype=object)
@@ -57,7 +59,7 @@ def _names(names: list[str], codes: np.ndarray) -> np.ndarray:
     return picked
 
 
-def open_hours(scenario: Scenario, clinic: Clinic, start: float, end: float) -> float:
+def open_hours(scenario: Scenario, clinic: Clinic | AccessPoint, start: float, end: float) -> float:
     """Hours of opening of ``clinic`` between ``start`` and ``end`` (days), per staff member: the arithmetic of
     :meth:`simulator.engine.nodes.ServiceNode.open_hours`."""
     hours = clinic.hours
@@ -172,7 +174,7 @@ def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, resu
     averages = [float(a) / span if span > 0 else 0.0 for a in area]
     nodes = {
         "service": [*clinics, *housing],
-        "kind": ["clinic"] * n_clinics + ["housing"] * n_housing,
+        "kind": [scenario.services[name].kind for name in clinics] + ["housing"] * n_housing,
         "staff": [*plan.staff, *(scenario.services[name].slots or 0 for name in housing)],  # type: ignore[union-attr]
         "available_hours": [staff * open_hours(scenario, spec, warmup, end_time)  # type: ignore[arg-type]
                             for staff, spec in zip(plan.staff, specs, strict=True)] + [math.nan] * n_housing,

@@ -2,12 +2,13 @@
 
 :func:`unsupported` reads a scenario and lists every field the compiled engine does not implement yet, each
 as ``<field path>: <what is missing>``; an empty list means the scenario runs on it with the rules of
-``docs/model.md`` (the contract of both engines). The covered subset is the one of the textbook queues
-(``configs/textbook/``), of networks of clinics like them, and of the shelters, street outreach and housing
-programmes around them:
+``docs/model.md`` (the contract of both engines). It covers the whole model but cohorts and the event log: the
+textbook queues (``configs/textbook/``), networks of clinics like them, the shelters, street outreach and housing
+programmes around them, and the access point of the integrated regime (the shipped cities run whole, under every
+regime they define):
 
-* services: clinics, with or without opening ``hours``, any ``service_time`` and ``patience``
-  distribution, ``waitlist_cap``, ``treats``; ``discipline`` ``fifo`` or ``priority`` (a priority line,
+* services: clinics and the access point (section 4.2), with or without opening ``hours``, any ``service_time``
+  and ``patience`` distribution, ``waitlist_cap``, ``treats``; ``discipline`` ``fifo`` or ``priority`` (a priority line,
   where the hours' "closed" requests come first, then coordination work, then queue jumps, then the other
   clients, each group first come, first served); shelters with every field (``capacity``,
   ``winter_capacity``, ``intake``, ``serves``, ``staff``: section 4.1); outreach services (``contacts``,
@@ -25,25 +26,26 @@ programmes around them:
 * routes: ``entry`` (walk-ins, with their delays, to clinics and housing programmes), ``referrals`` between
   clinics (section 5.2) and from shelters and outreach services to clinics and housing programmes (the contacts
   of section 5.1), ``handoffs.re_referral_after``, ``prerequisites`` (section 3.7);
-* regime: assignment ``unilateral``, ``bilateral``, ``multilateral``, ``ties`` or any mix of the three, with or
-  without ``escalation`` (``organic``, ``multilateral`` and their hybrids); every parameter of
-  ``handoffs.unilateral``, ``handoffs.bilateral`` and ``handoffs.multilateral`` (latency, loss, intake, staff
-  time and accompaniment, queue jump, ``reserved_slot``); the case conference of section 5.7 (its calendar:
-  ``every``, ``weekday``, ``time``, ``days``, ``holidays``; ``duration``, ``participants`` and the seats they
-  miss while closed, ``max_cases``; escalation with ``min_open_needs`` and ``after``), the regime's own
-  ``conference`` included;
+* regime: every assignment (``unilateral``, ``bilateral``, ``multilateral``, ``integrated``, ``ties`` or any
+  mix the schema allows), with or without ``escalation`` (every built-in regime and their hybrids); every
+  parameter of ``handoffs.unilateral``, ``handoffs.bilateral``, ``handoffs.multilateral`` (latency, loss, intake,
+  staff time and accompaniment, queue jump, ``reserved_slot``) and ``handoffs.integrated`` (section 5.8: the
+  access point's queue with its staff, hours and patience, the assessment once per episode and ``data_entry``,
+  recorded as staff time, the ``eligibility`` rules, the ``priority`` weights and ``target_pressure`` of the
+  score); the case conference of section 5.7 (its calendar: ``every``, ``weekday``, ``time``, ``days``,
+  ``holidays``; ``duration``, ``participants`` and the seats they miss while closed, ``max_cases``; escalation
+  with ``min_open_needs`` and ``after``), the regime's own ``conference`` included;
+* ``resources`` (section 4.5): ``--equal-resources`` re-staffs the clinics and the access point in the config
+  layer (:func:`simulator.config.resources.staffing`), whose numbers the engine reads as its servers;
 * outputs: every table but the event log (``census_time`` and ``count_date`` included).
 """
 
 from __future__ import annotations
 
-from simulator.config.schema import Clinic, Housing, Outreach, Scenario, Shelter
+from simulator.config.schema import AccessPoint, Clinic, Housing, Outreach, Scenario, Shelter
 
-#: why each kind of service is refused (the kinds the engine has are ``clinic``, ``shelter``, ``outreach`` and
-#: ``housing``)
-_KINDS = {
-    "access_point": "the access point (integrated regime) is not in the fast engine yet",
-}
+#: why each kind of service is refused (the engine has every kind of the schema: none is refused today)
+_KINDS: dict[str, str] = {}
 
 
 class FastEngineError(ValueError):
@@ -61,7 +63,7 @@ def unsupported(scenario: Scenario) -> list[str]:
     problems: list[str] = []
     for name, spec in scenario.services.items():
         where = f"services.{name}"
-        if not isinstance(spec, Clinic | Shelter | Outreach | Housing):
+        if not isinstance(spec, Clinic | AccessPoint | Shelter | Outreach | Housing):
             reason = _KINDS.get(spec.kind, f"{spec.kind} services are not in the fast engine yet")
             problems.append(f"{where}.kind: {reason}")
             continue
@@ -70,16 +72,10 @@ def unsupported(scenario: Scenario) -> list[str]:
     if population.cohort is not None:
         problems.append("population.cohort: cohorts are not in the fast engine yet")
 
-    regime = scenario.active_regime
-    assignment = regime.assignment
-    if isinstance(assignment, dict):
-        if "integrated" in assignment:  # (the schema refuses such a mix; kept for a hand-made regime)
-            problems.append(f"regime: {scenario.regime!r} mixes in integrated handoffs, which need the access point "
-                            "(not in the fast engine yet)")
-    elif assignment not in ("unilateral", "bilateral", "multilateral", "ties"):
-        problems.append(f"regime: {scenario.regime!r} assigns {assignment!r}; the fast engine runs unilateral, "
-                        "bilateral and multilateral handoffs (assignment unilateral, bilateral, multilateral, ties "
-                        "or a mix of the three), not the integrated path of the access point yet")
+    assignment = scenario.active_regime.assignment
+    if isinstance(assignment, dict) and "integrated" in assignment:
+        # (the schema refuses such a mix, and the SimPy engine pays the access point only under ``integrated``)
+        problems.append(f"regime: {scenario.regime!r} mixes in integrated handoffs, which the schema does not allow")
 
     if scenario.outputs.event_log:
         problems.append("outputs.event_log: the event log is not in the fast engine yet")

@@ -12,6 +12,7 @@ import pytest
 
 from simulator import load_config, run_batch, simulate
 from simulator.config.loader import validate_data
+from simulator.config.schema import with_regime
 from simulator.fast import FastEngineError, unsupported
 from tests.fast import _micro
 
@@ -31,12 +32,7 @@ def variant(*edits: tuple[str, Any]) -> Any:
 
 
 CASES: list[tuple[str, list[tuple[str, Any]], str]] = [
-    ("access point", [("services.point", {"kind": "access_point", "staff": 1})],
-     "services.point.kind: the access point"),
     ("cohort", [("population.cohort", {"count": 3})], "population.cohort:"),
-    ("integrated regime", [("services.point", {"kind": "access_point", "staff": 1}),
-                           ("handoffs.integrated", {"access_point": "point", "assessment": "30 min"}),
-                           ("regime", "integrated")], "regime: 'integrated' assigns 'integrated'"),
     ("event log", [("outputs.event_log", True)], "outputs.event_log:"),
 ]
 
@@ -121,12 +117,22 @@ def test_the_case_conference_is_supported() -> None:
                                ("regime", "mine"))) == []
 
 
-def test_textbook_configs_are_supported_and_the_shipped_cities_are_not() -> None:
+def test_the_access_point_and_the_integrated_regime_are_supported() -> None:
+    point = [("services.point", {"kind": "access_point", "staff": 1}),
+             ("handoffs.integrated", {"access_point": "point", "assessment": "30 min"})]
+    for regime in ("integrated", "unilateral", "organic"):
+        assert unsupported(variant(*point, ("regime", regime))) == []
+
+
+def test_textbook_configs_and_the_shipped_cities_are_supported() -> None:
     for path in sorted((ROOT / "configs" / "textbook").glob("*.yaml")):
         assert unsupported(load_config(path)) == [], path.name
-    problems = unsupported(load_config(ROOT / "configs" / "small_town.yaml"))
-    assert any(problem.startswith("services.") for problem in problems)
-    assert not any(problem.startswith("regime:") for problem in problems)  # organic: the case conference runs
+    for name in ("montreal_centre.yaml", "small_town.yaml"):
+        scenario = load_config(ROOT / "configs" / name)
+        for regime in scenario.all_regimes():  # every regime the city defines, the integrated one included
+            assert unsupported(with_regime(scenario, regime)) == [], (name, regime)
+        assert unsupported(scenario.model_copy(update={"outputs": scenario.outputs.model_copy(
+            update={"event_log": True})})) == ["outputs.event_log: the event log is not in the fast engine yet"]
 
 
 def test_batch_refuses_before_running() -> None:
@@ -136,11 +142,14 @@ def test_batch_refuses_before_running() -> None:
                   progress=lambda done, total: calls.append((done, total)))
     assert calls == []
     assert caught.value.problems == ["outputs.event_log: the event log is not in the fast engine yet"]
-    # every regime asked for is checked
-    with pytest.raises(FastEngineError, match="regime: 'integrated' assigns 'integrated'"):
+    # every regime asked for is checked, the integrated one included
+    with pytest.raises(FastEngineError, match=r"outputs\.event_log"):
         run_batch(variant(("services.point", {"kind": "access_point", "staff": 1}),
-                          ("handoffs.integrated", {"access_point": "point", "assessment": "30 min"})),
-                  replications=1, regimes=["unilateral", "integrated"], engine="fast")
+                          ("handoffs.integrated", {"access_point": "point", "assessment": "30 min"}),
+                          ("outputs.event_log", True)),
+                  replications=1, regimes=["unilateral", "integrated"], engine="fast",
+                  progress=lambda done, total: calls.append((done, total)))
+    assert calls == []
 
 
 def test_unknown_engine() -> None:
