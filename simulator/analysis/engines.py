@@ -16,7 +16,9 @@ draw (with the same seed, replication ``i`` would be the same run on both).
   compared by how often it is present, with Fisher's exact test;
 * *values*, over the replications where it is present (at least :data:`MIN_PRESENT` on each side): Welch's
   t-test on the means and the two-sample Kolmogorov-Smirnov test on the whole distribution, combined by
-  Bonferroni (twice the smaller p-value); two constant samples are equal (p = 1) or not (p = 0);
+  Bonferroni (twice the smaller p-value); two constant samples are equal (p = 1) or not (p = 0); where one
+  side is constant (a rare event that never happened in its replications), Fisher's exact test on how often
+  each side takes that value replaces Welch's t, which would take the constant side's mean as exact;
 * the metric's p-value is the smallest of those that apply, times their number (Bonferroni again).
 
 **Many metrics.** A comparison tests hundreds of metrics at once, so the p-values are adjusted by Holm's
@@ -97,6 +99,14 @@ def metric_test(simpy: np.ndarray, fast: np.ndarray, simpy_runs: int, fast_runs:
     if len(simpy) >= MIN_PRESENT and len(fast) >= MIN_PRESENT:
         if np.ptp(simpy) == 0 and np.ptp(fast) == 0:
             out["p_mean"] = out["p_ks"] = 1.0 if simpy[0] == fast[0] else 0.0
+        elif np.ptp(simpy) == 0 or np.ptp(fast) == 0:
+            # one side constant (a rare event that never happened in its replications): Welch's t would take
+            # that side's mean as exact; compare how often each side takes the constant value instead
+            value = simpy[0] if np.ptp(simpy) == 0 else fast[0]
+            table = [[int((simpy == value).sum()), int((simpy != value).sum())],
+                     [int((fast == value).sum()), int((fast != value).sum())]]
+            out["p_mean"] = float(stats.fisher_exact(table).pvalue)
+            out["p_ks"] = float(stats.ks_2samp(simpy, fast).pvalue)
         else:
             out["p_mean"] = float(stats.ttest_ind(simpy, fast, equal_var=False).pvalue)
             out["p_ks"] = float(stats.ks_2samp(simpy, fast).pvalue)
