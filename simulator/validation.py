@@ -81,6 +81,15 @@ class Section:
     body: str
 
 
+def share_percent(x: float) -> str:
+    """A share as a whole percentage that never rounds a few points away: 319 of 320 is ">99%", not "100%"."""
+    if 0 < x < 0.005:
+        return "<1%"
+    if 0.995 <= x < 1:
+        return ">99%"
+    return f"{x:.0%}"
+
+
 def _fmt(value: float, digits: int = 3) -> str:
     if value is None or not math.isfinite(value):
         return "n/a"
@@ -299,7 +308,7 @@ def sensitivity_section(folder: Path, baseline: str = "organic") -> Section:
             mean = float(frame["mean_difference"].mean())
             top = [f"`{_short(p)}` ({_fmt(m, 2)})"
                    for p, m in zip(screen["parameter"][:3], screen["mu_star"][:3], strict=False)]
-            rows.append([f"{regime} vs {baseline}", words, f"{signs.negative:.0%}", f"{signs.positive:.0%}",
+            rows.append([f"{regime} vs {baseline}", words, share_percent(signs.negative), share_percent(signs.positive),
                          f"{mean:+.3g}", f"**{signs.verdict}**", ", ".join(top)])
             if signs.verdict == "flips":
                 drivers.append(f"- {regime} vs {baseline}, {words}: flips; driven most by {', '.join(top[:2])}.")

@@ -11,7 +11,7 @@ import yaml
 from simulator import calibration as cal
 from simulator.batch import load_sweep, run_sweep
 from simulator.batch.runner import run_batch
-from simulator.validation import build_validation, sensitivity_section
+from simulator.validation import build_validation, sensitivity_section, share_percent
 from tests.e2e._helpers import assert_clean_user_error, assert_ok, run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,9 +71,13 @@ def test_sensitivity_verdicts_match_the_api(morris_folder: Path) -> None:
         line = next(x for x in section.body.splitlines()
                     if x.startswith(f"| {regime} vs organic | unmet-need days per person |"))
         assert f"**{signs.verdict}**" in line
-        assert f"{signs.negative:.0%}" in line
+        assert share_percent(signs.negative) in line
     counted = re.search(r"\*\*(\d+) of (\d+) comparisons hold", section.body)
     assert counted is not None
+
+
+def test_shares_never_round_a_few_points_away() -> None:
+    assert [share_percent(x) for x in (0.0, 0.003, 0.5, 319 / 320, 1.0)] == ["0%", "<1%", "50%", ">99%", "100%"]
 
 
 def test_command_writes_the_file(tmp_path: Path) -> None:
