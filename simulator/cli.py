@@ -412,27 +412,20 @@ def summary_table(summary: pd.DataFrame, regimes: list[str], title: str) -> Tabl
     return table
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    if args.out is not None:
-        check_output_folder(args.out, "--out", results=True, resume=args.resume)
-    elif args.resume:
-        raise UserError("--resume completes a results folder: give it with --out")
-    if args.csv is not None:
-        check_output_file(args.csv, "--csv")
+def _load_with_clock(args: argparse.Namespace) -> Scenario:
+    """The scenario of ``args.config`` with the ``--horizon`` and ``--warmup`` given."""
     overrides: dict[str, Any] = {}
     if args.horizon:
         overrides["horizon"] = args.horizon
     if args.warmup:
         overrides["warmup"] = args.warmup
-    scenario = _load(args.config, overrides or None)
-    if args.event_log:
-        scenario = scenario.model_copy(update={"outputs": scenario.outputs.model_copy(update={"event_log": True})})
-    if args.equal_resources:
-        scenario = scenario.model_copy(update={"resources": scenario.resources.model_copy(update={"equal": True})})
-        for _, message in staffing_problems(scenario):
-            raise UserError(f"--equal-resources: {message}")
+    return _load(args.config, overrides or None)
+
+
+def _chosen_regimes(scenario: Scenario, asked: list[str] | None) -> list[str]:
+    """The regimes of ``--regime`` (default: the scenario's; ``all``: every one it can run), each checked."""
     known = scenario.all_regimes()
-    regimes = args.regime or [scenario.regime]
+    regimes = asked or [scenario.regime]
     if "all" in regimes:
         regimes = [name for name in known if _runnable(scenario, name)]
     for name in regimes:
@@ -441,7 +434,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     for name in regimes:
         if not _runnable(scenario, name):
             raise UserError(f"regime {name!r} needs a 'handoffs.integrated' section in the scenario")
-    regimes = list(dict.fromkeys(regimes))
+    return list(dict.fromkeys(regimes))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    if args.out is not None:
+        check_output_folder(args.out, "--out", results=True, resume=args.resume)
+    elif args.resume:
+        raise UserError("--resume completes a results folder: give it with --out")
+    if args.csv is not None:
+        check_output_file(args.csv, "--csv")
+    scenario = _load_with_clock(args)
+    if args.event_log:
+        scenario = scenario.model_copy(update={"outputs": scenario.outputs.model_copy(update={"event_log": True})})
+    if args.equal_resources:
+        scenario = scenario.model_copy(update={"resources": scenario.resources.model_copy(update={"equal": True})})
+        for _, message in staffing_problems(scenario):
+            raise UserError(f"--equal-resources: {message}")
+    regimes = _chosen_regimes(scenario, args.regime)
     replications = args.replications or scenario.replications
     workers = args.workers or os.cpu_count() or 1
     seed = scenario.seed if args.seed is None else args.seed
@@ -735,20 +745,8 @@ def cmd_compare_engines(args: argparse.Namespace) -> int:
         check_output_file(args.csv, "--csv")
     if not 0 < args.alpha < 1:
         raise UserError(f"--alpha {args.alpha}: give a number in (0, 1)")
-    overrides: dict[str, Any] = {}
-    if args.horizon:
-        overrides["horizon"] = args.horizon
-    if args.warmup:
-        overrides["warmup"] = args.warmup
-    scenario = _load(args.config, overrides or None)
-    known = scenario.all_regimes()
-    regimes = args.regime or [scenario.regime]
-    if "all" in regimes:
-        regimes = [name for name in known if _runnable(scenario, name)]
-    for name in regimes:
-        if name not in known:
-            raise UserError(f"unknown regime {name!r}; known regimes: {', '.join(sorted(known))}")
-    regimes = list(dict.fromkeys(regimes))
+    scenario = _load_with_clock(args)
+    regimes = _chosen_regimes(scenario, args.regime)
     workers = args.workers or os.cpu_count() or 1
     started = time.perf_counter()
     with _progress(not args.quiet, f"{scenario.name}: replications on both engines") as progress, \
