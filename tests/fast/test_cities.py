@@ -8,43 +8,20 @@ engine's tables row for row.
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from simulator.config.loader import load_data, validate_data
 from simulator.config.schema import Scenario
-from simulator.fast import unsupported
 from tests.fast import _compare
+from tests.fast._cities import part_of
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 
 
 def clinics_of(config: str, horizon: str, regime: str) -> Scenario:
     """The scenario of ``config`` reduced to its clinics (the edges between them, the walk-ins to them)."""
-    raw, _ = load_data(CONFIGS / config)
-    data: dict[str, Any] = copy.deepcopy(raw)
-    clinics = {name for name, spec in data["services"].items() if spec["kind"] == "clinic"}
-    data["services"] = {name: spec for name, spec in data["services"].items() if name in clinics}
-    referrals = []
-    for edge in data["referrals"]:
-        senders = edge["from"] if isinstance(edge["from"], list) else [edge["from"]]
-        senders = [sender for sender in senders if sender in clinics]
-        if senders and edge["to"] in clinics:
-            referrals.append({**edge, "from": senders})
-    data["referrals"] = referrals
-    data["entry"] = [walk for walk in data["entry"] if walk["service"] in clinics]
-    data["population"].pop("shelter_use", None)
-    data.pop("prerequisites", None)
-    data.pop("regimes", None)
-    data["handoffs"].pop("integrated", None)
-    data["handoffs"].get("multilateral", {}).pop("conference", None)
-    data.update(horizon=horizon, warmup="10 days", regime=regime)
-    scenario = validate_data(data, {}, f"{config} (clinics)")
-    assert unsupported(scenario) == []
-    return scenario
+    return part_of(config, horizon, regime, kinds=frozenset({"clinic"}), shelter_use=False, prerequisites=False)
 
 
 @pytest.mark.parametrize("regime", ["unilateral", "bilateral"])

@@ -12,7 +12,6 @@ table, the counters and the metrics). The shipped cities under the ``multilatera
 
 from __future__ import annotations
 
-import copy
 import math
 from datetime import date, timedelta
 from typing import Any
@@ -20,12 +19,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from simulator.config.loader import load_data, validate_data
 from simulator.config.schema import Scenario
 from simulator.engine.simulation import simulate_records
 from simulator.fast import unsupported
 from tests.fast import _compare
-from tests.fast.test_shelters import CONFIGS
+from tests.fast._cities import part_of
 from tests.fast.test_support import variant
 
 START = date(2022, 1, 1)  # a Saturday
@@ -207,20 +205,9 @@ def test_a_mix_with_multilateral_handoffs_and_escalation() -> None:
 
 
 def city(config: str, horizon: str, regime: str, warmup: str = "10 days") -> Scenario:
-    """The scenario of ``config`` without what the compiled engine does not run yet (the access point and the
-    integrated regime's settings, cohorts), under ``regime`` (``multilateral`` or ``organic``, as the file
-    defines them)."""
-    raw, _ = load_data(CONFIGS / config)
-    data: dict[str, Any] = copy.deepcopy(raw)
-    data["services"] = {name: spec for name, spec in data["services"].items() if spec["kind"] != "access_point"}
-    data["population"].pop("cohort", None)
-    data["handoffs"].pop("integrated", None)
-    data["regimes"] = {name: spec for name, spec in data.get("regimes", {}).items()
-                       if spec.get("assignment") != "integrated"}
-    data.update(horizon=horizon, warmup=warmup, regime=regime)
-    scenario = validate_data(data, {}, f"{config} (no access point)")
-    assert unsupported(scenario) == []
-    return scenario
+    """The scenario of ``config`` with the case conference, without the access point, under ``regime``
+    (``multilateral`` or ``organic``, as the file defines them)."""
+    return part_of(config, horizon, regime, warmup, conference=True)
 
 
 @pytest.mark.parametrize("regime", ["multilateral", "organic"])

@@ -12,7 +12,6 @@ with housing and the shipped cities (without the case conference, the access poi
 
 from __future__ import annotations
 
-import copy
 import math
 import random
 from typing import Any
@@ -20,13 +19,14 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from simulator.config.loader import load_data, validate_data
+from simulator.config.loader import validate_data
 from simulator.config.schema import Scenario
 from simulator.engine.simulation import simulate_records
 from simulator.engine.streams import Streams
 from simulator.fast import unsupported
 from tests.fast import _compare, _random
-from tests.fast.test_shelters import CONFIGS, shelter_network, sheltered
+from tests.fast._cities import part_of
+from tests.fast.test_shelters import shelter_network, sheltered
 from tests.fast.test_support import variant
 
 #: clients who all need housing (half of them primary care too) and walk in to a programme of two places
@@ -320,24 +320,9 @@ def test_more_random_housing_networks(seed: int) -> None:
 
 # ---------------------------------------------------------------------------------------------- cities
 def city(config: str, horizon: str, regime: str, warmup: str = "10 days") -> Scenario:
-    """The scenario of ``config`` with its housing programmes and prerequisites, without what the compiled
-    engine does not run yet (the access point and the integrated regime's settings, cohorts, the case
-    conference and the regimes that use it); ``regime``: ``unilateral``, ``bilateral`` or ``ties`` (the organic
-    regime's assignment without its escalation)."""
-    raw, _ = load_data(CONFIGS / config)
-    data: dict[str, Any] = copy.deepcopy(raw)
-    data["services"] = {name: spec for name, spec in data["services"].items() if spec["kind"] != "access_point"}
-    data["population"].pop("cohort", None)
-    data.pop("regimes", None)
-    data["handoffs"].pop("integrated", None)
-    data["handoffs"].get("multilateral", {}).pop("conference", None)
-    if regime == "ties":
-        data["regimes"] = {"mine": {"assignment": "ties"}}
-        regime = "mine"
-    data.update(horizon=horizon, warmup=warmup, regime=regime)
-    scenario = validate_data(data, {}, f"{config} (no conference)")
-    assert unsupported(scenario) == []
-    return scenario
+    """The scenario of ``config`` with its housing programmes and prerequisites, without the access point and
+    the case conference; ``regime``: ``unilateral``, ``bilateral`` or ``ties``."""
+    return part_of(config, horizon, regime, warmup)
 
 
 @pytest.mark.parametrize("regime", ["unilateral", "bilateral", "ties"])

@@ -12,7 +12,6 @@ networks and the shipped cities (without what the compiled engine does not run y
 
 from __future__ import annotations
 
-import copy
 import random
 from pathlib import Path
 from typing import Any
@@ -20,10 +19,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from simulator.config.loader import load_data, validate_data
+from simulator.config.loader import validate_data
 from simulator.config.schema import Scenario
 from simulator.fast import unsupported
 from tests.fast import _compare, _random
+from tests.fast._cities import part_of
 from tests.fast.test_support import variant
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
@@ -297,35 +297,10 @@ def test_more_random_shelter_networks(seed: int) -> None:
 
 # ---------------------------------------------------------------------------------------------- cities
 def city(config: str, horizon: str, regime: str, warmup: str = "10 days") -> Scenario:
-    """The scenario of ``config`` without housing programmes and prerequisites (:func:`tests.fast.test_housing.city`
-    keeps them) and what the compiled engine does not run yet (the access point, cohorts, the case conference
-    and the regimes that use it), and the
-    edges and walk-ins to what was removed; ``regime``: ``unilateral``, ``bilateral`` or ``ties`` (the
-    organic regime's assignment without its escalation)."""
-    raw, _ = load_data(CONFIGS / config)
-    data: dict[str, Any] = copy.deepcopy(raw)
-    kept = {name for name, spec in data["services"].items() if spec["kind"] in ("clinic", "shelter", "outreach")}
-    data["services"] = {name: spec for name, spec in data["services"].items() if name in kept}
-    referrals = []
-    for edge in data["referrals"]:
-        senders = edge["from"] if isinstance(edge["from"], list) else [edge["from"]]
-        senders = [sender for sender in senders if sender in kept]
-        if senders and edge["to"] in kept:
-            referrals.append({**edge, "from": senders})
-    data["referrals"] = referrals
-    data["entry"] = [walk for walk in data["entry"] if walk["service"] in kept]
-    data["population"].pop("cohort", None)
-    data.pop("prerequisites", None)
-    data.pop("regimes", None)
-    data["handoffs"].pop("integrated", None)
-    data["handoffs"].get("multilateral", {}).pop("conference", None)
-    if regime == "ties":
-        data["regimes"] = {"mine": {"assignment": "ties"}}
-        regime = "mine"
-    data.update(horizon=horizon, warmup=warmup, regime=regime)
-    scenario = validate_data(data, {}, f"{config} (no housing)")
-    assert unsupported(scenario) == []
-    return scenario
+    """The scenario of ``config`` with its clinics, shelters and outreach only (no housing programmes,
+    prerequisites or conference); ``regime``: ``unilateral``, ``bilateral`` or ``ties``."""
+    return part_of(config, horizon, regime, warmup, kinds=frozenset({"clinic", "shelter", "outreach"}),
+                   prerequisites=False)
 
 
 @pytest.mark.parametrize("regime", ["unilateral", "bilateral", "ties"])
