@@ -397,18 +397,15 @@ def _run_batch(workers: int, engine: str = "simpy") -> Runner:
 
 def engine_problems(calibration: Calibration, engine: str | None = None) -> list[str]:
     """What keeps the calibration from running on ``engine`` (default: the spec's): for the compiled engine,
-    each field of the scenario (under the spec's regime, at the start values) it does not cover, and the
-    retention trial (it needs a cohort); nothing for the SimPy engine. The parameters searched are numbers,
-    which never change what the compiled engine covers."""
+    each field of the scenario (under the spec's regime, at the start values) it does not cover; nothing for the
+    SimPy engine. The parameters searched are numbers, which never change what the compiled engine covers (nor
+    does the retention trial's cohort, which it runs too)."""
     engine = engine or calibration.spec.engine
     if engine == "simpy":
         return []
     from simulator.fast.support import unsupported
 
-    problems = unsupported(calibration.scenario(dict(calibration.start)))
-    if calibration.spec.retention is not None:
-        problems.append("retention: the retention trial needs a cohort, which is not in the fast engine yet")
-    return problems
+    return unsupported(calibration.scenario(dict(calibration.start)))
 
 
 def check_engine(calibration: Calibration, engine: str | None = None) -> None:
@@ -654,14 +651,16 @@ def check(calibration: Calibration, replications: int | None = None, seed: int |
     return check_table(metrics, spec.targets, level)
 
 
-def check_retention(calibration: Calibration, seed: int | None = None) -> pd.DataFrame:
-    """The retention trial of the spec on the scenario as written: each arm's share, t-interval and whether it
-    lies within the tolerance of the published figure (empty without a ``retention`` section)."""
+def check_retention(calibration: Calibration, seed: int | None = None, engine: str | None = None) -> pd.DataFrame:
+    """The retention trial of the spec on the scenario as written (on ``engine``, default the spec's): each arm's
+    share, t-interval and whether it lies within the tolerance of the published figure (empty without a
+    ``retention`` section)."""
     spec = calibration.spec.retention
     if spec is None:
         return pd.DataFrame()
     scenario = calibration.scenario(dict(calibration.start))
-    values = retention(scenario, spec.cohort_spec(), spec.replications, scenario.seed if seed is None else seed)
+    values = retention(scenario, spec.cohort_spec(), spec.replications, scenario.seed if seed is None else seed,
+                       engine or calibration.spec.engine)
     rows = []
     for arm in ARMS:
         target: ArmTarget = getattr(spec, arm)

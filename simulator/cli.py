@@ -658,7 +658,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         console.print(shown)
         met = bool(table["met"].all())
         if spec.retention is not None:
-            trial = cal.check_retention(loaded)
+            with _engine_errors(engine, where):
+                trial = cal.check_retention(loaded, engine=engine)
             retained = Table(title=f"retention trial: {spec.retention.cohort} clients ({spec.retention.pattern}, "
                              f"{', '.join(spec.retention.needs)}), followed {spec.retention.follow_up:g} days, "
                              f"{int(trial['replications'].iloc[0])} replications; share housed the whole of the "

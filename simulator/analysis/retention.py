@@ -26,7 +26,6 @@ import numpy as np
 
 from simulator.config.loader import validate_data
 from simulator.config.schema import Housing, Scenario
-from simulator.engine.simulation import simulate_records
 
 ARMS = ("housing_first", "usual_care")
 Arm = Literal["housing_first", "usual_care"]
@@ -76,8 +75,14 @@ def housed_last(records_episodes: dict[str, np.ndarray], follow_up: float, last:
     return 1.0 - len(np.unique(client[homeless])) / len(members) if len(members) else float("nan")
 
 
-def retention(base: Scenario, cohort: Cohort, replications: int, seed: int) -> dict[str, list[float]]:
-    """The measure in each arm, one value per replication (the same streams in both arms)."""
+def retention(base: Scenario, cohort: Cohort, replications: int, seed: int,
+              engine: str = "simpy") -> dict[str, list[float]]:
+    """The measure in each arm, one value per replication (the same streams in both arms), on ``engine``
+    (``simpy`` or ``fast``: the same records)."""
+    if engine == "fast":
+        from simulator.fast import simulate_records
+    else:
+        from simulator.engine.simulation import simulate_records
     out: dict[str, list[float]] = {arm: [] for arm in ARMS}
     for arm in ARMS:
         scenario = cohort_scenario(base, cohort, arm)  # type: ignore[arg-type]
