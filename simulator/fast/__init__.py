@@ -11,23 +11,17 @@ or, one level down, :func:`simulator.fast.simulate_records` (the counterpart of
 :func:`simulator.engine.simulation.simulate_records`). It writes the same record tables, so every metric of
 section 9 is computed by the same code (:func:`simulator.metrics.replication_metrics`).
 
-**What it covers.** Networks of clinics fed by Poisson walk-ins: clinics always open or with opening hours
-(section 4.2), with a FIFO or a priority line, any service-time and patience distribution (reneging) and a
-waiting-room cap (balking); needs drawn from ``needs.base`` (and ``by_pattern``), walk-ins along ``entry``, a
-clinic's ``treats`` probability and its referral edges after each visit (section 5.2), handoffs under the
-unilateral and bilateral regimes with every parameter of their types (latency, loss, intake, staff time and
-accompaniment taken from the clinics' staff, queue jumps; sections 5.3 to 5.6), the initial stock, and
-episodes that end by self-resolution (with its hazard ratios), are followed by returns, or end when the needs
-are met (sections 3.4 to 3.7); shelters with their beds, winter beds, intake windows, restrictions, line,
-refusals, capacity schedule, evictions and census, and the clients' shelter use (stays, gaps, avoidance,
-winter seeking, the initial stock mid-stay or mid-gap; section 4.1), with the contacts at admission that start
-referrals (section 5.1), street outreach (section 4.3), housing programmes (slots with their tenancies, earlier
-tenants and reserved places released after ``reserved_release``, or vacancies; the list's discipline, patience,
-offer refusals and the move-in; section 4.4), returns after housing with the programme's support (sections 3.6
-and 3.7) and prerequisites (section 3.7). Every scenario of ``configs/textbook/`` runs on it.
+**What it covers.** The whole model of ``docs/model.md``: networks of clinics and the access point, with or
+without opening hours, FIFO or priority lines, any service-time and patience distribution and a waiting-room cap
+(section 4.2); the population's inflow, initial stock and cohort, with their attribute mixes, needs and walk-ins
+(section 3), the exits by self-resolution, housing or needs met and the returns after them (sections 3.4 to 3.7);
+the referral network and every regime's handoffs (unilateral, bilateral, multilateral through the case
+conference with its escalation, integrated through the access point, ties and mixes; sections 5.1 to 5.8);
+shelters and the clients' shelter use, street outreach and housing programmes (sections 4.1, 4.3, 4.4); the
+prerequisites (section 3.7); and every table of section 8, the event log included. Every shipped scenario runs on
+it, the cities under every regime they define.
 
-**What it refuses.** Everything else (the access point, cohorts, the case conference and the regimes that use
-it or the access point, the event log):
+**What it refuses.** Only what the schema itself does not allow (a regime that mixes in integrated handoffs):
 :func:`unsupported` lists each such field with its path, and running such a scenario raises
 :class:`FastEngineError` with that list.
 

@@ -2,7 +2,8 @@
 sleeping in shelters, outdoors or elsewhere, met by outreach workers, and waiting for housing.
 
 One call of :func:`run_kernel` runs one replication of a scenario that :mod:`simulator.fast.support` accepts,
-with the rules of ``docs/model.md`` (sections 2, 3, 4.1 to 4.5, 5.1 to 5.8, 6 and 7). Everything it needs comes in as
+with the rules of ``docs/model.md`` (sections 2, 3, 4.1 to 4.5, 5.1 to 5.8, 6, 7 and the tables of 8, the event
+log included). Everything it needs comes in as
 numbers and arrays (:mod:`simulator.fast.plan` builds them), so a new parameter value never recompiles
 anything, and everything it writes goes out as arrays (:mod:`simulator.fast.records` names them).
 
@@ -77,6 +78,22 @@ there is ``lost_handoff``, a patience ``reneged``; the referral's ``start`` is t
 as there). Then the receiver's eligibility rules (``ineligible``), and the score from the client's file (open
 needs, chronic pattern, years homeless, Indigenous, woman, ``target_pressure``) as the receiver's priority.
 
+**Cohort.** :meth:`simulator.engine.episodes.Episodes.cohort`, step for step: its clients (stream ``cohort``,
+of its pattern, homeless since they enter, source ``cohort``) open their episodes one after the other, as the
+SimPy engine's synchronous call does, before any other event of the instant: at 0 right after the last client of
+the initial stock (the arrival process, the outreach services and the conference's meetings start after them,
+so that the cohort's walk-ins and shelter cycles come first, as there), or at ``at`` by an event scheduled
+after the stock's (SimPy's ``ctx.at``: none at or after the horizon). Their needs are drawn from the cohort's
+own prevalence (the last row of the prevalence tables) and their walk-ins along the cohort's own entry points
+and then everyone's (the second row of the route tables); their later episodes are everybody's.
+
+**Event log.** With ``outputs.event_log`` every call of the SimPy engine's ``ctx.log`` is a row of the kernel's
+log, written where the SimPy engine writes it (an episode's start and end, a visit requested, left, started and
+ended, a prerequisite missing, a need met, a referral sent and closed, a shelter's admission and refusal, a
+housing list joined, an offer refused, a match, an outreach contact): its time and codes (the kind, the episode
+or the need's row, the service, the adjustment, a detail), named by :mod:`simulator.fast.records`. One small
+function of its own writes a row; without the log nothing is written and each place costs one test of a flag.
+
 **Randomness.** The streams of :mod:`simulator.engine.streams`, draw for draw: each source keeps its own
 generator (``SeedSequence(seed, spawn_key=(replication, crc32(name)))``, created by the caller) and its own
 buffers of 2,048 uniforms, standard exponentials and standard normals, refilled from that generator when
@@ -85,8 +102,8 @@ directly. Each source draws in the order the SimPy engine does, so replication `
 scenario sees the same arrivals (common random numbers), and a scenario runs to the same records on both
 engines.
 
-**Tables.** Clients, episodes, needs, visits, referrals, locations, nights and census rows are rows of a float
-and an int array each, grown by doubling.
+**Tables.** Clients, episodes, needs, visits, referrals, locations, nights, census and event log rows are rows
+of a float and an int array each, grown by doubling.
 
 **Compilation.** Only the small helpers called at every step (a draw, a comparison of the heap, scheduling an
 event) are inlined into the event loop; the larger ones (a heap's push, a line's insertion and removal, a
@@ -161,6 +178,11 @@ EV_CONF = 39  # a step of the meetings process
 EV_C_DECIDED = 40  # the event of a case decided is processed
 EV_C_TIMEOUT = 41  # the loss time of a case waiting for the conference
 EV_C_RESUME = 42  # the condition "decided or lost" of a case is processed: its process resumes
+# the cohort (Episodes.cohort): its clients open their episodes one after the other, before any other event (none
+# is scheduled: the loop takes them while ``G_COHORT_LEFT`` counts some left), after the initial stock at 0 or at
+# the cohort's time (``EV_COHORT_DUE``, SimPy's ``ctx.at`` callback)
+EV_COHORT = 43
+EV_COHORT_DUE = 44
 
 # ---- SimPy's event priorities, as the high bits of the heap's second key (then the order of scheduling)
 NORMAL_BIT = 1 << 52
@@ -179,7 +201,7 @@ NEED_OPEN, NEED_PENDING, NEED_MET = 0, 1, 2
 NEED_CENSORED, NEED_WAS_MET, NEED_OPEN_AT_EXIT = 0, 1, 2
 # ---- episode ends (0: active at the horizon, written as censored), and where episodes come from
 EPISODE_ACTIVE, EPISODE_NEEDS_MET, EPISODE_SELF_RESOLVED, EPISODE_HOUSED = 0, 1, 2, 3
-SOURCE_INFLOW, SOURCE_STOCK, SOURCE_RETURN = 0, 1, 2
+SOURCE_INFLOW, SOURCE_STOCK, SOURCE_RETURN, SOURCE_COHORT = 0, 1, 2, 3
 # ---- where a need's pathway (a process of the SimPy engine) waits: nowhere (none under way), for its start,
 # a walk-in's delay, a handoff's way, a visit, a housing application (simulator.engine.pathways)
 PATH_NONE, PATH_STARTING, PATH_DELAY, PATH_TRAVEL, PATH_VISIT, PATH_HOUSING = 0, 1, 2, 3, 4, 5
@@ -278,7 +300,24 @@ G_RELEASED, G_BLOCKED, G_HSEQ, G_HTOP = range(14, 18)
 # ... and the conference's: meetings held and seats missed in the observed window, cases on its list, the first
 # episode that may still be active (the escalation scan starts there)
 G_CONFERENCES, G_MISSED, G_CASES, G_ACTIVE_FROM = range(18, 22)
-G_SIZE = 22
+# ... and the event log's: whether it is kept, its rows; and the clients of the cohort still to open their episodes
+G_LOG, G_NLOG, G_COHORT_LEFT = 22, 23, 24
+G_SIZE = 25
+
+# ---- the event log (``outputs.event_log``: the ``events`` table of simulator.engine.records), one row per call of
+# the SimPy engine's ``ctx.log``: its kinds (simulator.fast.records names them), and its columns: the time (a float
+# array of its own); the kind, the episode row (-1: the need row's), the need row (-1: no need), the service (-1:
+# none), the adjustment (an adjustment type, WALK_IN, or -1: none), a detail (as the kind reads it: an outcome
+# code or D_ below, a source, an exit reason, the sender of a referral, the need a prerequisite wants; -1: none)
+LOG_EPISODE_START, LOG_EPISODE_END, LOG_REQUESTED, LOG_LEFT_QUEUE, LOG_STARTED, LOG_ENDED, LOG_PREREQUISITE, \
+    LOG_NEED_MET, LOG_SENT, LOG_CLOSED, LOG_ADMITTED, LOG_REFUSED, LOG_WAITLIST, LOG_OFFER_REFUSED, LOG_MATCHED, \
+    LOG_OUTREACH = range(16)
+L_KIND, L_EPISODE, L_ROW, L_SERVICE, L_ADJUSTMENT, L_DETAIL = range(6)
+L_COLUMNS = 6
+WALK_IN = 4
+D_QUEUED, D_MET, D_NO_BED = 10, 11, 12
+#: the most log rows one housing place offered may add (refusals, ``HousingProgramme._match``)
+OFFERS = 101
 
 # ---- housing programmes (simulator.engine.housing)
 # applications: float (arrival, match time, end, order on the list); int (need row, programme, referral, outcome,
@@ -440,6 +479,21 @@ def _wider_i(table: np.ndarray, columns: int) -> np.ndarray:
     grown = np.empty((table.shape[0], max(columns, 2 * table.shape[1])), dtype=np.int64)
     grown[:, : table.shape[1]] = table
     return grown
+
+
+@njit(cache=True)
+def _log(lg_f: np.ndarray, lg_i: np.ndarray, g: np.ndarray, now: float, kind: int, episode: int, row: int,
+         service: int, adjustment: int, detail: int) -> None:
+    """A row of the event log (``Context.log``); call only where ``g[G_LOG]`` says it is kept."""
+    i = g[G_NLOG]
+    g[G_NLOG] = i + 1
+    lg_f[i] = now
+    lg_i[i, L_KIND] = kind
+    lg_i[i, L_EPISODE] = episode
+    lg_i[i, L_ROW] = row
+    lg_i[i, L_SERVICE] = service
+    lg_i[i, L_ADJUSTMENT] = adjustment
+    lg_i[i, L_DETAIL] = detail
 
 
 # ------------------------------------------------------------------------------------------- the event heap
@@ -677,10 +731,10 @@ def _line_remove(client: int, cl_i: np.ndarray, line_hd: np.ndarray, g: np.ndarr
 
 @njit(cache=True)
 def _admit(s: int, client: int, event: bool, now: float, cl_i: np.ndarray, sh_i: np.ndarray, lc_f: np.ndarray,
-           lc_i: np.ndarray, g: np.ndarray, ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray,
-           counts: np.ndarray, fk: np.ndarray, fa: np.ndarray) -> None:
-    """``ShelterSystem._admit``: a bed (the last occupant), a move, and the request's event (unless the initial
-    stock is placed), processed later at this time."""
+           lc_i: np.ndarray, g: np.ndarray, lg_f: np.ndarray, lg_i: np.ndarray, ht: np.ndarray, hs: np.ndarray,
+           hk: np.ndarray, ha: np.ndarray, counts: np.ndarray, fk: np.ndarray, fa: np.ndarray) -> None:
+    """``ShelterSystem._admit``: a bed (the last occupant), a move, the log's row (its service: the shelter's
+    index), and the request's event (unless the initial stock is placed), processed later at this time."""
     tail = sh_i[s, SH_TAIL]
     cl_i[client, C_OCC_PREV] = tail
     cl_i[client, C_OCC_NEXT] = -1
@@ -693,6 +747,8 @@ def _admit(s: int, client: int, event: bool, now: float, cl_i: np.ndarray, sh_i:
     sh_i[s, SH_ADMITTED] += 1
     cl_i[client, C_WHERE] = s
     _move(client, SHELTERED, now, cl_i, lc_f, lc_i, g)
+    if g[G_LOG]:
+        _log(lg_f, lg_i, g, now, LOG_ADMITTED, cl_i[client, C_EPISODE], -1, s, -1, -1)
     if event:
         cl_i[client, C_ADMITTED] = 1
         _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_ADMIT,
@@ -701,8 +757,8 @@ def _admit(s: int, client: int, event: bool, now: float, cl_i: np.ndarray, sh_i:
 
 @njit(cache=True)
 def _fill(s: int, now: float, sh_serves: np.ndarray, cl_i: np.ndarray, sh_i: np.ndarray, line_hd: np.ndarray,
-          lc_f: np.ndarray, lc_i: np.ndarray, g: np.ndarray, ht: np.ndarray, hs: np.ndarray, hk: np.ndarray,
-          ha: np.ndarray, counts: np.ndarray, fk: np.ndarray, fa: np.ndarray) -> None:
+          lc_f: np.ndarray, lc_i: np.ndarray, g: np.ndarray, lg_f: np.ndarray, lg_i: np.ndarray, ht: np.ndarray,
+          hs: np.ndarray, hk: np.ndarray, ha: np.ndarray, counts: np.ndarray, fk: np.ndarray, fa: np.ndarray) -> None:
     """``ShelterSystem._fill``: the shelter's free beds go to the clients in line it serves, in order of request
     (the first of the heads of the lists of the classes it serves)."""
     free = sh_i[s, SH_CAP] - sh_i[s, SH_OCC]
@@ -719,7 +775,7 @@ def _fill(s: int, now: float, sh_serves: np.ndarray, cl_i: np.ndarray, sh_i: np.
         if best < 0:
             return
         _line_remove(best, cl_i, line_hd, g)
-        _admit(s, best, True, now, cl_i, sh_i, lc_f, lc_i, g, ht, hs, hk, ha, counts, fk, fa)
+        _admit(s, best, True, now, cl_i, sh_i, lc_f, lc_i, g, lg_f, lg_i, ht, hs, hk, ha, counts, fk, fa)
         free -= 1
         if free == 0:
             return
@@ -728,8 +784,8 @@ def _fill(s: int, now: float, sh_serves: np.ndarray, cl_i: np.ndarray, sh_i: np.
 @njit(cache=True)
 def _leave(client: int, now: float, sh_open: np.ndarray, sh_close: np.ndarray, sh_serves: np.ndarray,
            cl_i: np.ndarray, sh_i: np.ndarray, line_hd: np.ndarray, lc_f: np.ndarray, lc_i: np.ndarray,
-           g: np.ndarray, ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray, counts: np.ndarray,
-           fk: np.ndarray, fa: np.ndarray) -> None:
+           g: np.ndarray, lg_f: np.ndarray, lg_i: np.ndarray, ht: np.ndarray, hs: np.ndarray, hk: np.ndarray,
+           ha: np.ndarray, counts: np.ndarray, fk: np.ndarray, fa: np.ndarray) -> None:
     """``ShelterSystem.leave``: out of the line or out of the bed; a bed freed while the shelter's window is open
     goes to the line at once."""
     if cl_i[client, C_IN_LINE] == 1:
@@ -749,20 +805,20 @@ def _leave(client: int, now: float, sh_open: np.ndarray, sh_close: np.ndarray, s
         sh_i[s, SH_OCC] -= 1
         cl_i[client, C_WHERE] = -1
         if g[G_LINE_LEN] > 0 and _is_open(sh_open, sh_close, s, now):
-            _fill(s, now, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, ht, hs, hk, ha, counts, fk, fa)
+            _fill(s, now, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, lg_f, lg_i, ht, hs, hk, ha, counts, fk, fa)
 
 
 @njit(cache=True)
 def _request(client: int, now: float, sh_open: np.ndarray, sh_close: np.ndarray, sh_serves: np.ndarray,
              cl_i: np.ndarray, sh_i: np.ndarray, line_hd: np.ndarray, lc_f: np.ndarray, lc_i: np.ndarray,
-             g: np.ndarray, ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray, counts: np.ndarray,
-             fk: np.ndarray, fa: np.ndarray) -> bool:
+             g: np.ndarray, lg_f: np.ndarray, lg_i: np.ndarray, ht: np.ndarray, hs: np.ndarray, hk: np.ndarray,
+             ha: np.ndarray, counts: np.ndarray, fk: np.ndarray, fa: np.ndarray) -> bool:
     """``ShelterSystem.request``: a bed at once (the first shelter, in file order, with a free bed, its window
     open, that serves the client), or the end of the line; whether the client was admitted."""
     k = cl_i[client, C_CLASS]
     for s in range(sh_i.shape[0]):
         if sh_i[s, SH_OCC] < sh_i[s, SH_CAP] and _is_open(sh_open, sh_close, s, now) and sh_serves[s, k]:
-            _admit(s, client, True, now, cl_i, sh_i, lc_f, lc_i, g, ht, hs, hk, ha, counts, fk, fa)
+            _admit(s, client, True, now, cl_i, sh_i, lc_f, lc_i, g, lg_f, lg_i, ht, hs, hk, ha, counts, fk, fa)
             return True
     tail = line_hd[k, 1]
     cl_i[client, C_LINE_PREV] = tail
@@ -797,16 +853,18 @@ def _shelter_days(kind: int, arg: int, now: float, warmup: float, sh_capacity: n
                   sh_open: np.ndarray, sh_close: np.ndarray, sh_serves: np.ndarray, close_time: float,
                   census_time: float, winter_day: np.ndarray, cl_i: np.ndarray, ep_i: np.ndarray, sh_i: np.ndarray,
                   line_hd: np.ndarray, g: np.ndarray, refused: np.ndarray, lc_f: np.ndarray, lc_i: np.ndarray,
-                  nt_i: np.ndarray, cs_f: np.ndarray, cs_i: np.ndarray, ht: np.ndarray, hs: np.ndarray, hk: np.ndarray,
-                  ha: np.ndarray, counts: np.ndarray, fk: np.ndarray, fa: np.ndarray) -> None:
+                  nt_i: np.ndarray, cs_f: np.ndarray, cs_i: np.ndarray, lg_f: np.ndarray, lg_i: np.ndarray,
+                  ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray, counts: np.ndarray, fk: np.ndarray,
+                  fa: np.ndarray) -> None:
     """A step of the shelter network's daily processes (:class:`simulator.engine.shelters.ShelterSystem`): a
-    shelter's intake, the refusals at the last close, the capacity schedule, the census."""
+    shelter's intake, the refusals at the last close (each a row of the log), the capacity schedule, the
+    census."""
     n_shelters = sh_i.shape[0]
     if kind == EV_INTAKE:
         # a shelter's intake process (ShelterSystem.intake): at the opening, the line fills the free beds
         s = arg
         if sh_i[s, SH_PHASE] == 1 or sh_i[s, SH_DAY] + sh_open[s] <= now:
-            _fill(s, now, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, ht, hs, hk, ha, counts, fk, fa)
+            _fill(s, now, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, lg_f, lg_i, ht, hs, hk, ha, counts, fk, fa)
             sh_i[s, SH_DAY] += 1
             sh_i[s, SH_PHASE] = 0
             _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (sh_i[s, SH_DAY] - now), False, EV_INTAKE, s)
@@ -825,6 +883,8 @@ def _shelter_days(kind: int, arg: int, now: float, warmup: float, sh_capacity: n
                     client = line_hd[k, 0]
                     while client >= 0:
                         ep_i[cl_i[client, C_EPISODE], E_REFUSED] += 1
+                        if g[G_LOG]:
+                            _log(lg_f, lg_i, g, now, LOG_REFUSED, cl_i[client, C_EPISODE], -1, -1, -1, D_NO_BED)
                         client = cl_i[client, C_LINE_NEXT]
             day += 1
             g[G_NIGHT_DAY] = day
@@ -847,15 +907,15 @@ def _shelter_days(kind: int, arg: int, now: float, warmup: float, sh_capacity: n
                         client = cl_i[client, C_OCC_PREV]
                     for _ in range(excess):
                         after = cl_i[client, C_OCC_NEXT]
-                        _leave(client, now, sh_open, sh_close, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g,
-                               ht, hs, hk, ha, counts, fk, fa)
+                        _leave(client, now, sh_open, sh_close, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, lg_f,
+                               lg_i, ht, hs, hk, ha, counts, fk, fa)
                         if cl_i[client, C_CYCLE] != CY_NONE:
                             _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_CYCLE_INTERRUPT,
                                       (client << 2) | EVICTED)
                         client = after
             for s in range(n_shelters):
                 if g[G_LINE_LEN] > 0 and _is_open(sh_open, sh_close, s, now):
-                    _fill(s, now, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, ht, hs, hk, ha, counts, fk,
+                    _fill(s, now, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, lg_f, lg_i, ht, hs, hk, ha, counts, fk,
                           fa)
             day += 1
             g[G_SCHED_DAY] = day
@@ -1019,8 +1079,8 @@ def _h_match(h: int, a: int, slot: int, released: bool, now: float, token: int, 
     """``HousingProgramme._match``: the place is offered; a refusal (stream ``housing:<name>``) sends the client
     back on the list and the place to the next who may take it (at most 100 refusals), or, with nobody else,
     leaves it free (a vacancy goes outside). The match's event is processed later at this time."""
-    slots, refusal, stream0 = hp[4], hp[10], hp[13]
-    pg_i, ap_f, ap_i = hx[0], hx[2], hx[3]
+    slots, refusal, stream0, first_housing = hp[4], hp[10], hp[13], hp[14]
+    pg_i, ap_f, ap_i, g, lg_f, lg_i = hx[0], hx[2], hx[3], hx[12], hx[13], hx[14]
     ht, hs, hk, ha, counts, fk, fa = ev
     p = refusal[h]
     stream = stream0 + 2 * h
@@ -1028,6 +1088,8 @@ def _h_match(h: int, a: int, slot: int, released: bool, now: float, token: int, 
     while p > 0 and offers < 100 and _draw(token, buf, pos, stream, UNIFORM_DRAW) < p:
         offers += 1
         _h_queue(h, a, hp, hx)
+        if g[G_LOG]:
+            _log(lg_f, lg_i, g, now, LOG_OFFER_REFUSED, -1, ap_i[a, A_NEED], first_housing + h, -1, -1)
         nxt = _h_best(h, slot == SLOT_RESERVED and not released, hp, hx)
         if nxt < 0 or nxt == a:
             if nxt == a:
@@ -1105,15 +1167,19 @@ def _h_init(h: int, n_reserved: int, n_occupied: int, n_reserved_occupied: int, 
 
 
 @njit(cache=True)
-def _h_apply(a: int, row: int, h: int, ref: int, priority: float, reserved_ok: bool, now: float, token: int,
-             buf: np.ndarray, pos: np.ndarray, dist_kind: np.ndarray, dist_par: np.ndarray, hp: Any, hx: Any,
-             ev: Any) -> None:
-    """``HousingProgramme.apply`` up to its first wait: application ``a`` joins the list (a free place is taken
-    at once: a reserved one first for a conference client, then a general one, then a released one), and the
-    patience timeout (stream ``patience:<name>``) unless it was matched at once."""
+def _h_apply(a: int, row: int, h: int, ref: int, adjustment: int, priority: float, reserved_ok: bool, now: float,
+             token: int, buf: np.ndarray, pos: np.ndarray, dist_kind: np.ndarray, dist_par: np.ndarray, hp: Any,
+             hx: Any, ev: Any) -> None:
+    """``HousingProgramme.apply`` up to its first wait: application ``a`` joins the list (a row of the log, with
+    the ``adjustment`` it came by; a free place is taken at once: a reserved one first for a conference client,
+    then a general one, then a released one), and the patience timeout (stream ``patience:<name>``) unless it was
+    matched at once."""
     n_clinics, warmup, patience, by_priority, stream0 = hp[0], hp[3], hp[9], hp[12], hp[13]
     pg_i, ap_f, ap_i, present, area, last, observed = hx[0], hx[2], hx[3], hx[8], hx[9], hx[10], hx[11]
+    g, lg_f, lg_i = hx[12], hx[13], hx[14]
     ht, hs, hk, ha, counts, fk, fa = ev
+    if g[G_LOG]:
+        _log(lg_f, lg_i, g, now, LOG_WAITLIST, -1, row, hp[14] + h, adjustment, -1)
     ap_f[a, A_ARRIVAL] = now
     ap_f[a, A_MATCHED] = np.nan
     ap_f[a, A_END] = np.nan
@@ -1265,6 +1331,9 @@ def _h_event(kind: int, arg: int, now: float, token: int, buf: np.ndarray, pos: 
                 rf_f[ref, R_START] = ap_f[a, A_MATCHED]
             _h_leave_list(a, now, hp, hx)
             h = ap_i[a, A_PROGRAMME]
+            if g[G_LOG]:
+                _log(hx[13], hx[14], g, now, LOG_MATCHED, -1, row, hp[14] + h, rf_i[ref,
+                     R_TYPE] if ref >= 0 else WALK_IN, -1)
             d = move_in[h]
             wait = _sample_call(token, buf, pos, stream0 + 2 * h, dist_kind[d], dist_par[d])
             ap_i[a, A_STATE] = AP_MOVE
@@ -1280,6 +1349,8 @@ def _h_event(kind: int, arg: int, now: float, token: int, buf: np.ndarray, pos: 
             if ref >= 0:
                 rf_f[ref, R_END] = now
                 rf_i[ref, R_OUTCOME] = RENEGED
+                if g[G_LOG]:
+                    _log(hx[13], hx[14], g, now, LOG_CLOSED, -1, row, rf_i[ref, R_TARGET], rf_i[ref, R_TYPE], RENEGED)
             nd_i[row, N_STATUS] = NEED_OPEN
             nd_i[row, N_PATH] = PATH_NONE
     return -1
@@ -1288,12 +1359,12 @@ def _h_event(kind: int, arg: int, now: float, token: int, buf: np.ndarray, pos: 
 @njit(cache=True)
 def _blocked(row: int, target: int, now: float, warmup: float, n_needs: int, nd_f: np.ndarray, nd_i: np.ndarray,
              ep_i: np.ndarray, prq_first: np.ndarray, prq_count: np.ndarray, prq_need: np.ndarray,
-             prq_delay: np.ndarray, g: np.ndarray) -> bool:
-    """``Pathways.blocked``: whether ``target`` refuses the need of ``row`` for now, a prerequisite of its rule
-    being in the episode and not met at least the rule's delay ago (counted after the warm-up)."""
+             prq_delay: np.ndarray, g: np.ndarray) -> int:
+    """``Pathways.blocked``: the need whose prerequisite makes ``target`` refuse the need of ``row`` for now (in
+    the episode and not met at least the rule's delay ago; counted after the warm-up), or -1: not blocked."""
     key = target * n_needs + nd_i[row, N_NEED]
     if prq_count[key] == 0:
-        return False
+        return -1
     episode = nd_i[row, N_EPISODE]
     first = ep_i[episode, E_FIRST_NEED]
     delay = prq_delay[key]
@@ -1304,9 +1375,9 @@ def _blocked(row: int, target: int, now: float, warmup: float, n_needs: int, nd_
                 if not (nd_i[other, N_STATUS] == NEED_MET and nd_f[other, N_END] + delay <= now):
                     if now >= warmup:
                         g[G_BLOCKED] += 1
-                    return True
+                    return int(required)
                 break
-    return False
+    return -1
 
 
 # ------------------------------------------------------------------------------------------- the run
@@ -1350,7 +1421,9 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
                conf_every: float, conf_duration: float, conf_max: int, conf_meets: np.ndarray,
                conf_participants: np.ndarray, has_escalation: bool, esc_min: int, esc_after: float,
                conf_route: np.ndarray, reserved_slot: bool, conf_source: int, pt_clinic: int, pt_f: np.ndarray,
-               pt_assessment: int, pt_eligible: np.ndarray, woman: int, chronic: int) -> Any:
+               pt_assessment: int, pt_eligible: np.ndarray, woman: int, chronic: int, cohort_count: int,
+               cohort_at: float, cohort_pattern: int, cohort_mix: np.ndarray, cohort_stream: int,
+               event_log: bool) -> Any:
     """Run one replication; return the tables and the clinics' monitors (see :mod:`simulator.fast.records`).
 
     The event loop (:func:`_run`) never reallocates an array: it stops before an event when some table, the
@@ -1364,7 +1437,7 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
         prioritised, honours_priority, hours_open, hours_close, open_days, first_weekday, assign_mode,
         assign_type, mix_type, mix_cum, handoff_f, handoff_i, pattern_code, stock_pattern_cum, stock_pattern_code,
         stock_since_dist, resolution_mean, resolution_ratio, return_mean, return_ratio, return_share,
-        housed_return_share)
+        housed_return_share, cohort_count, cohort_at, cohort_pattern, cohort_mix, cohort_stream)
     shelter_params = (
         re_referral_after, n_ages, sh_capacity, sh_winter, sh_open, sh_close, sh_serves, close_time, census_time,
         winter_day, season_change, use_defined, use_stay, use_gap, use_stay_mean, use_gap_mean, use_other,
@@ -1377,12 +1450,12 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
     # the housing programmes' parameters, and the most events or list entries one event of theirs may add (a
     # release hands out every reserved place at once)
     hp = (n_clinics, n_housing, end_time, warmup, hp_slots, hp_tenancy, hp_rate, hp_share, hp_move_in,
-          hp_patience, hp_refusal, hp_release, hp_priority, hp_stream0)
+          hp_patience, hp_refusal, hp_release, hp_priority, hp_stream0, first_housing)
     # (a meeting schedules an event per case decided or escalated, and takes a seat per participant)
     conf_room = conf_max + conf_participants.shape[0] if has_conference else 0
     housing_params = (first_housing, hp_support, return_housed_mean, has_prq, prq_first, prq_count, prq_need,
                       prq_delay, ROOM + (int(hp_reserved.max()) if n_housing > 0 else 0) + conf_room)
-    start_rows = max(64, expected_clients + stock_count)
+    start_rows = max(64, expected_clients + stock_count + cohort_count)
     # every column of a row is written when the row is made: the tables need no filling
     cl_i = np.empty((start_rows, C_COLUMNS), dtype=np.int64)
     ep_f = np.empty((start_rows, 6))
@@ -1406,6 +1479,9 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
     nt_i = np.empty((64, 6), dtype=np.int64)
     cs_f = np.empty((64, 1))
     cs_i = np.empty((64, 4), dtype=np.int64)
+    # the event log (time; L_ columns), grown only where it is kept
+    lg_f = np.empty(4 * start_rows if event_log else 0)
+    lg_i = np.empty((4 * start_rows if event_log else 0, L_COLUMNS), dtype=np.int64)
     # the housing applications (A_ columns)
     ap_f = np.empty((64, 4))
     ap_i = np.empty((64, 13), dtype=np.int64)
@@ -1447,6 +1523,7 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
     line_hd = np.full((sh_serves.shape[1], 2), -1, dtype=np.int64)
     g = np.zeros(G_SIZE, dtype=np.int64)
     g[G_SCHED_DAY] = 1
+    g[G_LOG] = 1 if event_log else 0
     refused = np.zeros(1, dtype=np.int64)
     # the housing programmes (PG_ columns), and the hold times of their free reserved places (rings)
     pg_i = np.zeros((n_housing, 6), dtype=np.int64)
@@ -1454,15 +1531,22 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
     n = np.zeros(10, dtype=np.int64)
     clock = np.zeros(2)
 
-    # time 0: the initial stock (made before the SimPy engine runs: it schedules their exits first), the shift
-    # processes (started when the SimPy engine builds the clinics), the shelters' processes (intake, refusals,
-    # capacity schedule, census) with the capacities of night 0, the stock's shelter cycles, the arrival
-    # process, then the outreach services
-    for _ in range(stock_count):
-        _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_STOCK, 0)
+    # time 0: the initial stock (made before the SimPy engine runs: it schedules their exits first), then the
+    # cohort (its clients at once, or its time: scheduled after the last of the stock), the shift processes
+    # (started when the SimPy engine builds the clinics), the shelters' processes (intake, refusals, capacity
+    # schedule, census) with the capacities of night 0, the stock's shelter cycles, the arrival process, then the
+    # outreach services (the arrival process and those after it start after the walk-ins of a cohort at 0)
+    for k in range(stock_count):
+        _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_STOCK, 1 if k == stock_count - 1 else 0)
+    cohort_first = cohort_count > 0 and cohort_at <= 0
+    if stock_count == 0 and cohort_count > 0:
+        if cohort_first:
+            g[G_COHORT_LEFT] = cohort_count
+        elif cohort_at < end_time:
+            _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0 + (cohort_at - 0.0), False, EV_COHORT_DUE, 0)
     # (the housing programmes among the clinics, in the order of the file: their places at 0, the earlier tenants'
     # tenancies drawn, or their vacancy process started)
-    hx = (pg_i, since, ap_f, ap_i, qp, qs, qr, qn, present, area, last, observed, g)
+    hx = (pg_i, since, ap_f, ap_i, qp, qs, qr, qn, present, area, last, observed, g, lg_f, lg_i)
     events0 = (ht, hs, hk, ha, counts, fk, fa)
     for c in range(n_clinics + 1):
         for h in range(n_housing):
@@ -1480,21 +1564,23 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
         _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_COUNTS, 0)
         for k in range(stock_count):  # each stock client k has token 0; a pattern without a cycle skips it
             _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_CYCLE_START, k << TOKEN_BITS)
-    _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_ARRIVALS_START, 0)
-    for o in range(n_outreach):
-        _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_OUTREACH, 2 * o)
-    if has_conference:
-        _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_CONF, 0)
+    if not cohort_first:
+        _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_ARRIVALS_START, 0)
+        for o in range(n_outreach):
+            _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_OUTREACH, 2 * o)
+        if has_conference:
+            _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_CONF, 0)
 
     while True:
         tables = (cl_i, ep_f, ep_i, nd_f, nd_i, vi_f, vi_i, rf_f, rf_i, tk_f, tk_i, st_f, st_i)
-        shelter_tables = (lc_f, lc_i, nt_i, cs_f, cs_i)
+        shelter_tables = (lc_f, lc_i, nt_i, cs_f, cs_i, lg_f, lg_i)
         events = (ht, hs, hk, ha, counts, fk, fa)
         clinic = (
             users, waiting, closed_held, closed_asked, qp, qs, qr, qn, present, area, last, observed, offered,
             shift_day, shift_step, shift_closing)
         shelter = (sh_i, line_hd, g, refused)
-        housing = (hp, housing_params, (pg_i, since, ap_f, ap_i, qp, qs, qr, qn, present, area, last, observed, g))
+        housing = (hp, housing_params, (pg_i, since, ap_f, ap_i, qp, qs, qr, qn, present, area, last, observed, g,
+                                        lg_f, lg_i))
         conference = (has_conference, conf_first, conf_every, conf_duration, conf_max, conf_meets, conf_participants,
                       has_escalation, esc_min, esc_after, conf_route, reserved_slot, conf_source, has_hours, cf,
                       pt_clinic, pt_f, pt_assessment, pt_eligible, woman, chronic)
@@ -1525,6 +1611,9 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
         nt_i = _room_i(nt_i, g[G_NNIGHT] + n_shelters + ROOM)
         cs_f = _room_f(cs_f, g[G_NCENSUS] + ROOM)
         cs_i = _room_i(cs_i, g[G_NCENSUS] + ROOM)
+        if event_log:
+            lg_f = _room_1f(lg_f, g[G_NLOG] + OFFERS * housing_params[-1] + big)
+            lg_i = _room_i(lg_i, g[G_NLOG] + OFFERS * housing_params[-1] + big)
         ht = _room_1f(ht, counts[HEAP_SIZE] + big)
         hs = _room_1i(hs, counts[HEAP_SIZE] + big)
         hk = _room_1i(hk, counts[HEAP_SIZE] + big)
@@ -1543,7 +1632,7 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
             rf_i[:n[S_REFERRALS]], st_f[:n[S_STAFF]], st_i[:n[S_STAFF]], area, observed, offered,
             lc_f[:g[G_NLOC]], lc_i[:g[G_NLOC]], nt_i[:g[G_NNIGHT]], cs_f[:g[G_NCENSUS]], cs_i[:g[G_NCENSUS]],
             g[G_CONTACTS], ap_f[:n[S_APPLICATIONS]], ap_i[:n[S_APPLICATIONS]], g[G_RELEASED], g[G_BLOCKED],
-            g[G_CONFERENCES], g[G_MISSED])
+            g[G_CONFERENCES], g[G_MISSED], lg_f[:g[G_NLOG]], lg_i[:g[G_NLOG]])
 
 
 @njit(cache=True)
@@ -1559,14 +1648,15 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
      prioritised, honours_priority, hours_open, hours_close, open_days, first_weekday, assign_mode,
      assign_type, mix_type, mix_cum, handoff_f, handoff_i, pattern_code, stock_pattern_cum, stock_pattern_code,
      stock_since_dist, resolution_mean, resolution_ratio, return_mean, return_ratio, return_share,
-     housed_return_share) = params
+     housed_return_share, cohort_count, cohort_at, cohort_pattern, cohort_mix, cohort_stream) = params
     (re_referral_after, n_ages, sh_capacity, sh_winter, sh_open, sh_close, sh_serves, close_time, census_time,
      winter_day, season_change, use_defined, use_stay, use_gap, use_stay_mean, use_gap_mean, use_other,
      use_avoid, use_winter_gap, use_seek, stay_ratio, seek_met, shelter_stream0, outreach_rate,
      outreach_offers, outreach_stream0) = shelter_params
     cl_i, ep_f, ep_i, nd_f, nd_i, vi_f, vi_i, rf_f, rf_i, tk_f, tk_i, st_f, st_i = tables
-    lc_f, lc_i, nt_i, cs_f, cs_i = shelter_tables
+    lc_f, lc_i, nt_i, cs_f, cs_i, lg_f, lg_i = shelter_tables
     sh_i, line_hd, g, refused = shelter
+    log_on = g[G_LOG] == 1
     n_clinics = staff.shape[0]
     n_shelters = sh_capacity.shape[0]
     first_outreach = n_clinics + n_shelters
@@ -1578,7 +1668,7 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
     (first_housing, hp_support, return_housed_mean, has_prq, prq_first, prq_count, prq_need, prq_delay,
      room) = housing_params
     ap_f, ap_i = hx[2], hx[3]
-    (_has_conference, conf_first, conf_every, conf_duration, conf_max, conf_meets, conf_participants, has_escalation,
+    (has_conference, conf_first, conf_every, conf_duration, conf_max, conf_meets, conf_participants, has_escalation,
      esc_min, esc_after, conf_route, reserved_slot, conf_source, has_hours, cf, pt_clinic, pt_f, pt_assessment,
      pt_eligible, woman, chronic) = conference
     n_cl, n_ep, n_nd, n_vi, n_rf, requests, line_top, n_tk, n_st, n_ap = n[0], n[1], n[2], n[3], n[4], n[5], n[6], \
@@ -1595,12 +1685,18 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                 or counts[HEAP_SIZE] + room + g[G_LINE_LEN] + g[G_LOC0 + SHELTERED] > ht.shape[0]
                 or max(counts[URGENT_TAIL], counts[NOW_TAIL]) + room + g[G_LINE_LEN] + g[G_LOC0 + SHELTERED]
                 > fk.shape[1]
-                or g[G_NNIGHT] + n_shelters + ROOM > nt_i.shape[0] or g[G_NCENSUS] + ROOM > cs_f.shape[0]):
+                or g[G_NNIGHT] + n_shelters + ROOM > nt_i.shape[0] or g[G_NCENSUS] + ROOM > cs_f.shape[0]
+                or (log_on and g[G_NLOG] + OFFERS * room + g[G_LINE_LEN] + g[G_LOC0 + SHELTERED] > lg_f.shape[0])):
             short = True
             break
-        # the next event: the urgent ones of this time, then those of this time in the heap (scheduled while
-        # the clock was earlier), then the others of this time, then the heap's first (the clock moves on)
-        if counts[URGENT_HEAD] < counts[URGENT_TAIL]:
+        # the next event: a client of the cohort entering now (SimPy's callback opens their episodes at once),
+        # the urgent ones of this time, then those of this time in the heap (scheduled while the clock was
+        # earlier), then the others of this time, then the heap's first (the clock moves on)
+        if g[G_COHORT_LEFT] > 0:
+            kind = EV_COHORT
+            arg = 0
+            g[G_COHORT_LEFT] -= 1
+        elif counts[URGENT_HEAD] < counts[URGENT_TAIL]:
             kind = fk[0, counts[URGENT_HEAD]]
             arg = fa[0, counts[URGENT_HEAD]]
             counts[URGENT_HEAD] += 1
@@ -1639,7 +1735,9 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
         reaching = -1
         lost = -1
         go_intake = walk_in_intake
-        # a client whose episode opens (its stream, source and time homeless since); the next arrival to draw
+        # a client whose episode opens (its stream, source and time homeless since); the next arrival to draw;
+        # the last client of a cohort at 0 has opened their episode (the arrivals and the others start after)
+        cohort_done = False
         opening = -1
         opening_stream = ATTRIBUTES
         opening_source = SOURCE_INFLOW
@@ -1666,11 +1764,11 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
         assessed = -1
         go_fixed = -1.0
 
-        if kind in (EV_ARRIVAL, EV_STOCK):
+        if kind in (EV_ARRIVAL, EV_STOCK, EV_COHORT):
             # a new client (Episodes.draw_client), from stream ``attributes`` (``stock`` for the initial stock,
-            # with its pattern mix)
-            stream = ATTRIBUTES if kind == EV_ARRIVAL else STOCK
-            mix = pattern_cum if kind == EV_ARRIVAL else stock_pattern_cum
+            # with its pattern mix; ``cohort`` for the cohort, of its pattern)
+            stream = ATTRIBUTES if kind == EV_ARRIVAL else STOCK if kind == EV_STOCK else cohort_stream
+            mix = pattern_cum if kind == EV_ARRIVAL else stock_pattern_cum if kind == EV_STOCK else cohort_mix
             client = n_cl
             n_cl += 1
             gender = _choice(token, buf, pos, stream, gender_cum) if gender_cum.shape[0] > 1 else 0
@@ -1682,7 +1780,8 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
             cl_i[client, C_GENDER] = gender
             cl_i[client, C_AGE] = age
             cl_i[client, C_INDIGENOUS] = native
-            cl_i[client, C_PATTERN] = pattern_code[choice] if kind == EV_ARRIVAL else stock_pattern_code[choice]
+            cl_i[client, C_PATTERN] = pattern_code[choice] if kind == EV_ARRIVAL else \
+                stock_pattern_code[choice] if kind == EV_STOCK else cohort_pattern
             cl_i[client, C_EPISODES] = 0
             cl_i[client, C_LOCATION] = -1
             cl_i[client, C_OUT_POS] = -1
@@ -1706,11 +1805,24 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
             if kind == EV_ARRIVAL:
                 opening_source = SOURCE_INFLOW
                 opening_since = t_raw
+            elif kind == EV_COHORT:  # (Episodes._enter_cohort) homeless from now
+                opening_source = SOURCE_COHORT
+                opening_since = now
+                cohort_done = g[G_COHORT_LEFT] == 0 and cohort_at <= 0
             else:  # already homeless for a while (Episodes.initial_stock), no walk-ins
                 opening_source = SOURCE_STOCK
                 d = stock_since_dist
                 opening_since = -_sample(token, buf, pos, STOCK, dist_kind[d], dist_par[d])
+                if arg == 1:  # the last of the stock: then the cohort (Simulation.run)
+                    if cohort_count > 0 and cohort_at <= 0:
+                        g[G_COHORT_LEFT] = cohort_count
+                    elif cohort_count > 0 and cohort_at < end_time:
+                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (cohort_at - now), False,
+                                  EV_COHORT_DUE, 0)
             next_arrival = kind == EV_ARRIVAL
+
+        elif kind == EV_COHORT_DUE:
+            g[G_COHORT_LEFT] = cohort_count
 
         elif kind == EV_ARRIVALS_START:
             next_arrival = True
@@ -1818,12 +1930,19 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                 _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_RELEASE, c)
                 _tick(c, now, warmup, present, area, last)
                 present[c] -= 1
+                ref = vi_i[v, V_REFERRAL]
+                if log_on:
+                    _log(lg_f, lg_i, g, now, LOG_ENDED, -1, vi_i[v, V_NEED], c,
+                         rf_i[ref, R_TYPE] if ref >= 0 else WALK_IN, SERVED)
                 if c == pt_clinic:
                     assessed = v  # the integrated handoff goes on (eligibility, score, receiver)
                 else:
-                    if vi_i[v, V_REFERRAL] >= 0:
-                        rf_f[vi_i[v, V_REFERRAL], R_END] = now
-                        rf_i[vi_i[v, V_REFERRAL], R_OUTCOME] = SERVED
+                    if ref >= 0:
+                        rf_f[ref, R_END] = now
+                        rf_i[ref, R_OUTCOME] = SERVED
+                        if log_on:
+                            _log(lg_f, lg_i, g, now, LOG_CLOSED, -1, vi_i[v, V_NEED], rf_i[ref, R_TARGET],
+                                 rf_i[ref, R_TYPE], SERVED)
                     routed = v
 
         elif kind == EV_RELEASE:
@@ -2010,8 +2129,11 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
         elif kind == EV_CONTACT_START:
             # a pathway a contact started (Pathways.pathway): the need is pending, and the handoff is sent
             nd_i[arg, N_STATUS] = NEED_PENDING
-            if has_prq and _blocked(arg, nd_i[arg, N_TARGET], now, warmup, n_needs, nd_f, nd_i, ep_i, prq_first,
-                                    prq_count, prq_need, prq_delay, g):
+            missing = _blocked(arg, nd_i[arg, N_TARGET], now, warmup, n_needs, nd_f, nd_i, ep_i, prq_first,
+                               prq_count, prq_need, prq_delay, g) if has_prq else -1
+            if missing >= 0:
+                if log_on:
+                    _log(lg_f, lg_i, g, now, LOG_PREREQUISITE, -1, arg, nd_i[arg, N_TARGET], -1, missing)
                 nd_i[arg, N_STATUS] = NEED_OPEN  # a prerequisite is missing: no referral
                 nd_i[arg, N_PATH] = PATH_NONE
             else:
@@ -2078,8 +2200,8 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                     cl_i[client, C_CYCLE] = CY_NONE
                     cl_i[client, C_TOKEN] += 1
                     cl_i[client, C_AVOIDING] = 0
-                    _leave(client, now, sh_open, sh_close, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, ht, hs,
-                           hk, ha, counts, fk, fa)
+                    _leave(client, now, sh_open, sh_close, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, lg_f, lg_i,
+                           ht, hs, hk, ha, counts, fk, fa)
 
         elif kind >= EV_H_MATCH:
             housed_app = _h_event(kind, arg, now, token, buf, pos, nd_i, rf_f, rf_i, dist_kind, dist_par, hp, hx,
@@ -2088,7 +2210,7 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
         elif kind in (EV_INTAKE, EV_NIGHTLY, EV_SCHEDULE, EV_COUNTS):
             _shelter_days(kind, arg, now, warmup, sh_capacity, sh_winter, sh_open, sh_close, sh_serves, close_time,
                           census_time, winter_day, cl_i, ep_i, sh_i, line_hd, g, refused, lc_f, lc_i, nt_i, cs_f, cs_i,
-                          ht, hs, hk, ha, counts, fk, fa)
+                          lg_f, lg_i, ht, hs, hk, ha, counts, fk, fa)
 
         elif kind == EV_OUTREACH:
             # a contact of an outreach service (simulator.engine.outreach): a client drawn from those outdoors,
@@ -2100,6 +2222,8 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                     client = cl_i[int(_draw(token, buf, pos, stream, UNIFORM_DRAW) * g[G_NOUT]), C_OUT_LIST]
                     if now >= warmup:
                         g[G_CONTACTS] += 1
+                    if log_on:
+                        _log(lg_f, lg_i, g, now, LOG_OUTREACH, cl_i[client, C_EPISODE], -1, first_outreach + o, -1, -1)
                     if outreach_offers[o] > 0 and _draw(token, buf, pos, stream, UNIFORM_DRAW) < outreach_offers[o] \
                             and cl_i[client, C_CYCLE] != CY_NONE and cl_i[client, C_IN_LINE] == 0:
                         _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_CYCLE_INTERRUPT,
@@ -2156,8 +2280,11 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
 
         if walk_row >= 0:
             # a walk-in goes to its service (Pathways.pathway), unless a prerequisite is missing
-            if has_prq and _blocked(walk_row, nd_i[walk_row, N_TARGET], now, warmup, n_needs, nd_f, nd_i, ep_i,
-                                    prq_first, prq_count, prq_need, prq_delay, g):
+            missing = _blocked(walk_row, nd_i[walk_row, N_TARGET], now, warmup, n_needs, nd_f, nd_i, ep_i,
+                               prq_first, prq_count, prq_need, prq_delay, g) if has_prq else -1
+            if missing >= 0:
+                if log_on:
+                    _log(lg_f, lg_i, g, now, LOG_PREREQUISITE, -1, walk_row, nd_i[walk_row, N_TARGET], -1, missing)
                 nd_i[walk_row, N_STATUS] = NEED_OPEN
                 nd_i[walk_row, N_PATH] = PATH_NONE
             else:
@@ -2177,8 +2304,11 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                 nd_f[row, N_END] = now
                 ep_i[episode, E_OPEN] -= 1
             if ap_i[housed_app, A_REFERRAL] >= 0:
-                rf_f[ap_i[housed_app, A_REFERRAL], R_END] = now
-                rf_i[ap_i[housed_app, A_REFERRAL], R_OUTCOME] = HOUSED
+                ref = ap_i[housed_app, A_REFERRAL]
+                rf_f[ref, R_END] = now
+                rf_i[ref, R_OUTCOME] = HOUSED
+                if log_on:
+                    _log(lg_f, lg_i, g, now, LOG_CLOSED, -1, row, rf_i[ref, R_TARGET], rf_i[ref, R_TYPE], HOUSED)
             ending = episode
             ending_reason = EPISODE_HOUSED
 
@@ -2212,7 +2342,8 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                         fraction = _draw(token, buf, pos, stream, UNIFORM_DRAW)
                         step = GO_GAP
                         continue
-                    _admit(placed, client, False, now, cl_i, sh_i, lc_f, lc_i, g, ht, hs, hk, ha, counts, fk, fa)
+                    _admit(placed, client, False, now, cl_i, sh_i, lc_f, lc_i, g, lg_f, lg_i, ht, hs, hk, ha, counts,
+                           fk, fa)
                     u = _draw(token, buf, pos, stream, UNIFORM_DRAW)
                     d = use_stay[pattern]
                     nights = u * _sample_call(token, buf, pos, stream, dist_kind[d], dist_par[d])
@@ -2257,7 +2388,7 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                     cl_i[client, C_ADMITTED] = 0
                     cl_i[client, C_COND] = 0
                     admitted = _request(client, now, sh_open, sh_close, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i,
-                                        g, ht, hs, hk, ha, counts, fk, fa)
+                                        g, lg_f, lg_i, ht, hs, hk, ha, counts, fk, fa)
                     if cl_i[client, C_WINTER_ONLY] == 1 and not admitted:
                         change = season_change[int(now)]
                         if change < np.inf:
@@ -2284,13 +2415,13 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                     break
                 if step == GO_LEAVE_LINE:
                     # a winter seeker still in line when the season ends: out of the line, avoiding again
-                    _leave(client, now, sh_open, sh_close, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, ht, hs, hk,
-                           ha, counts, fk, fa)
+                    _leave(client, now, sh_open, sh_close, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, lg_f, lg_i,
+                           ht, hs, hk, ha, counts, fk, fa)
                     step = GO_AVOID
                     continue
                 if step == GO_CHECKOUT:
-                    _leave(client, now, sh_open, sh_close, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, ht, hs, hk,
-                           ha, counts, fk, fa)
+                    _leave(client, now, sh_open, sh_close, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, lg_f, lg_i,
+                           ht, hs, hk, ha, counts, fk, fa)
                     step = GO_GAP
                     continue
                 if step == GO_GAP:
@@ -2353,8 +2484,11 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
             ep_i[episode, E_SOURCE] = opening_source
             ep_i[episode, E_TOKEN] = 0
             held = 0
-            for j in range(prevalence_count[pattern]):
-                p = prevalence_p[pattern, j]
+            # (the cohort's own prevalence: the last row; its own walk-ins tried first: the second row of routes)
+            mixed = prevalence_count.shape[0] - 1 if opening_source == SOURCE_COHORT else pattern
+            routes = 1 if opening_source == SOURCE_COHORT else 0
+            for j in range(prevalence_count[mixed]):
+                p = prevalence_p[mixed, j]
                 if p >= 1.0 or _draw(token, buf, pos, stream, UNIFORM_DRAW) < p:
                     row = n_nd
                     n_nd += 1
@@ -2362,7 +2496,7 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                     nd_f[row, N_END] = np.nan
                     nd_f[row, N_DELAY] = 0.0
                     nd_i[row, N_EPISODE] = episode
-                    nd_i[row, N_NEED] = prevalence_need[pattern, j]
+                    nd_i[row, N_NEED] = prevalence_need[mixed, j]
                     nd_i[row, N_STATUS] = NEED_OPEN
                     nd_i[row, N_OUTCOME] = NEED_CENSORED
                     nd_i[row, N_MET_BY] = -1
@@ -2403,12 +2537,14 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
             ep_i[episode, E_ASSESSED] = 0
             if housed_return_share < 1.0 and not (_draw(token, buf, pos, stream, UNIFORM_DRAW) < housed_return_share):
                 ep_i[episode, E_RETURNS_HOUSED] = 0
+            if log_on:
+                _log(lg_f, lg_i, g, now, LOG_EPISODE_START, episode, -1, -1, -1, opening_source)
             if opening_source != SOURCE_STOCK:
                 # walk-ins (Pathways.walk_ins): for each need, the first entry point drawn, its delay drawn
                 # now; each pathway is a process of its own, started with an urgent event
                 for row in range(ep_i[episode, E_FIRST_NEED], n_nd):
                     need = nd_i[row, N_NEED]
-                    for r in range(route_first[need], route_first[need] + route_count[need]):
+                    for r in range(route_first[routes, need], route_first[routes, need] + route_count[routes, need]):
                         p = route_p[r]
                         if p >= 1.0 or _draw(token, buf, pos, stream, UNIFORM_DRAW) < p:
                             wait = 0.0
@@ -2438,6 +2574,15 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                 else:
                     _move(client, ELSEWHERE, now, cl_i, lc_f, lc_i, g)
 
+        if cohort_done:
+            # the processes started after the cohort at 0 (Simulation.run): the arrivals, the outreach services,
+            # the conference's meetings
+            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_ARRIVALS_START, 0)
+            for o in range(outreach_rate.shape[0]):
+                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_OUTREACH, 2 * o)
+            if has_conference:
+                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_CONF, 0)
+
         if next_arrival:
             # the next arrival (Episodes.arrivals): candidates at the highest monthly rate, thinned to each
             # month's; scheduled as SimPy's timeout(t - now)
@@ -2459,8 +2604,12 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                 waiting[c] -= 1
                 vi_i[v, V_STATE] = IN_SERVICE
                 vi_f[v, V_START] = now
-                if vi_i[v, V_REFERRAL] >= 0:
-                    rf_f[vi_i[v, V_REFERRAL], R_START] = now
+                ref = vi_i[v, V_REFERRAL]
+                if ref >= 0:
+                    rf_f[ref, R_START] = now
+                if log_on:
+                    _log(lg_f, lg_i, g, now, LOG_STARTED, -1, vi_i[v, V_NEED], c,
+                         rf_i[ref, R_TYPE] if ref >= 0 else WALK_IN, -1)
                 _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + vi_f[v, V_DURATION], False, EV_SERVICE_END, v)
             else:
                 # the deadline came first: the client leaves the line (reneged where the deadline was the
@@ -2472,11 +2621,17 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                 waiting[c] -= 1
                 _tick(c, now, warmup, present, area, last)
                 present[c] -= 1
-                if vi_i[v, V_REFERRAL] >= 0:
-                    rf_f[vi_i[v, V_REFERRAL], R_END] = now
+                ref = vi_i[v, V_REFERRAL]
+                if log_on:
+                    _log(lg_f, lg_i, g, now, LOG_LEFT_QUEUE, -1, vi_i[v, V_NEED], c,
+                         rf_i[ref, R_TYPE] if ref >= 0 else WALK_IN, outcome)
+                if ref >= 0:
+                    rf_f[ref, R_END] = now
                     # (at the access point a loss time is the handoff's: lost_handoff)
-                    rf_i[vi_i[v, V_REFERRAL], R_OUTCOME] = LOST_HANDOFF if (
-                        c == pt_clinic and outcome == LOST_WAITING) else outcome
+                    rf_i[ref, R_OUTCOME] = LOST_HANDOFF if (c == pt_clinic and outcome == LOST_WAITING) else outcome
+                    if log_on:
+                        _log(lg_f, lg_i, g, now, LOG_CLOSED, -1, vi_i[v, V_NEED], rf_i[ref, R_TARGET],
+                             rf_i[ref, R_TYPE], rf_i[ref, R_OUTCOME])
                 nd_i[vi_i[v, V_NEED], N_STATUS] = NEED_OPEN
                 nd_i[vi_i[v, V_NEED], N_PATH] = PATH_NONE
 
@@ -2493,6 +2648,8 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                 # met (Pathways.met): with exit_when_needs_met the last need ends the episode; otherwise a need
                 # with a self-resolution hazard ratio reschedules the episode's exit with the budget left
                 # (Episodes.need_met, docs/model.md section 3.7)
+                if log_on:
+                    _log(lg_f, lg_i, g, now, LOG_NEED_MET, -1, row, c, -1, D_MET)
                 nd_i[row, N_STATUS] = NEED_MET
                 nd_i[row, N_OUTCOME] = NEED_WAS_MET
                 nd_i[row, N_MET_BY] = c
@@ -2527,10 +2684,15 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                     if u - p_met < edge_cum[e]:
                         chosen = edge_target[e]
                         break
+                missing = -1
+                if chosen >= 0 and has_prq:
+                    missing = _blocked(row, chosen, now, warmup, n_needs, nd_f, nd_i, ep_i, prq_first, prq_count,
+                                       prq_need, prq_delay, g)
                 if chosen < 0:
                     nd_i[row, N_STATUS] = NEED_OPEN  # left open
-                elif has_prq and _blocked(row, chosen, now, warmup, n_needs, nd_f, nd_i, ep_i, prq_first, prq_count,
-                                          prq_need, prq_delay, g):
+                elif missing >= 0:
+                    if log_on:
+                        _log(lg_f, lg_i, g, now, LOG_PREREQUISITE, -1, row, chosen, -1, missing)
                     nd_i[row, N_STATUS] = NEED_OPEN  # a prerequisite of the onward service is missing
                 else:
                     send_row = row
@@ -2577,6 +2739,8 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
             nd_i[row, N_PATH] = PATH_TRAVEL
             nd_i[row, N_REFERRAL] = ref
             nd_f[row, N_LAST] = now
+            if log_on:
+                _log(lg_f, lg_i, g, now, LOG_SENT, -1, row, chosen, t, c)
             # staff time (StaffTime.take): a row of the staff table from the warm-up on, and work for
             # one staff member of the clinic, a process of its own
             for purpose in range(3):
@@ -2697,6 +2861,8 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
             if not eligible:
                 rf_f[ref, R_END] = now
                 rf_i[ref, R_OUTCOME] = INELIGIBLE
+                if log_on:
+                    _log(lg_f, lg_i, g, now, LOG_CLOSED, -1, row, target, INTEGRATED, INELIGIBLE)
                 nd_i[row, N_STATUS] = NEED_OPEN
                 nd_i[row, N_PATH] = PATH_NONE
             else:
@@ -2718,6 +2884,9 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
         if lost >= 0:
             rf_f[lost, R_END] = now
             rf_i[lost, R_OUTCOME] = LOST_HANDOFF
+            if log_on:
+                _log(lg_f, lg_i, g, now, LOG_CLOSED, -1, rf_i[lost, R_NEED], rf_i[lost, R_TARGET], rf_i[lost, R_TYPE],
+                     LOST_HANDOFF)
             nd_i[rf_i[lost, R_NEED], N_STATUS] = NEED_OPEN
             nd_i[rf_i[lost, R_NEED], N_PATH] = PATH_NONE
 
@@ -2729,6 +2898,8 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
             episode = ending
             ep_f[episode, E_END] = now
             ep_i[episode, E_REASON] = ending_reason
+            if log_on:
+                _log(lg_f, lg_i, g, now, LOG_EPISODE_END, episode, -1, -1, -1, ending_reason)
             first = ep_i[episode, E_FIRST_NEED]
             client = ep_i[episode, E_CLIENT]
             # the interrupts, in the order the processes started (the client's pathways and shelter cycle)
@@ -2760,8 +2931,8 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                     factor *= return_ratio[nd_i[row, N_NEED]]
             if n_shelters > 0:
                 # out of the line or the bed (a bed freed in the window goes to the line), and out of the count
-                _leave(client, now, sh_open, sh_close, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, ht, hs, hk,
-                       ha, counts, fk, fa)
+                _leave(client, now, sh_open, sh_close, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, lg_f, lg_i, ht,
+                       hs, hk, ha, counts, fk, fa)
                 _move(client, -1, now, cl_i, lc_f, lc_i, g)
             if ending_reason == EPISODE_SELF_RESOLVED and return_mean > 0 and ep_i[episode, E_RETURNS] == 1:
                 at = now + return_mean * _draw(token, buf, pos, RETURNS, EXPONENTIAL_DRAW) / factor
@@ -2803,8 +2974,9 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
             reserved_ok = reserved_slot and go_referral >= 0 and rf_i[go_referral, R_TYPE] == MULTILATERAL
             nd_i[go_need, N_PATH] = PATH_HOUSING
             nd_i[go_need, N_VISIT] = a
-            _h_apply(a, go_need, go_clinic - first_housing, go_referral, priority, reserved_ok, now, token, buf,
-                     pos, dist_kind, dist_par, hp, hx, events)
+            _h_apply(a, go_need, go_clinic - first_housing, go_referral,
+                     rf_i[go_referral, R_TYPE] if go_referral >= 0 else WALK_IN, priority, reserved_ok, now, token,
+                     buf, pos, dist_kind, dist_par, hp, hx, events)
             go_clinic = -1
 
         if go_clinic >= 0:
@@ -2833,9 +3005,12 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
             if now >= warmup:
                 offered[c] += go_duration  # the work this arrival asks for, served or not
             outcome = OPEN_AT_HORIZON
+            adjustment = rf_i[go_referral, R_TYPE] if go_referral >= 0 else WALK_IN
             if cap[c] >= 0 and waiting[c] >= cap[c]:
                 outcome = BALKED  # turned away: the waiting room is full
                 vi_i[v, V_STATE] = DONE
+                if log_on:
+                    _log(lg_f, lg_i, g, now, LOG_REQUESTED, -1, go_need, c, adjustment, BALKED)
             else:
                 # the deadline: the handoff's loss time, or the patience if it comes first
                 deadline = rf_f[go_referral, R_GIVE_UP] if go_referral >= 0 else np.inf
@@ -2851,6 +3026,8 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                     vi_i[v, V_STATE] = DONE
                     vi_f[v, V_END] = now
                 else:
+                    if log_on:
+                        _log(lg_f, lg_i, g, now, LOG_REQUESTED, -1, go_need, c, adjustment, D_QUEUED)
                     _tick(c, now, warmup, present, area, last)
                     present[c] += 1
                     if now >= warmup:
@@ -2881,6 +3058,9 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                     rf_f[go_referral, R_END] = now
                     rf_i[go_referral, R_OUTCOME] = LOST_HANDOFF if (
                         c == pt_clinic and outcome == LOST_WAITING) else outcome
+                    if log_on:
+                        _log(lg_f, lg_i, g, now, LOG_CLOSED, -1, go_need, rf_i[go_referral, R_TARGET], adjustment,
+                             rf_i[go_referral, R_OUTCOME])
                 nd_i[go_need, N_STATUS] = NEED_OPEN
                 nd_i[go_need, N_PATH] = PATH_NONE
 

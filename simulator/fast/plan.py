@@ -142,8 +142,12 @@ def plan(scenario: Scenario) -> Plan:
     hp_stream0 = len(streams)
     for name in housing:
         streams += [f"housing:{name}", f"patience:{name}"]
-
     population = scenario.population
+    cohort = population.cohort
+    cohort_stream = len(streams)
+    if cohort is not None:
+        streams.append("cohort")
+
     attributes = population.attributes
     genders, gender_cum = cumulative(attributes.gender)
     ages, age_cum = cumulative(attributes.age_group)
@@ -153,29 +157,41 @@ def plan(scenario: Scenario) -> Plan:
     stock_patterns, stock_pattern_cum = cumulative(stock.pattern or attributes.pattern)
     stock_since_dist = dists.add(stock.time_homeless)
 
-    # need prevalence by pattern (Episodes._prevalence): the base, overridden by pattern; only p > 0
-    prevalence_count = np.zeros(len(PATTERNS), dtype=np.int64)
-    prevalence_need = np.zeros((len(PATTERNS), len(NEEDS)), dtype=np.int64)
-    prevalence_p = np.zeros((len(PATTERNS), len(NEEDS)))
+    # need prevalence by pattern (Episodes._prevalence): the base, overridden by pattern; only p > 0; and the
+    # cohort's (Episodes._enter_cohort), the last row: its pattern's, overridden by its own
+    prevalence_count = np.zeros(len(PATTERNS) + 1, dtype=np.int64)
+    prevalence_need = np.zeros((len(PATTERNS) + 1, len(NEEDS)), dtype=np.int64)
+    prevalence_p = np.zeros((len(PATTERNS) + 1, len(NEEDS)))
     by_pattern = {str(pattern): dict(needs) for pattern, needs in population.needs.by_pattern.items()}
-    for k, pattern in enumerate(PATTERNS):
-        merged = {**population.needs.base, **by_pattern.get(pattern, {})}
+    mixes = [{**population.needs.base, **by_pattern.get(pattern, {})} for pattern in PATTERNS]
+    if cohort is not None:
+        mixes.append({**population.needs.base, **population.needs.by_pattern.get(cohort.pattern, {}), **cohort.needs})
+    for k, merged in enumerate(mixes):
         chosen = [(str(need), p) for need, p in merged.items() if p > 0]
         prevalence_count[k] = len(chosen)
         for j, (need, p) in enumerate(chosen):
             prevalence_need[k, j] = _NEED_INDEX[need]
             prevalence_p[k, j] = p
 
-    # walk-ins (Network.walk_ins): need -> entry points in file order
+    # walk-ins (Network.walk_ins): need -> entry points in file order (row 0); for the cohort (row 1), its own
+    # entry points first, then everyone's (Pathways.walk_ins)
     by_need: dict[int, list[tuple[int, float, int, bool]]] = {i: [] for i in range(len(NEEDS))}
     for walk in scenario.entry:
         by_need[_NEED_INDEX[str(walk.need)]].append(
             (index[walk.service], walk.probability, dists.add(walk.delay), walk.delay.mean > 0))
-    route_first, route_count = np.zeros(len(NEEDS), dtype=np.int64), np.zeros(len(NEEDS), dtype=np.int64)
+    cohort_by_need: dict[int, list[tuple[int, float, int, bool]]] = {i: [] for i in range(len(NEEDS))}
+    for walk in cohort.entry if cohort is not None else []:
+        cohort_by_need[_NEED_INDEX[str(walk.need)]].append(
+            (index[walk.service], walk.probability, dists.add(walk.delay), walk.delay.mean > 0))
+    route_first = np.zeros((2, len(NEEDS)), dtype=np.int64)
+    route_count = np.zeros((2, len(NEEDS)), dtype=np.int64)
     routes: list[tuple[int, float, int, bool]] = []
     for k in range(len(NEEDS)):
-        route_first[k], route_count[k] = len(routes), len(by_need[k])
+        route_first[0, k], route_count[0, k] = len(routes), len(by_need[k])
         routes += by_need[k]
+    for k in range(len(NEEDS)):
+        route_first[1, k], route_count[1, k] = len(routes), len(cohort_by_need[k]) + len(by_need[k])
+        routes += cohort_by_need[k] + by_need[k]
 
     service_dist = np.array([dists.add(spec.service_time) for spec in specs], dtype=np.int64)
     patience_dist = np.array([dists.add(spec.patience) if spec.patience is not None else -1 for spec in specs],
@@ -502,5 +518,11 @@ def plan(scenario: Scenario) -> Plan:
         "pt_eligible": pt_eligible,
         "woman": genders.index("woman") if "woman" in genders else -1,
         "chronic": PATTERNS.index("chronic"),
+        "cohort_count": int(cohort.count) if cohort is not None else 0,
+        "cohort_at": float(cohort.at) if cohort is not None else 0.0,
+        "cohort_pattern": PATTERNS.index(str(cohort.pattern)) if cohort is not None else 0,
+        "cohort_mix": np.ones(1),
+        "cohort_stream": cohort_stream,
+        "event_log": bool(scenario.outputs.event_log),
     }
     return Plan(clinics, staff, services, shelters, housing, genders, ages, streams, arguments)

@@ -4,8 +4,9 @@ The tables are those of ``docs/model.md`` section 8 with the same columns (:data
 and vocabulary (:mod:`simulator.engine.outcomes`), so that :func:`simulator.metrics.replication_metrics` reads
 them unchanged. Columns are NumPy arrays (strings as object arrays) rather than lists; every consumer of
 ``RunRecords.tables`` builds DataFrames or arrays from them. The tables the compiled engine has nothing to
-write in (``events``: no event log; ``locations``, ``nights`` and ``census`` without shelters) are empty, as is
-any other table without rows.
+write in (``events`` without ``outputs.event_log``; ``locations``, ``nights`` and ``census`` without shelters) are
+empty, as is any other table without rows. The event log's rows come as codes (:data:`simulator.fast.kernel`'s
+``LOG_`` kinds and ``L_`` columns) and are named here with the SimPy engine's words.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ _OUTCOMES = np.array([CENSORED, SERVED, RENEGED, BALKED, LOST_WAITING, LOST_HAND
                       INELIGIBLE], dtype=object)  # by kernel outcome code
 _NEED_OUTCOMES = np.array([CENSORED, MET, OPEN_AT_EXIT], dtype=object)  # by kernel need outcome
 _REASONS = np.array([CENSORED, NEEDS_MET, SELF_RESOLVED, HOUSED], dtype=object)  # by kernel episode end
-_SOURCES = np.array(["inflow", "stock", "return"], dtype=object)  # by kernel source
+_SOURCES = np.array(["inflow", "stock", "return", "cohort"], dtype=object)  # by kernel source
 _PATTERNS = np.array(PATTERNS, dtype=object)
 #: by kernel adjustment type, and by kernel purpose of staff time
 _TYPES = np.array(["unilateral", "bilateral", "multilateral", "integrated"], dtype=object)
@@ -51,6 +52,13 @@ _NEED_NAMES = np.array(NEEDS, dtype=object)
 #: by kernel location (SHELTERED, OUTDOORS, ELSEWHERE; -1, the last: the episode ended)
 _LOCATIONS = np.array(["shelter", "outdoors", "other", "exited"], dtype=object)
 HOURS = 24.0
+#: the event log's kinds (``ctx.log``'s second argument), by kernel code (``LOG_``)
+_EVENT_KINDS = np.array(["episode_start", "episode_end", "service_requested", "service_left_queue", "service_started",
+                         "service_ended", "prerequisite_missing", "need_met", "referral_sent", "referral_closed",
+                         "shelter_admitted", "shelter_refused", "waitlist_joined", "housing_offer_refused",
+                         "housing_matched", "outreach_contact"], dtype=object)
+#: the log's details by code: the outcome codes, then ``D_QUEUED``, ``D_MET``, ``D_NO_BED``; -1 (the last): none
+_DETAILS = np.array([*_OUTCOMES, "queued", MET, "no_bed", ""], dtype=object)
 
 
 def _names(names: list[str], codes: np.ndarray) -> np.ndarray:
@@ -77,7 +85,7 @@ def open_hours(scenario: Scenario, clinic: Clinic | AccessPoint, start: float, e
 def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, result: Any) -> RunRecords:
     """The records of one replication from the kernel's result (:func:`simulator.fast.kernel.run_kernel`)."""
     (cl_i, ep_f, ep_i, nd_f, nd_i, vi_f, vi_i, rf_f, rf_i, st_f, st_i, area, observed, offered, lc_f, lc_i, nt_i,
-     cs_f, cs_i, contacts, ap_f, ap_i, released, blocked, conferences, missed) = result
+     cs_f, cs_i, contacts, ap_f, ap_i, released, blocked, conferences, missed, lg_f, lg_i) = result
     end_time, warmup = scenario.end_time, scenario.warmup
     clinics = plan.clinics
     services = plan.services
@@ -213,7 +221,8 @@ def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, resu
     tables: dict[str, dict[str, Any]] = {name: {col: [] for col in cols} for name, cols in COLUMNS.items()}
     filled: dict[str, dict[str, Any]] = {"episodes": episodes, "needs": needs, "visits": visits,
                                          "referrals": referrals, "nodes": nodes, "staff": staff_rows,
-                                         "locations": locations, "nights": nights, "census": census}
+                                         "locations": locations, "nights": nights, "census": census,
+                                         "events": events_table(plan, ep_i, nd_i, lg_f, lg_i)}
     for name, columns in filled.items():
         if len(columns[COLUMNS[name][0]]):  # an empty table stays as the SimPy engine leaves it: empty lists
             tables[name] = columns
@@ -232,3 +241,43 @@ def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, resu
                 "count_date": scenario.outputs.count_date or f"{start.month:02d}-{start.day:02d}"}
     return RunRecords(scenario=scenario.name, regime=scenario.regime, replication=replication, seed=seed,
                       warmup=warmup, end_time=end_time, tables=tables, counters=counters, calendar=calendar)
+
+
+def events_table(plan: Plan, ep_i: np.ndarray, nd_i: np.ndarray, lg_f: np.ndarray, lg_i: np.ndarray) -> dict[str, Any]:
+    """The event log (``events``) from the kernel's rows: each row's episode is its own or its need's, its
+    service an index of :attr:`Plan.services` (a shelter's admission: of :attr:`Plan.shelters`), and its detail
+    read as its kind says (a source, an exit reason, the sender of a referral, the need a prerequisite wants, or
+    an outcome or another word of :data:`_DETAILS`)."""
+    kind = lg_i[:, kernel.L_KIND]
+    row = lg_i[:, kernel.L_ROW]
+    has_need = row >= 0
+    safe_row = np.where(has_need, row, 0)
+    episode = np.where(lg_i[:, kernel.L_EPISODE] >= 0, lg_i[:, kernel.L_EPISODE],
+                       nd_i[safe_row, kernel.N_EPISODE] if len(nd_i) else 0)
+    service = lg_i[:, kernel.L_SERVICE]
+    admitted = kind == kernel.LOG_ADMITTED
+    service = np.where(admitted & (service >= 0), service + len(plan.clinics), service)
+    detail = lg_i[:, kernel.L_DETAIL]
+    senders = [*plan.services, "conference"]
+    read_as: tuple[tuple[int, np.ndarray], ...] = (
+        (kernel.LOG_EPISODE_START, _SOURCES), (kernel.LOG_EPISODE_END, _REASONS),
+        (kernel.LOG_SENT, np.array(senders, dtype=object)), (kernel.LOG_PREREQUISITE, _NEED_NAMES))
+    plain = np.ones(len(kind), dtype=bool)
+    for code, _ in read_as:
+        plain &= kind != code
+    words = _DETAILS[np.where(plain, detail, -1)]
+    for code, names in read_as:
+        chosen = kind == code
+        if chosen.any():
+            words[chosen] = names[detail[chosen]]
+    adjustment = lg_i[:, kernel.L_ADJUSTMENT]
+    return {
+        "time": lg_f,
+        "client": ep_i[episode, kernel.E_CLIENT] if len(ep_i) else np.zeros(0, dtype=np.int64),
+        "episode": ep_i[episode, kernel.E_NUMBER] if len(ep_i) else np.zeros(0, dtype=np.int64),
+        "event": _EVENT_KINDS[kind],
+        "service": _names(plan.services, service),
+        "need": np.where(has_need, _NEED_NAMES[nd_i[safe_row, kernel.N_NEED]] if len(nd_i) else "", ""),
+        "adjustment": np.array([*_TYPES, "walk_in", ""], dtype=object)[adjustment],
+        "outcome": words,
+    }

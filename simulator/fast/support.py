@@ -2,10 +2,11 @@
 
 :func:`unsupported` reads a scenario and lists every field the compiled engine does not implement yet, each
 as ``<field path>: <what is missing>``; an empty list means the scenario runs on it with the rules of
-``docs/model.md`` (the contract of both engines). It covers the whole model but cohorts and the event log: the
-textbook queues (``configs/textbook/``), networks of clinics like them, the shelters, street outreach and housing
-programmes around them, and the access point of the integrated regime (the shipped cities run whole, under every
-regime they define):
+``docs/model.md`` (the contract of both engines). It covers the whole model: the textbook queues
+(``configs/textbook/``), networks of clinics like them, the shelters, street outreach and housing programmes around
+them, the access point of the integrated regime, cohorts and the event log (the shipped cities run whole, under
+every regime they define). What it still refuses is what the schema itself does not allow (a regime mixing in
+integrated handoffs):
 
 * services: clinics and the access point (section 4.2), with or without opening ``hours``, any ``service_time``
   and ``patience`` distribution, ``waitlist_cap``, ``treats``; ``discipline`` ``fifo`` or ``priority`` (a priority line,
@@ -22,7 +23,8 @@ regime they define):
   ratios, returns after a self-resolved episode and after housing with theirs, ``exit_when_needs_met``), every
   field of ``shelter_use`` (stays, gaps, ``gap_other_share``,
   avoidance, ``winter_outdoor_gap``, ``winter_seek``, ``stay_ratio``, ``seek_when_met``) and the
-  ``winter`` season; no cohort;
+  ``winter`` season; a ``cohort`` (``count`` clients of its ``pattern`` at 0 after the initial stock or at ``at``,
+  with its own ``needs`` and its own ``entry`` tried first, stream ``cohort``);
 * routes: ``entry`` (walk-ins, with their delays, to clinics and housing programmes), ``referrals`` between
   clinics (section 5.2) and from shelters and outreach services to clinics and housing programmes (the contacts
   of section 5.1), ``handoffs.re_referral_after``, ``prerequisites`` (section 3.7);
@@ -37,7 +39,8 @@ regime they define):
   with ``min_open_needs`` and ``after``), the regime's own ``conference`` included;
 * ``resources`` (section 4.5): ``--equal-resources`` re-staffs the clinics and the access point in the config
   layer (:func:`simulator.config.resources.staffing`), whose numbers the engine reads as its servers;
-* outputs: every table but the event log (``census_time`` and ``count_date`` included).
+* outputs: every table, the event log (``event_log``: the ``events`` table) included, and ``census_time`` and
+  ``count_date``.
 """
 
 from __future__ import annotations
@@ -68,17 +71,10 @@ def unsupported(scenario: Scenario) -> list[str]:
             problems.append(f"{where}.kind: {reason}")
             continue
 
-    population = scenario.population
-    if population.cohort is not None:
-        problems.append("population.cohort: cohorts are not in the fast engine yet")
-
     assignment = scenario.active_regime.assignment
     if isinstance(assignment, dict) and "integrated" in assignment:
         # (the schema refuses such a mix, and the SimPy engine pays the access point only under ``integrated``)
         problems.append(f"regime: {scenario.regime!r} mixes in integrated handoffs, which the schema does not allow")
-
-    if scenario.outputs.event_log:
-        problems.append("outputs.event_log: the event log is not in the fast engine yet")
     return problems
 
 
