@@ -146,11 +146,6 @@ def cohort_network(seed: int) -> Scenario:
                             **({"delay": "6 hours"} if r.random() < 0.5 else {})}
                            for need in r.sample(needs, r.randint(1, 3))]
     data["population"]["cohort"] = cohort
-    # (someone else has a need: where only the cohort at 0 has needs, the SimPy engine writes every onset as the
-    # integer 0 of its clock, a column of integers where the compiled engine writes floats)
-    base = data["population"]["needs"]["base"]
-    if not any(base.values()):
-        base["primary_care"] = 0.3
     data["outputs"]["event_log"] = seed % 3 == 0
     scenario = validate_data(data, {}, f"cohort_{seed}")
     assert unsupported(scenario) == []
