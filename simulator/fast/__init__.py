@@ -1,5 +1,4 @@
-"""The compiled batch engine (``engine="fast"``): the model of ``docs/model.md`` run by numba, first for the
-scenarios of the textbook queues.
+"""The compiled batch engine (``engine="fast"``): the model of ``docs/model.md`` run by numba.
 
 Use it where the SimPy engine is used::
 
