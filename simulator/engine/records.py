@@ -21,8 +21,11 @@ Tables (columns in :data:`COLUMNS`):
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "episodes": ("client", "episode", "source", "gender", "age_group", "indigenous", "pattern", "avoidant",
@@ -40,6 +43,47 @@ COLUMNS: dict[str, tuple[str, ...]] = {
               "offered_hours"),
     "events": ("time", "client", "episode", "event", "service", "need", "adjustment", "outcome"),
 }
+
+
+class Words:
+    """A column of words kept as integer codes into a vocabulary: the words are ``names[codes]``.
+
+    The compiled engine writes its words (outcomes, services, needs, adjustment types) this way, so that a
+    replication hands back a few integer arrays instead of an object per cell; the metrics read the codes
+    (:meth:`simulator.metrics.arrays._Table.codes`) and a DataFrame gets the words themselves
+    (:func:`simulator.metrics.compute.tables_from_records`). As a sequence it is the column of words."""
+
+    __slots__ = ("codes", "names")
+
+    def __init__(self, codes: np.ndarray, names: Any) -> None:
+        self.names = np.asarray(names, dtype=object)
+        codes = np.asarray(codes, dtype=np.int64)
+        # (a negative code counts from the end, as an index does)
+        self.codes = np.where(codes < 0, codes + len(self.names), codes) if len(codes) and codes.min() < 0 else codes
+
+    def words(self) -> np.ndarray:
+        """The column as an object array of words."""
+        picked: np.ndarray = self.names[self.codes]
+        return picked
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        words = self.words()
+        return words if dtype is None else words.astype(dtype)
+
+    def __len__(self) -> int:
+        return int(self.codes.shape[0])
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.words().tolist())
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.names[self.codes[index]]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Words) and self.words().tolist() == other.words().tolist()
+
+    def __repr__(self) -> str:
+        return f"Words({self.words().tolist()!r})"
 
 
 @dataclass

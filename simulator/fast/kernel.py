@@ -497,37 +497,32 @@ def _log(lg_f: np.ndarray, lg_i: np.ndarray, g: np.ndarray, now: float, kind: in
 
 
 # ------------------------------------------------------------------------------------------- the event heap
-@njit(cache=True, inline="always")
-def _before(ht: np.ndarray, hs: np.ndarray, i: int, j: int) -> bool:
-    return bool(ht[i] < ht[j] or (ht[i] == ht[j] and hs[i] < hs[j]))
-
-
-@njit(cache=True, inline="always")
-def _swap(ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray, i: int, j: int) -> None:
-    ht[i], ht[j] = ht[j], ht[i]
-    hs[i], hs[j] = hs[j], hs[i]
-    hk[i], hk[j] = hk[j], hk[i]
-    ha[i], ha[j] = ha[j], ha[i]
-
-
 @njit(cache=True)
 def _push(ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray, counts: np.ndarray, time: float,
           urgent: bool, kind: int, arg: int) -> None:
-    """Put an event in the heap (``counts``: the heap's size, then the number of events scheduled so far)."""
+    """Put an event in the heap (``counts``: the heap's size, then the number of events scheduled so far).
+
+    The sifts of the heap are written out on the arrays, without helpers: an inlined helper called in a loop
+    makes numba count references to its array arguments at every turn, which cost more than the sift itself."""
     i = counts[HEAP_SIZE]
     counts[HEAP_SIZE] = i + 1
-    ht[i] = time
-    hs[i] = counts[SCHEDULED] if urgent else counts[SCHEDULED] + NORMAL_BIT
+    key = counts[SCHEDULED] if urgent else counts[SCHEDULED] + NORMAL_BIT
     counts[SCHEDULED] += 1
-    hk[i] = kind
-    ha[i] = arg
+    # (a hole moves up while its parent comes after the new event, then takes it)
     while i > 0:
         parent = (i - 1) // 2
-        if _before(ht, hs, i, parent):
-            _swap(ht, hs, hk, ha, i, parent)
+        if time < ht[parent] or (time == ht[parent] and key < hs[parent]):
+            ht[i] = ht[parent]
+            hs[i] = hs[parent]
+            hk[i] = hk[parent]
+            ha[i] = ha[parent]
             i = parent
         else:
             break
+    ht[i] = time
+    hs[i] = key
+    hk[i] = kind
+    ha[i] = arg
 
 
 @njit(cache=True, inline="always")
@@ -558,10 +553,7 @@ def _pop(ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray, counts:
     """Remove the first event (the caller reads it first): the last one sifts down from the root."""
     last = counts[HEAP_SIZE] - 1
     counts[HEAP_SIZE] = last
-    ht[0] = ht[last]
-    hs[0] = hs[last]
-    hk[0] = hk[last]
-    ha[0] = ha[last]
+    time, key, kind, arg = ht[last], hs[last], hk[last], ha[last]
     i = 0
     while True:
         left = 2 * i + 1
@@ -569,53 +561,48 @@ def _pop(ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray, counts:
             break
         child = left
         right = left + 1
-        if right < last and _before(ht, hs, right, left):
+        if right < last and (ht[right] < ht[left] or (ht[right] == ht[left] and hs[right] < hs[left])):
             child = right
-        if _before(ht, hs, child, i):
-            _swap(ht, hs, hk, ha, i, child)
+        if ht[child] < time or (ht[child] == time and hs[child] < key):
+            ht[i] = ht[child]
+            hs[i] = hs[child]
+            hk[i] = hk[child]
+            ha[i] = ha[child]
             i = child
         else:
             break
+    ht[i] = time
+    hs[i] = key
+    hk[i] = kind
+    ha[i] = arg
 
 
 # ------------------------------------------------------------------------------------------- a clinic's line
-@njit(cache=True, inline="always")
-def _ahead(qp: np.ndarray, qs: np.ndarray, c: int, i: int, j: int) -> bool:
-    return bool(qp[c, i] < qp[c, j] or (qp[c, i] == qp[c, j] and qs[c, i] < qs[c, j]))
-
-
-@njit(cache=True, inline="always")
-def _qswap(qp: np.ndarray, qs: np.ndarray, qr: np.ndarray, c: int, i: int, j: int) -> None:
-    qp[c, i], qp[c, j] = qp[c, j], qp[c, i]
-    qs[c, i], qs[c, j] = qs[c, j], qs[c, i]
-    qr[c, i], qr[c, j] = qr[c, j], qr[c, i]
-
-
 @njit(cache=True)
 def _line_add(qp: np.ndarray, qs: np.ndarray, qr: np.ndarray, qn: np.ndarray, c: int, priority: float,
               order: int, ref: int) -> None:
     """A request joins clinic ``c``'s line: by priority, then in the order of requests (``order``)."""
     i = qn[c]
     qn[c] = i + 1
-    qp[c, i] = priority
-    qs[c, i] = order
-    qr[c, i] = ref
     while i > 0:
         parent = (i - 1) // 2
-        if _ahead(qp, qs, c, i, parent):
-            _qswap(qp, qs, qr, c, i, parent)
+        if priority < qp[c, parent] or (priority == qp[c, parent] and order < qs[c, parent]):
+            qp[c, i] = qp[c, parent]
+            qs[c, i] = qs[c, parent]
+            qr[c, i] = qr[c, parent]
             i = parent
         else:
             break
+    qp[c, i] = priority
+    qs[c, i] = order
+    qr[c, i] = ref
 
 
 @njit(cache=True)
 def _line_pop(qp: np.ndarray, qs: np.ndarray, qr: np.ndarray, qn: np.ndarray, c: int) -> None:
     last = qn[c] - 1
     qn[c] = last
-    qp[c, 0] = qp[c, last]
-    qs[c, 0] = qs[c, last]
-    qr[c, 0] = qr[c, last]
+    priority, order, ref = qp[c, last], qs[c, last], qr[c, last]
     i = 0
     while True:
         left = 2 * i + 1
@@ -623,13 +610,19 @@ def _line_pop(qp: np.ndarray, qs: np.ndarray, qr: np.ndarray, qn: np.ndarray, c:
             break
         child = left
         right = left + 1
-        if right < last and _ahead(qp, qs, c, right, left):
+        if right < last and (qp[c, right] < qp[c, left]
+                             or (qp[c, right] == qp[c, left] and qs[c, right] < qs[c, left])):
             child = right
-        if _ahead(qp, qs, c, child, i):
-            _qswap(qp, qs, qr, c, i, child)
+        if qp[c, child] < priority or (qp[c, child] == priority and qs[c, child] < order):
+            qp[c, i] = qp[c, child]
+            qs[c, i] = qs[c, child]
+            qr[c, i] = qr[c, child]
             i = child
         else:
             break
+    qp[c, i] = priority
+    qs[c, i] = order
+    qr[c, i] = ref
 
 
 @njit(cache=True)

@@ -2,11 +2,12 @@
 
 The tables are those of ``docs/model.md`` section 8 with the same columns (:data:`simulator.engine.records.COLUMNS`)
 and vocabulary (:mod:`simulator.engine.outcomes`), so that :func:`simulator.metrics.replication_metrics` reads
-them unchanged. Columns are NumPy arrays (strings as object arrays) rather than lists; every consumer of
-``RunRecords.tables`` builds DataFrames or arrays from them. The tables the compiled engine has nothing to
-write in (``events`` without ``outputs.event_log``; ``locations``, ``nights`` and ``census`` without shelters) are
-empty, as is any other table without rows. The event log's rows come as codes (:data:`simulator.fast.kernel`'s
-``LOG_`` kinds and ``L_`` columns) and are named here with the SimPy engine's words.
+them unchanged. Columns are NumPy arrays rather than lists, words as :class:`~simulator.engine.records.Words`
+(codes into a vocabulary: no object per cell); every consumer of ``RunRecords.tables`` builds DataFrames or
+arrays from them. The tables the compiled engine has nothing to write in (``events`` without
+``outputs.event_log``; ``locations``, ``nights`` and ``census`` without shelters) are empty, as is any other
+table without rows. The event log's rows come as codes (:data:`simulator.fast.kernel`'s ``LOG_`` kinds and
+``L_`` columns) and are named here with the SimPy engine's words.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from simulator.engine.outcomes import (
     SELF_RESOLVED,
     SERVED,
 )
-from simulator.engine.records import COLUMNS, RunRecords
+from simulator.engine.records import COLUMNS, RunRecords, Words
 from simulator.fast import kernel
 from simulator.fast.plan import NEEDS, Plan
 
@@ -61,10 +62,15 @@ _EVENT_KINDS = np.array(["episode_start", "episode_end", "service_requested", "s
 _DETAILS = np.array([*_OUTCOMES, "queued", MET, "no_bed", ""], dtype=object)
 
 
-def _names(names: list[str], codes: np.ndarray) -> np.ndarray:
-    """The names of ``codes`` (``""`` for -1: the last entry), as an object array."""
-    picked: np.ndarray = np.array([*names, ""], dtype=object)[codes]
-    return picked
+def _names(names: list[str], codes: np.ndarray) -> Words:
+    """The names of ``codes`` (``""`` for -1: the last entry)."""
+    return Words(codes, [*names, ""])
+
+
+def _after(codes: np.ndarray, offset: int) -> np.ndarray:
+    """Codes moved ``offset`` places on, -1 (none) kept."""
+    moved: np.ndarray = np.where(codes >= 0, codes + offset, -1)
+    return moved
 
 
 def open_hours(scenario: Scenario, clinic: Clinic | AccessPoint, start: float, end: float) -> float:
@@ -97,17 +103,17 @@ def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, resu
     episodes = {
         "client": of_client,
         "episode": ep_i[:, kernel.E_NUMBER],
-        "source": _SOURCES[ep_i[:, kernel.E_SOURCE]],
-        "gender": _names(plan.genders, cl_i[of_client, kernel.C_GENDER]),
-        "age_group": _names(plan.ages, cl_i[of_client, kernel.C_AGE]),
-        "indigenous": cl_i[of_client, kernel.C_INDIGENOUS] == 1,
-        "pattern": _PATTERNS[cl_i[of_client, kernel.C_PATTERN]],
+        "source": Words(ep_i[:, kernel.E_SOURCE], _SOURCES),
+        "gender": _names(plan.genders, cl_i[:, kernel.C_GENDER][of_client]),
+        "age_group": _names(plan.ages, cl_i[:, kernel.C_AGE][of_client]),
+        "indigenous": cl_i[:, kernel.C_INDIGENOUS][of_client] == 1,
+        "pattern": Words(cl_i[:, kernel.C_PATTERN][of_client], _PATTERNS),
         "avoidant": ep_i[:, kernel.E_AVOIDANT] == 1,
         "needs_at_entry": ep_i[:, kernel.E_NEEDS],
         "start": ep_f[:, kernel.E_START],
         "homeless_since": ep_f[:, kernel.E_SINCE],
         "end": np.where(exited, ep_f[:, kernel.E_END], end_time),
-        "exit_reason": _REASONS[reason],
+        "exit_reason": Words(reason, _REASONS),
         "refused_nights": ep_i[:, kernel.E_REFUSED],
     }
 
@@ -115,12 +121,12 @@ def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, resu
     ended = need_outcome != kernel.NEED_CENSORED
     need_episode = nd_i[:, kernel.N_EPISODE]
     needs = {
-        "client": ep_i[need_episode, kernel.E_CLIENT],
-        "episode": ep_i[need_episode, kernel.E_NUMBER],
-        "need": _NEED_NAMES[nd_i[:, kernel.N_NEED]],
+        "client": ep_i[:, kernel.E_CLIENT][need_episode],
+        "episode": ep_i[:, kernel.E_NUMBER][need_episode],
+        "need": Words(nd_i[:, kernel.N_NEED], _NEED_NAMES),
         "onset": nd_f[:, kernel.N_ONSET],
         "end": np.where(ended, nd_f[:, kernel.N_END], end_time),
-        "outcome": _NEED_OUTCOMES[need_outcome],
+        "outcome": Words(need_outcome, _NEED_OUTCOMES),
         "met_by": _names(services, nd_i[:, kernel.N_MET_BY]),
     }
 
@@ -135,26 +141,27 @@ def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, resu
     ap_start = np.where(outcome == kernel.RENEGED, np.nan, np.where(open_rows & ~moving, np.nan, matched))
     ap_end = np.where(open_rows, np.nan, ap_f[:, kernel.A_END])
     referral = np.concatenate([vi_i[:, kernel.V_REFERRAL], ap_i[:, kernel.A_REFERRAL],
-                               ap_i[extra, kernel.A_REFERRAL]])
-    visit_need = np.concatenate([vi_i[:, kernel.V_NEED], ap_i[:, kernel.A_NEED], ap_i[extra, kernel.A_NEED]])
+                               ap_i[:, kernel.A_REFERRAL][extra]])
+    visit_need = np.concatenate([vi_i[:, kernel.V_NEED], ap_i[:, kernel.A_NEED], ap_i[:, kernel.A_NEED][extra]])
     visit_episode = need_episode[visit_need]
     housing = plan.housing
     visits = {
-        "client": ep_i[visit_episode, kernel.E_CLIENT],
-        "episode": ep_i[visit_episode, kernel.E_NUMBER],
-        "service": np.concatenate([_names(clinics, vi_i[:, kernel.V_SERVICE]),
-                                   _names(housing, ap_i[:, kernel.A_PROGRAMME]),
-                                   _names(housing, ap_i[extra, kernel.A_PROGRAMME])]),
-        "need": _NEED_NAMES[nd_i[visit_need, kernel.N_NEED]],
+        "client": ep_i[:, kernel.E_CLIENT][visit_episode],
+        "episode": ep_i[:, kernel.E_NUMBER][visit_episode],
+        # (clinics, then housing programmes: a programme's code follows the clinics'; -1 is the last name)
+        "service": Words(np.concatenate([vi_i[:, kernel.V_SERVICE], _after(ap_i[:, kernel.A_PROGRAMME], len(clinics)),
+                                         _after(ap_i[:, kernel.A_PROGRAMME][extra], len(clinics))]),
+                         [*clinics, *housing, ""]),
+        "need": Words(nd_i[:, kernel.N_NEED][visit_need], _NEED_NAMES),
         "referral": np.where(referral >= 0, referral + 1, -1),
-        "adjustment": np.where(referral >= 0, _TYPES[rf_i[referral, kernel.R_TYPE]], "walk_in")
-        if len(rf_i) else np.full(len(referral), "walk_in", dtype=object),
+        "adjustment": Words(np.where(referral >= 0, rf_i[:, kernel.R_TYPE][referral], len(_TYPES)) if len(rf_i)
+                            else np.full(len(referral), len(_TYPES)), [*_TYPES, "walk_in"]),
         "arrival": np.concatenate([vi_f[:, kernel.V_ARRIVAL], ap_f[:, kernel.A_ARRIVAL],
-                                   ap_f[extra, kernel.A_ARRIVAL]]),
+                                   ap_f[:, kernel.A_ARRIVAL][extra]]),
         "start": np.concatenate([vi_f[:, kernel.V_START], ap_start, matched[extra]]),
         "end": np.concatenate([vi_f[:, kernel.V_END], ap_end, np.full(int(extra.sum()), np.nan)]),
-        "outcome": np.concatenate([_OUTCOMES[vi_i[:, kernel.V_OUTCOME]], _OUTCOMES[outcome],
-                                   _OUTCOMES[np.zeros(int(extra.sum()), dtype=np.int64)]]),
+        "outcome": Words(np.concatenate([vi_i[:, kernel.V_OUTCOME], outcome,
+                                         np.zeros(int(extra.sum()), dtype=np.int64)]), _OUTCOMES),
     }
 
     n_referrals = rf_f.shape[0]
@@ -162,18 +169,18 @@ def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, resu
     referral_episode = need_episode[referral_need]
     referrals = {
         "referral": np.arange(1, n_referrals + 1, dtype=np.int64),
-        "client": ep_i[referral_episode, kernel.E_CLIENT],
-        "episode": ep_i[referral_episode, kernel.E_NUMBER],
-        "need": _NEED_NAMES[nd_i[referral_need, kernel.N_NEED]],
+        "client": ep_i[:, kernel.E_CLIENT][referral_episode],
+        "episode": ep_i[:, kernel.E_NUMBER][referral_episode],
+        "need": Words(nd_i[:, kernel.N_NEED][referral_need], _NEED_NAMES),
         "source": _names(senders, rf_i[:, kernel.R_SOURCE]),
         "target": _names(services, rf_i[:, kernel.R_TARGET]),
-        "adjustment": _TYPES[rf_i[:, kernel.R_TYPE]],
+        "adjustment": Words(rf_i[:, kernel.R_TYPE], _TYPES),
         "priority": rf_f[:, kernel.R_PRIORITY],
         "created": rf_f[:, kernel.R_CREATED],
         "arrived": rf_f[:, kernel.R_ARRIVED],
         "start": rf_f[:, kernel.R_START],
         "end": rf_f[:, kernel.R_END],
-        "outcome": _OUTCOMES[rf_i[:, kernel.R_OUTCOME]],
+        "outcome": Words(rf_i[:, kernel.R_OUTCOME], _OUTCOMES),
     }
 
     span = end_time - warmup
@@ -194,18 +201,18 @@ def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, resu
         "service": _names(senders, st_i[:, kernel.W_SERVICE]),
         "time": st_f[:, kernel.W_TIME],
         "hours": st_f[:, kernel.W_DAYS] * HOURS,
-        "purpose": _PURPOSES[st_i[:, kernel.W_PURPOSE]],
-        "adjustment": _TYPES[st_i[:, kernel.W_TYPE]],
+        "purpose": Words(st_i[:, kernel.W_PURPOSE], _PURPOSES),
+        "adjustment": Words(st_i[:, kernel.W_TYPE], _TYPES),
     }
     locations = {
         "client": lc_i[:, 0],
         "episode": lc_i[:, 1],
         "time": lc_f[:, 0],
-        "location": _LOCATIONS[lc_i[:, 2]],
+        "location": Words(lc_i[:, 2], _LOCATIONS),
     }
     nights = {
         "day": nt_i[:, 0],
-        "shelter": np.array([*plan.shelters, "all"], dtype=object)[nt_i[:, 1]],
+        "shelter": Words(nt_i[:, 1], [*plan.shelters, "all"]),
         "capacity": nt_i[:, 2],
         "occupancy": nt_i[:, 3],
         "admitted": nt_i[:, 4],

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.engine.outcomes import CENSORED, HOUSED
-from simulator.engine.records import RunRecords
+from simulator.engine.records import RunRecords, Words
 from simulator.metrics.compute import (
     EXIT_REASONS,
     Rows,
@@ -97,7 +97,7 @@ class _Table:
             if kind in ("float", "int"):
                 array = _numbers(values, float if kind == "float" else np.int64)
             elif kind == "word":
-                array = np.asarray(values, dtype=object)
+                array = values.words() if isinstance(values, Words) else np.asarray(values, dtype=object)
             else:  # as recorded: counts and flags keep their type
                 array = np.asarray(values) if len(values) else np.zeros(0)
             self._cache[key] = array
@@ -118,8 +118,21 @@ class _Table:
     def codes(self, column: str) -> tuple[np.ndarray, np.ndarray]:
         """The words of a column as integer codes (-1: missing) and the distinct words, sorted."""
         if column not in self._codes:
-            self._codes[column] = pd.factorize(self.words(column), sort=True)
+            values = self.data.get(column)
+            self._codes[column] = (_sorted_codes(values) if isinstance(values, Words)
+                                   else pd.factorize(self.words(column), sort=True))
         return self._codes[column]
+
+
+def _sorted_codes(column: Words) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(words, sort=True)`` of a column kept as codes, without reading a word per row: the
+    distinct words used, sorted, and each row's index among them."""
+    used = np.flatnonzero(np.bincount(column.codes, minlength=len(column.names)))
+    names, rank = np.unique(column.names[used].astype(str), return_inverse=True)
+    remap = np.full(len(column.names), -1, dtype=np.int64)
+    remap[used] = rank
+    codes: np.ndarray = remap[column.codes]
+    return codes, names.astype(object)
 
 
 def _stable_order(values: np.ndarray) -> np.ndarray:

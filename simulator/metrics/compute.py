@@ -40,7 +40,7 @@ from simulator.engine.outcomes import (
     SELF_RESOLVED,
     SERVED,
 )
-from simulator.engine.records import COLUMNS, RunRecords
+from simulator.engine.records import COLUMNS, RunRecords, Words
 from simulator.metrics.survival import kaplan_meier
 
 HIGH_COMPLEXITY = 3
@@ -128,7 +128,9 @@ def long_table(records: RunRecords, rows: list[Row]) -> pd.DataFrame:
 
 def _column(values: Any) -> Any:
     """A record column as pandas should get it: a list of numbers as a NumPy array (pandas infers the same
-    type from the list, three times slower), anything else as it is."""
+    type from the list, three times slower), words kept as codes as an array of words, anything else as it is."""
+    if isinstance(values, Words):
+        return values.words()
     if isinstance(values, list) and values and isinstance(values[0], int | float):
         array = np.asarray(values)
         if array.dtype.kind in "biuf":

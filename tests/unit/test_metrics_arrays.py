@@ -36,10 +36,10 @@ import pandas as pd
 import pytest
 
 from simulator.config import load_config, with_regime
-from simulator.engine.records import RunRecords
+from simulator.engine.records import RunRecords, Words
 from simulator.engine.simulation import simulate_records
 from simulator.metrics import arrays
-from simulator.metrics.arrays import metrics_from_arrays, mismatches
+from simulator.metrics.arrays import _sorted_codes, metrics_from_arrays, mismatches
 from simulator.metrics.compute import replication_metrics
 from tests.golden.test_golden import runnable_regimes
 from tests.unit.test_metrics_pinned import (
@@ -94,6 +94,24 @@ def as_arrays(records: RunRecords) -> RunRecords:
     return replace(records, tables=tables)
 
 
+def as_words(records: RunRecords) -> RunRecords:
+    """The same records with every column of words kept as codes (:class:`Words`), as the compiled engine
+    hands them: a vocabulary in a shuffled order with words that no row uses, so that the codes' order is not
+    the words' order."""
+    tables: dict[str, dict[str, Any]] = {}
+    for name, columns in records.tables.items():
+        tables[name] = {}
+        for col, values in columns.items():
+            if values and isinstance(values[0], str):
+                names = sorted(set(values)) + ["zz_unused", "aa_unused"]
+                names.reverse()
+                index = {word: k for k, word in enumerate(names)}
+                tables[name][col] = Words(np.array([index[v] for v in values], dtype=np.int64), names)
+            else:
+                tables[name][col] = values
+    return replace(records, tables=tables)
+
+
 def with_sparse_clients(records: RunRecords) -> RunRecords:
     """The same records with client ids far apart (no dense lookup table: the sorted search instead)."""
     tables = {name: {col: ([10**9 * v + 7 for v in values] if col == "client" else list(values))
@@ -113,6 +131,25 @@ def test_scripted_records_give_the_same_table(name: str) -> None:
 def test_numpy_columns_give_the_same_table(name: str) -> None:
     records = SCRIPTED[name]
     assert_same_metrics(replication_metrics(records, CENSUS), metrics_from_arrays(as_arrays(records), CENSUS))
+
+
+@pytest.mark.parametrize("name", list(SCRIPTED))
+def test_columns_of_codes_give_the_same_table(name: str) -> None:
+    records = SCRIPTED[name]
+    assert_same_metrics(replication_metrics(records, CENSUS), metrics_from_arrays(as_words(records), CENSUS))
+
+
+def test_codes_sort_as_the_words_do() -> None:
+    words = ["served", "", "reneged", "served", "balked", "", "z"]
+    names = ["z", "unused", "served", "", "reneged", "balked"]
+    column = Words(np.array([names.index(w) for w in words]), names)
+    codes, uniques = _sorted_codes(column)
+    expected_codes, expected_uniques = pd.factorize(np.array(words, dtype=object), sort=True)
+    assert codes.tolist() == expected_codes.tolist()
+    assert uniques.tolist() == expected_uniques.tolist()
+    assert list(column) == words and np.asarray(column).tolist() == words
+    # a negative code counts from the end, as an index does
+    assert Words(np.array([-1, 0]), ["a", "b"]).words().tolist() == ["b", "a"]
 
 
 @pytest.mark.parametrize("name", list(SCRIPTED))
@@ -207,7 +244,7 @@ def test_a_compiled_engine_run_gives_the_same_table() -> None:
 
     scenario = load_config(ROOT / "configs" / "textbook" / "jackson.yaml", {"horizon": "60 days"})
     records = fast_records(scenario, scenario.seed, 0)
-    assert isinstance(records.tables["visits"]["outcome"], np.ndarray)
+    assert isinstance(records.tables["visits"]["outcome"], Words)
     assert_same_metrics(replication_metrics(records, scenario.outputs.census_time),
                         metrics_from_arrays(records, scenario.outputs.census_time))
 
