@@ -103,7 +103,7 @@ def as_words(records: RunRecords) -> RunRecords:
         tables[name] = {}
         for col, values in columns.items():
             if values and isinstance(values[0], str):
-                names = sorted(set(values)) + ["zz_unused", "aa_unused"]
+                names = [*sorted(set(values)), "zz_unused", "aa_unused"]
                 names.reverse()
                 index = {word: k for k, word in enumerate(names)}
                 tables[name][col] = Words(np.array([index[v] for v in values], dtype=np.int64), names)
@@ -147,7 +147,8 @@ def test_codes_sort_as_the_words_do() -> None:
     expected_codes, expected_uniques = pd.factorize(np.array(words, dtype=object), sort=True)
     assert codes.tolist() == expected_codes.tolist()
     assert uniques.tolist() == expected_uniques.tolist()
-    assert list(column) == words and np.asarray(column).tolist() == words
+    assert list(column) == words
+    assert np.asarray(column).tolist() == words
     # a negative code counts from the end, as an index does
     assert Words(np.array([-1, 0]), ["a", "b"]).words().tolist() == ["b", "a"]
 
