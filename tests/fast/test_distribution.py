@@ -4,11 +4,9 @@ Kolmogorov-Smirnov tests per metric and Holm's correction over all of them at a 
 
 * The test can fail: a compiled run of a changed scenario (a clinic that meets fewer needs) is flagged, on the
   metrics that change.
-* What the compiled engine runs of both cities today (``test_shelters.city``: clinics, shelters, outreach)
-  agrees under the unilateral and bilateral regimes: over short horizons by default, over a year with
-  ``-m slow``.
-* The cities themselves, under every regime: skipped, naming what is missing, while the compiled engine does
-  not run them whole.
+* Both shipped cities agree, whole: under the regimes of their files over 60 days by default (20 SimPy
+  replications against 200), and under every regime the model defines, over a year (the small town) or half a
+  year (Montreal), with ``-m slow`` (the issue's 30 against 300).
 
 Tolerance: with Holm's method at 1%, engines that agree are flagged in at most 1% of runs of one comparison
 (the tests use fixed seeds, so a run that passes keeps passing); a difference is detected when it is large
@@ -26,10 +24,7 @@ import pytest
 from simulator import load_config
 from simulator.analysis.engines import compare_engines, compare_metrics, holm, metric_test
 from simulator.cli import main
-from simulator.config.schema import with_regime
-from simulator.fast import unsupported
 from tests.fast.test_cities import CONFIGS, clinics_of
-from tests.fast.test_shelters import city
 
 ALPHA = 0.01
 
@@ -84,36 +79,10 @@ def test_the_comparison_detects_a_changed_clinic() -> None:
     assert "needs_met:mental_health" in flagged, comparison.describe()
 
 
-#: (config, horizon, warm-up, regimes) of the quick comparisons: about 20 s each on 2 idle cores (the SimPy side
-#: most of it; the Montreal stock of several thousand clients makes even a short run of it long)
-QUICK = [("small_town.yaml", "60 days", "10 days", ["unilateral", "bilateral"]),
-         ("montreal_centre.yaml", "10 days", "5 days", ["bilateral"])]
-
-
-@pytest.mark.parametrize(("config", "horizon", "warmup", "regimes"), QUICK)
-def test_what_the_compiled_engine_runs_of_a_city_agrees_in_distribution(config: str, horizon: str, warmup: str,
-                                                                         regimes: list[str]) -> None:
-    comparison = compare_engines(city(config, horizon, "unilateral", warmup), regimes, 30, 300, workers=2,
-                                 alpha=ALPHA)
-    assert comparison.compared > 200
-    assert comparison.differences.empty, comparison.describe()
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("config", ["small_town.yaml", "montreal_centre.yaml"])
-def test_a_year_of_what_the_compiled_engine_runs_of_a_city_agrees_in_distribution(config: str) -> None:
-    comparison = compare_engines(city(config, "365 days", "unilateral", "60 days"), ["unilateral", "bilateral"],
-                                 30, 300, workers=2, alpha=ALPHA)
-    assert comparison.differences.empty, comparison.describe()
-
-
 @pytest.mark.parametrize("config", ["small_town.yaml", "montreal_centre.yaml"])
 def test_the_cities_agree_in_distribution(config: str) -> None:
     scenario = load_config(CONFIGS / config)
     regimes = list(scenario.regimes)
-    missing = sorted({problem for name in regimes for problem in unsupported(with_regime(scenario, name))})
-    if missing:
-        pytest.skip(f"the compiled engine does not run {config} whole yet ({len(missing)} fields): {missing[0]}")
     # (the city whole, under the regimes of its file: 60 days, so that rare events such as the housing of a
     # group are not all zeros on one side, as in 20 days; 20 SimPy replications keep it to about two minutes)
     short = scenario.model_copy(update={"horizon": 60.0})
