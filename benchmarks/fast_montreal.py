@@ -1,11 +1,8 @@
 """The compiled engine on the default scenario: replications of ``configs/montreal_centre.yaml`` per second
 against the SimPy engine, on one core and on all cores, and a sweep end to end on both engines.
 
-**What runs.** The scenario's own warm-up and year under one regime (default ``bilateral``). While the compiled
-engine does not run the whole scenario, both engines run the part of it that the compiled engine covers
-(:func:`runnable`: the services, edges, walk-ins and settings it refuses are removed, and the benchmark's name
-says ``montreal_centre[part]`` and lists what was removed in the log); the figures are then those of that
-part, not of the whole scenario.
+**What runs.** The whole scenario, its own warm-up and year, under one regime (default ``bilateral``), on both
+engines.
 
 **One core.** A replication end to end as a batch runs it (:func:`simulator.batch.tasks.run_task`: the
 engine, the metrics from the record arrays and the nightly tables), interleaved between the engines (the order
@@ -50,49 +47,19 @@ from simulator.config.schema import Scenario
 CONFIG = CONFIGS / "montreal_centre.yaml"
 
 
-def runnable(regime: str) -> tuple[dict[str, Any], Scenario, list[str]]:
-    """The data, the scenario and what was removed: ``montreal_centre`` under ``regime``, less what the
-    compiled engine refuses (nothing removed once it runs the whole scenario)."""
+def scenario_of(regime: str) -> tuple[dict[str, Any], Scenario]:
+    """The data and the scenario of ``montreal_centre`` under ``regime``, whole (the compiled engine refusing
+    any of it fails the benchmark)."""
     from simulator.fast import unsupported
 
     raw, _ = load_data(CONFIG)
     data: dict[str, Any] = copy.deepcopy(raw)
     data["regime"] = regime
-    removed: list[str] = []
-    problems = unsupported(validate_data(data, {}, str(CONFIG)))
-    # services of kinds it does not run, with their edges, walk-ins and settings
-    dropped = {p.split(".")[1] for p in problems if p.startswith("services.") and p.split(":")[0].endswith(".kind")}
-    if dropped:
-        removed += [f"services.{name}" for name in sorted(dropped)]
-        data["services"] = {name: spec for name, spec in data["services"].items() if name not in dropped}
-        referrals = []
-        for edge in data.get("referrals", []):
-            senders = edge["from"] if isinstance(edge["from"], list) else [edge["from"]]
-            senders = [sender for sender in senders if sender not in dropped]
-            if senders and edge["to"] not in dropped:
-                referrals.append({**edge, "from": senders})
-        data["referrals"] = referrals
-        data["entry"] = [walk for walk in data.get("entry", []) if walk["service"] not in dropped]
-        data["prerequisites"] = [rule for rule in data.get("prerequisites", []) if rule["service"] not in dropped]
-        if data.get("handoffs", {}).get("integrated", {}).get("access_point") in dropped:
-            data["handoffs"].pop("integrated")
-            data["regimes"] = {name: spec for name, spec in data.get("regimes", {}).items()
-                               if spec.get("assignment") != "integrated"}
-    fields = {p.split(":")[0] for p in problems}
-    if "prerequisites" in fields:
-        data.pop("prerequisites", None)
-        removed.append("prerequisites")
-    if "population.cohort" in fields:
-        data["population"].pop("cohort", None)
-        removed.append("population.cohort")
-    if "outputs.event_log" in fields:
-        data.setdefault("outputs", {})["event_log"] = False
-        removed.append("outputs.event_log")
-    scenario = validate_data(data, {}, f"{CONFIG} (the part the compiled engine runs)")
-    left = unsupported(scenario)
-    if left:
-        raise CheckFailed(f"the compiled engine still refuses part of {CONFIG.name} under {regime}: {left}")
-    return data, scenario, removed
+    scenario = validate_data(data, {}, str(CONFIG))
+    refused = unsupported(scenario)
+    if refused:
+        raise CheckFailed(f"the compiled engine refuses part of {CONFIG.name} under {regime}: {refused}")
+    return data, scenario
 
 
 def replication(engine: str, scenario: Scenario, regime: str, i: int) -> dict[str, pd.DataFrame]:
@@ -203,11 +170,8 @@ def sweep(data: dict[str, Any], name: str, replications: int) -> list[Record]:
 
 def measure(regime: str = "bilateral", repeats: int = 3, per_core: int = 2, sweep_replications: int = 2
             ) -> list[Record]:
-    data, scenario, removed = runnable(regime)
-    name = "montreal_centre" + ("[part]" if removed else "")
-    if removed:
-        log(f"  the compiled engine does not run all of {CONFIG.name} yet; both engines run it without: "
-            + ", ".join(removed))
+    data, scenario = scenario_of(regime)
+    name = "montreal_centre"
     return (one_core(scenario, regime, name, repeats) + all_cores(scenario, regime, name, per_core)
             + sweep(data, name, sweep_replications))
 
