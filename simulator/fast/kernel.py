@@ -105,16 +105,20 @@ engines.
 **Tables.** Clients, episodes, needs, visits, referrals, locations, nights, census and event log rows are rows
 of a float and an int array each, grown by doubling.
 
-**Compilation.** Only the small helpers called at every step (a draw, a comparison of the heap, scheduling an
-event) are inlined into the event loop; the larger ones (a heap's push, a line's insertion and removal, a
-server's grant) stay functions of their own, which keeps the first compilation to about half of what
-inlining them everywhere costs, for a few per cent of speed.
+**Compilation.** Only the small helpers called at every step (a draw, scheduling an event, the heap's pop) are
+inlined into the event loop; the larger ones (a heap's push, a line's insertion and removal, a server's grant,
+a shelter's admission) stay functions of their own, which keeps the first compilation to about half of what
+inlining them everywhere costs. Those that allocate no array and draw nothing are compiled without numba's
+runtime (:func:`_borrowing`): they take their arrays without counting references to them, which numba's
+runtime does at every call of a function (an atomic increment and decrement per array argument). A loop calls
+no inlined helper with array arguments: numba counts references to them at every turn.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 from numba import njit, objmode
@@ -339,6 +343,20 @@ PG_GENERAL, PG_RESERVED, PG_RELEASED, PG_HEAD, PG_LEN, PG_RESERVED_OK = range(6)
 #: those of the shelters' line and beds (a fill admits up to the line, an eviction interrupts up to the beds)
 ROOM = 16
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _borrowing(function: _F) -> _F:
+    """``njit(cache=True)`` for the helpers that allocate no array and draw nothing, nor call a function that
+    does: compiled without numba's runtime (``_nrt``, an option of numba's CPU target that its documentation does
+    not list), they borrow the arrays they are given, where a function compiled with it counts a reference to
+    each array argument at every call, an atomic increment and decrement each (about a third of the kernel's
+    time on ``montreal_centre``, profiled with ``perf``; these helpers made about half of it). Numba compiles
+    what such a helper calls without the runtime too, so that nothing below one may allocate."""
+    compiled: _F = njit(cache=True, _nrt=False)(function)  # type: ignore[call-overload]
+    return compiled
+
+
 # ------------------------------------------------------------------------------------------- randomness
 #: the generators of the runs under way in this process, by the token their kernel call carries
 GENERATORS: dict[int, list[np.random.Generator]] = {}
@@ -481,7 +499,7 @@ def _wider_i(table: np.ndarray, columns: int) -> np.ndarray:
     return grown
 
 
-@njit(cache=True)
+@_borrowing
 def _log(lg_f: np.ndarray, lg_i: np.ndarray, g: np.ndarray, now: float, kind: int, episode: int, row: int,
          service: int, adjustment: int, detail: int) -> None:
     """A row of the event log (``Context.log``); call only where ``g[G_LOG]`` says it is kept."""
@@ -497,7 +515,7 @@ def _log(lg_f: np.ndarray, lg_i: np.ndarray, g: np.ndarray, now: float, kind: in
 
 
 # ------------------------------------------------------------------------------------------- the event heap
-@njit(cache=True)
+@_borrowing
 def _push(ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray, counts: np.ndarray, time: float,
           urgent: bool, kind: int, arg: int) -> None:
     """Put an event in the heap (``counts``: the heap's size, then the number of events scheduled so far).
@@ -578,7 +596,7 @@ def _pop(ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray, counts:
 
 
 # ------------------------------------------------------------------------------------------- a clinic's line
-@njit(cache=True)
+@_borrowing
 def _line_add(qp: np.ndarray, qs: np.ndarray, qr: np.ndarray, qn: np.ndarray, c: int, priority: float,
               order: int, ref: int) -> None:
     """A request joins clinic ``c``'s line: by priority, then in the order of requests (``order``)."""
@@ -598,7 +616,7 @@ def _line_add(qp: np.ndarray, qs: np.ndarray, qr: np.ndarray, qn: np.ndarray, c:
     qr[c, i] = ref
 
 
-@njit(cache=True)
+@_borrowing
 def _line_pop(qp: np.ndarray, qs: np.ndarray, qr: np.ndarray, qn: np.ndarray, c: int) -> None:
     last = qn[c] - 1
     qn[c] = last
@@ -625,7 +643,7 @@ def _line_pop(qp: np.ndarray, qs: np.ndarray, qr: np.ndarray, qn: np.ndarray, c:
     qr[c, i] = ref
 
 
-@njit(cache=True)
+@_borrowing
 def _trigger(c: int, now: float, staff: np.ndarray, users: np.ndarray, closed_held: np.ndarray,
              closed_asked: np.ndarray, qp: np.ndarray, qs: np.ndarray, qr: np.ndarray, qn: np.ndarray,
              vi_i: np.ndarray, ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray,
@@ -663,7 +681,7 @@ def _tick(c: int, now: float, warmup: float, present: np.ndarray, area: np.ndarr
 
 
 # ------------------------------------------------------------------------------------------- shelters
-@njit(cache=True)
+@_borrowing
 def _move(client: int, loc: int, now: float, cl_i: np.ndarray, lc_f: np.ndarray, lc_i: np.ndarray,
           g: np.ndarray) -> None:
     """``Whereabouts.move``: the client now sleeps at ``loc`` (-1: the episode is over), a row of ``locations``.
@@ -704,7 +722,7 @@ def _is_open(sh_open: np.ndarray, sh_close: np.ndarray, s: int, now: float) -> b
     return bool(sh_open[s] <= clock < sh_close[s])
 
 
-@njit(cache=True)
+@_borrowing
 def _line_remove(client: int, cl_i: np.ndarray, line_hd: np.ndarray, g: np.ndarray) -> None:
     """The client leaves the line (one list per class of client, in order of request)."""
     k = cl_i[client, C_CLASS]
@@ -722,7 +740,7 @@ def _line_remove(client: int, cl_i: np.ndarray, line_hd: np.ndarray, g: np.ndarr
     g[G_LINE_LEN] -= 1
 
 
-@njit(cache=True)
+@_borrowing
 def _admit(s: int, client: int, event: bool, now: float, cl_i: np.ndarray, sh_i: np.ndarray, lc_f: np.ndarray,
            lc_i: np.ndarray, g: np.ndarray, lg_f: np.ndarray, lg_i: np.ndarray, ht: np.ndarray, hs: np.ndarray,
            hk: np.ndarray, ha: np.ndarray, counts: np.ndarray, fk: np.ndarray, fa: np.ndarray) -> None:
@@ -748,7 +766,7 @@ def _admit(s: int, client: int, event: bool, now: float, cl_i: np.ndarray, sh_i:
                   (client << TOKEN_BITS) | (cl_i[client, C_TOKEN] & TOKEN_MASK))
 
 
-@njit(cache=True)
+@_borrowing
 def _fill(s: int, now: float, sh_serves: np.ndarray, cl_i: np.ndarray, sh_i: np.ndarray, line_hd: np.ndarray,
           lc_f: np.ndarray, lc_i: np.ndarray, g: np.ndarray, lg_f: np.ndarray, lg_i: np.ndarray, ht: np.ndarray,
           hs: np.ndarray, hk: np.ndarray, ha: np.ndarray, counts: np.ndarray, fk: np.ndarray, fa: np.ndarray) -> None:
@@ -774,7 +792,7 @@ def _fill(s: int, now: float, sh_serves: np.ndarray, cl_i: np.ndarray, sh_i: np.
             return
 
 
-@njit(cache=True)
+@_borrowing
 def _leave(client: int, now: float, sh_open: np.ndarray, sh_close: np.ndarray, sh_serves: np.ndarray,
            cl_i: np.ndarray, sh_i: np.ndarray, line_hd: np.ndarray, lc_f: np.ndarray, lc_i: np.ndarray,
            g: np.ndarray, lg_f: np.ndarray, lg_i: np.ndarray, ht: np.ndarray, hs: np.ndarray, hk: np.ndarray,
@@ -801,7 +819,7 @@ def _leave(client: int, now: float, sh_open: np.ndarray, sh_close: np.ndarray, s
             _fill(s, now, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, lg_f, lg_i, ht, hs, hk, ha, counts, fk, fa)
 
 
-@njit(cache=True)
+@_borrowing
 def _request(client: int, now: float, sh_open: np.ndarray, sh_close: np.ndarray, sh_serves: np.ndarray,
              cl_i: np.ndarray, sh_i: np.ndarray, line_hd: np.ndarray, lc_f: np.ndarray, lc_i: np.ndarray,
              g: np.ndarray, lg_f: np.ndarray, lg_i: np.ndarray, ht: np.ndarray, hs: np.ndarray, hk: np.ndarray,
@@ -841,7 +859,7 @@ def _stay_ratio(client: int, cl_i: np.ndarray, ep_i: np.ndarray, nd_i: np.ndarra
     return factor
 
 
-@njit(cache=True)
+@_borrowing
 def _shelter_days(kind: int, arg: int, now: float, warmup: float, sh_capacity: np.ndarray, sh_winter: np.ndarray,
                   sh_open: np.ndarray, sh_close: np.ndarray, sh_serves: np.ndarray, close_time: float,
                   census_time: float, winter_day: np.ndarray, cl_i: np.ndarray, ep_i: np.ndarray, sh_i: np.ndarray,
@@ -966,7 +984,7 @@ def _shelter_days(kind: int, arg: int, now: float, warmup: float, sh_capacity: n
 # reserved release (-1: never), priority discipline, first stream, the distributions); ``hx``: their state (the
 # programmes, the hold times, the applications, the lines (after the clinics'), the monitors (the lists' after the
 # clinics', then the idle reserved places'), the network's counters); ``ev``: the event queue
-@njit(cache=True)
+@_borrowing
 def _h_idle(h: int, by: int, now: float, hp: Any, hx: Any) -> None:
     """A change of the free reserved places (``HousingProgramme._idle_changes``: the time-weighted monitor)."""
     n_clinics, n_housing, warmup = hp[0], hp[1], hp[3]
@@ -976,7 +994,7 @@ def _h_idle(h: int, by: int, now: float, hp: Any, hx: Any) -> None:
     present[k] += by
 
 
-@njit(cache=True)
+@_borrowing
 def _h_queue(h: int, a: int, hp: Any, hx: Any) -> None:
     """``HousingProgramme._queue``: on the list by (order, time of joining), in the order of joining."""
     q = hp[0] + h
@@ -1028,7 +1046,7 @@ def _h_best(h: int, reserved: bool, hp: Any, hx: Any) -> int:
     return found
 
 
-@njit(cache=True)
+@_borrowing
 def _h_dead(a: int, hx: Any) -> None:
     """The application leaves the list for good (matched, out of patience, or its episode ended)."""
     pg_i, ap_i = hx[0], hx[3]
@@ -1038,7 +1056,7 @@ def _h_dead(a: int, hx: Any) -> None:
             pg_i[ap_i[a, A_PROGRAMME], PG_RESERVED_OK] -= 1
 
 
-@njit(cache=True)
+@_borrowing
 def _h_hold(h: int, now: float, hp: Any, hx: Any, ev: Any) -> None:
     """``HousingProgramme._hold_reserved``: a free reserved place waits for a conference client, until it is
     released after ``reserved_release``."""
@@ -1055,7 +1073,7 @@ def _h_hold(h: int, now: float, hp: Any, hx: Any, ev: Any) -> None:
             _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (at - now), False, EV_H_RELEASE, h)
 
 
-@njit(cache=True)
+@_borrowing
 def _h_take_reserved(h: int, now: float, hp: Any, hx: Any) -> None:
     """``HousingProgramme._take_reserved``: a free reserved place is taken (the one held longest)."""
     pg_i, since = hx[0], hx[1]
@@ -1118,7 +1136,7 @@ def _h_free(h: int, reserved: bool, now: float, token: int, buf: np.ndarray, pos
         pg_i[h, PG_GENERAL] += 1
 
 
-@njit(cache=True)
+@_borrowing
 def _h_leave_list(a: int, now: float, hp: Any, hx: Any) -> None:
     """``HousingProgramme._done``: off the list's presence monitor (once)."""
     n_clinics, warmup = hp[0], hp[3]
@@ -1349,7 +1367,7 @@ def _h_event(kind: int, arg: int, now: float, token: int, buf: np.ndarray, pos: 
     return -1
 
 
-@njit(cache=True)
+@_borrowing
 def _blocked(row: int, target: int, now: float, warmup: float, n_needs: int, nd_f: np.ndarray, nd_i: np.ndarray,
              ep_i: np.ndarray, prq_first: np.ndarray, prq_count: np.ndarray, prq_need: np.ndarray,
              prq_delay: np.ndarray, g: np.ndarray) -> int:
