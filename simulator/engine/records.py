@@ -79,16 +79,14 @@ class Words:
     def __getitem__(self, index: Any) -> Any:
         return self.names[self.codes[index]]
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Words) and self.words().tolist() == other.words().tolist()
-
     def __repr__(self) -> str:
         return f"Words({self.words().tolist()!r})"
 
 
 @dataclass
 class RunRecords:
-    """All records of one replication, as columns of plain Python values."""
+    """All records of one replication, as columns: lists of plain Python values (the SimPy engine), or NumPy
+    arrays with the words as :class:`Words` (the compiled engine)."""
 
     scenario: str
     regime: str
