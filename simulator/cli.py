@@ -83,8 +83,8 @@ class UserError(Exception):
     """An error in what the user asked for: reported without a traceback."""
 
 
-ENGINE_HELP = ("simpy: the whole model; fast: the compiled engine (part of the model for now: a scenario it "
-               "does not cover is refused before anything runs, naming each field)")
+ENGINE_HELP = ("simpy: the SimPy engine; fast: the compiled engine (the same model, the same records for the "
+               "same seed)")
 SPEC_ENGINE_HELP = f"{ENGINE_HELP}; default: the spec's engine (simpy if it names none), which this option overrides"
 
 

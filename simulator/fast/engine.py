@@ -62,12 +62,18 @@ def simulate_records(scenario: Scenario, seed: int, replication: int = 0) -> Run
     token = next(_tokens)
     kernel.GENERATORS[token] = [streams[name].generator for name in layout.streams]
     buf = np.zeros((len(layout.streams), kernel.DRAW_KINDS, BLOCK))
-    pos = np.full((len(layout.streams), kernel.DRAW_KINDS), BLOCK, dtype=np.int64)  # empty: refill on first use
+    # (empty: refilled on first use; a last row for the callbacks, see kernel._refill)
+    pos = np.full((len(layout.streams) + 1, kernel.DRAW_KINDS), BLOCK, dtype=np.int64)
+    pos[-1] = 0
     started = _first_call_notice()
     try:
         result = kernel.run_kernel(token, buf, pos, **layout.arguments)
+        failure = kernel.FAILURES.get(token)
     finally:
         del kernel.GENERATORS[token]
+        kernel.FAILURES.pop(token, None)
+    if failure is not None:
+        raise RuntimeError("the compiled engine could not draw from its random streams") from failure
     if started is not None:
         _first_call_done(started)
     return to_records(scenario, layout, seed, replication, result)

@@ -97,10 +97,10 @@ function of its own writes a row; without the log nothing is written and each pl
 **Randomness.** The streams of :mod:`simulator.engine.streams`, draw for draw: each source keeps its own
 generator (``SeedSequence(seed, spawn_key=(replication, crc32(name)))``, created by the caller) and its own
 buffers of 2,048 uniforms, standard exponentials and standard normals, refilled from that generator when
-they run out (the only call back into Python, once per 2,048 draws); gamma draws call the generator
-directly. Each source draws in the order the SimPy engine does, so replication ``i`` of every variant of a
-scenario sees the same arrivals (common random numbers), and a scenario runs to the same records on both
-engines.
+they run out (the only call back into Python, once per 2,048 draws, through a C function pointer: see
+:func:`_call_refill`); gamma draws call the generator directly, the same way. Each source draws in the order
+the SimPy engine does, so replication ``i`` of every variant of a scenario sees the same arrivals (common
+random numbers), and a scenario runs to the same records on both engines.
 
 **Tables.** Clients, episodes, needs, visits, referrals, locations, nights, census and event log rows are rows
 of a float and an int array each, grown by doubling.
@@ -108,20 +108,26 @@ of a float and an int array each, grown by doubling.
 **Compilation.** Only the small helpers called at every step (a draw, scheduling an event, the heap's pop) are
 inlined into the event loop; the larger ones (a heap's push, a line's insertion and removal, a server's grant,
 a shelter's admission) stay functions of their own, which keeps the first compilation to about half of what
-inlining them everywhere costs. Those that allocate no array and draw nothing are compiled without numba's
-runtime (:func:`_borrowing`): they take their arrays without counting references to them, which numba's
-runtime does at every call of a function (an atomic increment and decrement per array argument). A loop calls
-no inlined helper with array arguments: numba counts references to them at every turn.
+inlining them everywhere costs. The event loop and everything it calls are compiled without numba's runtime
+(:func:`_borrowing`): they allocate nothing (the tables, lines and scratch space are grown between calls of the
+loop by :func:`run_kernel`, the only function that allocates) and take their arrays without counting references
+to them, which numba's runtime does at every call of a function and at many steps of a loop (an atomic
+increment and decrement per array).
 """
 
 from __future__ import annotations
 
+import ctypes
 import math
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import llvmlite.binding as llvm
 import numpy as np
-from numba import njit, objmode
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 # ---- the kinds of buffered draws of a stream (Stream.uniform, std_exponential, std_normal)
 UNIFORM_DRAW, EXPONENTIAL_DRAW, NORMAL_DRAW = 0, 1, 2
@@ -347,12 +353,12 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 
 
 def _borrowing(function: _F) -> _F:
-    """``njit(cache=True)`` for the helpers that allocate no array and draw nothing, nor call a function that
-    does: compiled without numba's runtime (``_nrt``, an option of numba's CPU target that its documentation does
-    not list), they borrow the arrays they are given, where a function compiled with it counts a reference to
-    each array argument at every call, an atomic increment and decrement each (about a third of the kernel's
-    time on ``montreal_centre``, profiled with ``perf``; these helpers made about half of it). Numba compiles
-    what such a helper calls without the runtime too, so that nothing below one may allocate."""
+    """``njit(cache=True)`` for the functions that allocate no array, nor call a function that does: compiled
+    without numba's runtime (``_nrt``, an option of numba's CPU target that its documentation does not list),
+    they borrow the arrays they are given, where a function compiled with it counts a reference to each array
+    argument at every call, an atomic increment and decrement each (about a third of the kernel's time on
+    ``montreal_centre``, profiled with ``perf``). Numba compiles what such a function calls without the runtime
+    too, so that nothing below one may allocate (numba refuses to compile an allocation there)."""
     compiled: _F = njit(cache=True, _nrt=False)(function)  # type: ignore[call-overload]
     return compiled
 
@@ -361,9 +367,13 @@ def _borrowing(function: _F) -> _F:
 #: the generators of the runs under way in this process, by the token their kernel call carries
 GENERATORS: dict[int, list[np.random.Generator]] = {}
 
+#: an error raised while refilling a buffer or drawing a gamma variate for the run of a token: a callback cannot
+#: raise into compiled code, so the caller of :func:`run_kernel` raises it when the kernel returns
+FAILURES: dict[int, BaseException] = {}
+
 
 def refill(token: int, stream: int, kind: int, out: np.ndarray) -> None:
-    """The next block of draws of one kind from one stream's generator (called from compiled code)."""
+    """The next block of draws of one kind from one stream's generator."""
     generator = GENERATORS[token][stream]
     if kind == UNIFORM_DRAW:
         out[:] = generator.random(out.shape[0])
@@ -378,17 +388,79 @@ def gamma_draw(token: int, stream: int, shape: float, scale: float) -> float:
     return float(GENERATORS[token][stream].gamma(shape, scale))
 
 
-@njit(cache=True)
-def _refill(token: int, buf: np.ndarray, stream: int, kind: int) -> None:
-    row = buf[stream, kind]
-    with objmode():
-        refill(token, stream, kind, row)
+def _refill_callback(token: int, stream: int, kind: int, address: int, count: int) -> int:
+    try:
+        refill(token, stream, kind, np.ctypeslib.as_array((ctypes.c_double * count).from_address(address)))
+    except BaseException as error:  # (handed to the caller: see FAILURES)
+        FAILURES.setdefault(token, error)
+        return 1
+    return 0
 
 
-@njit(cache=True)
-def _gamma(token: int, stream: int, shape: float, scale: float) -> float:
-    with objmode(value="float64"):
-        value = gamma_draw(token, stream, shape, scale)
+def _gamma_callback(token: int, stream: int, shape: float, scale: float) -> float:
+    try:
+        return gamma_draw(token, stream, shape, scale)
+    except BaseException as error:  # (handed to the caller: see FAILURES)
+        FAILURES.setdefault(token, error)
+        return math.nan
+
+
+# The compiled code calls back into Python through two C function pointers, registered with LLVM's symbol table
+# under fixed names (as numba registers its own C helpers), so that the code cached on disk finds them in every
+# process. A callback needs neither numba's runtime nor its object mode, so the event loop that draws can be
+# compiled without the runtime (see :func:`_borrowing`).
+_REFILL_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64,
+                                    ctypes.c_int64)(_refill_callback)
+_GAMMA_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_double, ctypes.c_int64, ctypes.c_int64, ctypes.c_double,
+                                   ctypes.c_double)(_gamma_callback)
+_REFILL_SYMBOL = "simulator_fast_refill"
+_GAMMA_SYMBOL = "simulator_fast_gamma"
+llvm.add_symbol(_REFILL_SYMBOL, ctypes.cast(_REFILL_CALLBACK, ctypes.c_void_p).value)
+llvm.add_symbol(_GAMMA_SYMBOL, ctypes.cast(_GAMMA_CALLBACK, ctypes.c_void_p).value)
+
+
+@intrinsic
+def _call_refill(typingctx: Any, token: Any, stream: Any, kind: Any, address: Any, count: Any) -> Any:
+    """Call :func:`_refill_callback` (token, stream, kind, the address of the buffer's row, its length); 0 when
+    done, 1 when it failed."""
+    signature = types.int64(types.int64, types.int64, types.int64, types.int64, types.int64)
+
+    def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+        i64 = ir.IntType(64)
+        function = cgutils.get_or_insert_function(  # type: ignore[no-untyped-call]
+            builder.module, ir.FunctionType(i64, [i64] * 5), _REFILL_SYMBOL)
+        return builder.call(function, args)
+
+    return signature, codegen
+
+
+@intrinsic
+def _call_gamma(typingctx: Any, token: Any, stream: Any, shape: Any, scale: Any) -> Any:
+    """Call :func:`_gamma_callback` (token, stream, shape, scale) and return its draw (NaN: it failed)."""
+    signature = types.float64(types.int64, types.int64, types.float64, types.float64)
+
+    def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+        i64, f64 = ir.IntType(64), ir.DoubleType()
+        function = cgutils.get_or_insert_function(  # type: ignore[no-untyped-call]
+            builder.module, ir.FunctionType(f64, [i64, i64, f64, f64]), _GAMMA_SYMBOL)
+        return builder.call(function, args)
+
+    return signature, codegen
+
+
+@_borrowing
+def _refill(token: int, buf: np.ndarray, pos: np.ndarray, stream: int, kind: int) -> None:
+    """Refill a buffer. ``pos`` has a row after the streams' for the callbacks: its first entry set, the event
+    loop stops before its next event (the caller raises the error), rather than run on with stale draws."""
+    if _call_refill(token, stream, kind, buf[stream, kind].ctypes.data, buf.shape[2]) != 0:  # type: ignore[call-arg]
+        pos[pos.shape[0] - 1, 0] = 1
+
+
+@_borrowing
+def _gamma(token: int, pos: np.ndarray, stream: int, shape: float, scale: float) -> float:
+    value: float = _call_gamma(token, stream, shape, scale)  # type: ignore[call-arg]
+    if math.isnan(value):
+        pos[pos.shape[0] - 1, 0] = 1
     return value
 
 
@@ -397,7 +469,7 @@ def _draw(token: int, buf: np.ndarray, pos: np.ndarray, stream: int, kind: int) 
     """The next buffered draw of one kind from one stream (``Stream.uniform`` and its siblings)."""
     i = pos[stream, kind]
     if i >= buf.shape[2]:
-        _refill(token, buf, stream, kind)
+        _refill(token, buf, pos, stream, kind)
         i = 0
     pos[stream, kind] = i + 1
     return float(buf[stream, kind, i])
@@ -413,7 +485,7 @@ def _sample(token: int, buf: np.ndarray, pos: np.ndarray, stream: int, kind: int
     if kind == LOGNORMAL:
         return math.exp(par[0] + par[1] * _draw(token, buf, pos, stream, NORMAL_DRAW))
     if kind == GAMMA:
-        return _gamma(token, stream, par[0], par[1])
+        return _gamma(token, pos, stream, par[0], par[1])
     if kind == UNIFORM:
         return float(par[0] + (par[1] - par[0]) * _draw(token, buf, pos, stream, UNIFORM_DRAW))
     # triangular, by its inverse CDF
@@ -425,7 +497,7 @@ def _sample(token: int, buf: np.ndarray, pos: np.ndarray, stream: int, kind: int
     return high - math.sqrt((1 - u) * (high - low) * (high - mode))
 
 
-@njit(cache=True)
+@_borrowing
 def _sample_call(token: int, buf: np.ndarray, pos: np.ndarray, stream: int, kind: int, par: np.ndarray) -> float:
     """:func:`_sample` as a function of its own, for the draws that are not on every event's path (one copy
     of the distributions' code instead of one per call site: a shorter compilation)."""
@@ -1005,7 +1077,7 @@ def _h_queue(h: int, a: int, hp: Any, hx: Any) -> None:
         g[G_HTOP] = qn[q]
 
 
-@njit(cache=True)
+@_borrowing
 def _h_best(h: int, reserved: bool, hp: Any, hx: Any) -> int:
     """``HousingProgramme._best``: the first live application that may take a (reserved or general) place, off
     the list (-1: none); the dead ones met on the way are dropped."""
@@ -1020,10 +1092,11 @@ def _h_best(h: int, reserved: bool, hp: Any, hx: Any) -> int:
         return -1
     if pg_i[h, PG_RESERVED_OK] == 0:
         return -1  # nobody may take it: the SimPy engine's scan finds nobody (and only drops the dead)
-    size = qn[q]
-    skipped_p = np.empty(size)
-    skipped_s = np.empty(size, dtype=np.int64)
-    skipped_r = np.empty(size, dtype=np.int64)
+    # (the applications passed over wait in the lines' last row, kept free for this)
+    spare = qp.shape[0] - 1
+    skipped_p = qp[spare]
+    skipped_s = qs[spare]
+    skipped_r = qr[spare]
     k = 0
     found = -1
     while qn[q] > 0:
@@ -1084,7 +1157,7 @@ def _h_take_reserved(h: int, now: float, hp: Any, hx: Any) -> None:
         pg_i[h, PG_LEN] -= 1
 
 
-@njit(cache=True)
+@_borrowing
 def _h_match(h: int, a: int, slot: int, released: bool, now: float, token: int, buf: np.ndarray, pos: np.ndarray,
              hp: Any, hx: Any, ev: Any) -> None:
     """``HousingProgramme._match``: the place is offered; a refusal (stream ``housing:<name>``) sends the client
@@ -1122,7 +1195,7 @@ def _h_match(h: int, a: int, slot: int, released: bool, now: float, token: int, 
     _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_H_MATCH, a)
 
 
-@njit(cache=True)
+@_borrowing
 def _h_free(h: int, reserved: bool, now: float, token: int, buf: np.ndarray, pos: np.ndarray, hp: Any, hx: Any,
             ev: Any) -> None:
     """``HousingProgramme.free``: a place falls vacant: to the first who may take it, or it waits."""
@@ -1148,7 +1221,7 @@ def _h_leave_list(a: int, now: float, hp: Any, hx: Any) -> None:
         present[k] -= 1
 
 
-@njit(cache=True)
+@_borrowing
 def _h_init(h: int, n_reserved: int, n_occupied: int, n_reserved_occupied: int, token: int, buf: np.ndarray,
             pos: np.ndarray, dist_kind: np.ndarray, dist_par: np.ndarray, hp: Any, hx: Any, ev: Any) -> None:
     """A programme as the SimPy engine builds it: the reserved places held, the earlier tenants' places (each
@@ -1177,7 +1250,7 @@ def _h_init(h: int, n_reserved: int, n_occupied: int, n_reserved_occupied: int, 
                       2 * h + (1 if reserved else 0))
 
 
-@njit(cache=True)
+@_borrowing
 def _h_apply(a: int, row: int, h: int, ref: int, adjustment: int, priority: float, reserved_ok: bool, now: float,
              token: int, buf: np.ndarray, pos: np.ndarray, dist_kind: np.ndarray, dist_par: np.ndarray, hp: Any,
              hx: Any, ev: Any) -> None:
@@ -1234,7 +1307,7 @@ def _h_apply(a: int, row: int, h: int, ref: int, adjustment: int, priority: floa
         _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + wait, False, EV_H_PATIENCE, a)
 
 
-@njit(cache=True)
+@_borrowing
 def _h_interrupt(a: int, now: float, token: int, buf: np.ndarray, pos: np.ndarray, hp: Any, hx: Any,
                  ev: Any) -> None:
     """The episode ends while the application waits or moves in (``HousingProgramme.apply``'s interrupt): a
@@ -1259,7 +1332,7 @@ def _h_interrupt(a: int, now: float, token: int, buf: np.ndarray, pos: np.ndarra
     ap_f[a, A_END] = now
 
 
-@njit(cache=True)
+@_borrowing
 def _h_event(kind: int, arg: int, now: float, token: int, buf: np.ndarray, pos: np.ndarray, nd_i: np.ndarray,
              rf_f: np.ndarray, rf_i: np.ndarray, dist_kind: np.ndarray, dist_par: np.ndarray, hp: Any, hx: Any,
              ev: Any) -> int:
@@ -1368,6 +1441,48 @@ def _h_event(kind: int, arg: int, now: float, token: int, buf: np.ndarray, pos: 
 
 
 @_borrowing
+def _sort_cases(sc_i: np.ndarray, sc_f: np.ndarray, m: int) -> None:
+    """Order the indices ``sc_i[:m, 2]`` of the escalation's candidates by onset (``sc_f``), then client
+    (``sc_i[:, 1]``), then index: a bottom-up merge sort (stable, as the SimPy engine's sort), with ``sc_i[:, 3]``
+    as its second buffer."""
+    src = 2
+    dst = 3
+    width = 1
+    while width < m:
+        low = 0
+        while low < m:
+            middle = min(low + width, m)
+            high = min(low + 2 * width, m)
+            i = low
+            j = middle
+            k = low
+            while i < middle and j < high:
+                a = sc_i[i, src]
+                b = sc_i[j, src]
+                if sc_f[b] < sc_f[a] or (sc_f[b] == sc_f[a] and sc_i[b, 1] < sc_i[a, 1]):
+                    sc_i[k, dst] = b
+                    j += 1
+                else:
+                    sc_i[k, dst] = a
+                    i += 1
+                k += 1
+            while i < middle:
+                sc_i[k, dst] = sc_i[i, src]
+                i += 1
+                k += 1
+            while j < high:
+                sc_i[k, dst] = sc_i[j, src]
+                j += 1
+                k += 1
+            low = high
+        src, dst = dst, src
+        width *= 2
+    if src != 2:
+        for i in range(m):
+            sc_i[i, 2] = sc_i[i, 3]
+
+
+@_borrowing
 def _blocked(row: int, target: int, now: float, warmup: float, n_needs: int, nd_f: np.ndarray, nd_i: np.ndarray,
              ep_i: np.ndarray, prq_first: np.ndarray, prq_count: np.ndarray, prq_need: np.ndarray,
              prq_delay: np.ndarray, g: np.ndarray) -> int:
@@ -1473,6 +1588,8 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
     ep_i = np.empty((start_rows, 13), dtype=np.int64)
     nd_f = np.empty((start_rows, 4))
     nd_i = np.empty((start_rows, 11), dtype=np.int64)
+    sc_i = np.empty((start_rows, 4), dtype=np.int64)  # scratch, as long as the needs' table (escalation)
+    sc_f = np.empty(start_rows)
     vi_f = np.empty((start_rows, 4))
     vi_i = np.empty((start_rows, 8), dtype=np.int64)
     rf_f = np.empty((64, 6))
@@ -1514,9 +1631,10 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
     closed_asked = np.zeros(n_clinics, dtype=np.int64)
     # (the housing programmes' lists follow the clinics' lines; their monitors follow the clinics', then the
     # monitors of their idle reserved places)
-    qp = np.empty((n_clinics + n_housing, 64))
-    qs = np.empty((n_clinics + n_housing, 64), dtype=np.int64)
-    qr = np.empty((n_clinics + n_housing, 64), dtype=np.int64)
+    # (and a last row of their own width, where a programme's scan keeps the applications it passes over)
+    qp = np.empty((n_clinics + n_housing + 1, 64))
+    qs = np.empty((n_clinics + n_housing + 1, 64), dtype=np.int64)
+    qr = np.empty((n_clinics + n_housing + 1, 64), dtype=np.int64)
     qn = np.zeros(n_clinics + n_housing, dtype=np.int64)
     present = np.zeros(n_clinics + 2 * n_housing, dtype=np.int64)
     area = np.zeros(n_clinics + 2 * n_housing)
@@ -1594,7 +1712,7 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
                                         lg_f, lg_i))
         conference = (has_conference, conf_first, conf_every, conf_duration, conf_max, conf_meets, conf_participants,
                       has_escalation, esc_min, esc_after, conf_route, reserved_slot, conf_source, has_hours, cf,
-                      pt_clinic, pt_f, pt_assessment, pt_eligible, woman, chronic)
+                      pt_clinic, pt_f, pt_assessment, pt_eligible, woman, chronic, sc_i, sc_f)
         if not _run(token, buf, pos, params, shelter_params, tables, shelter_tables, events, clinic, shelter,
                     housing, conference, n, clock):
             break
@@ -1608,6 +1726,8 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
         ep_i = _room_i(ep_i, n[S_EPISODES] + ROOM)
         nd_f = _room_f(nd_f, n[S_NEEDS] + ROOM)
         nd_i = _room_i(nd_i, n[S_NEEDS] + ROOM)
+        sc_i = _room_i(sc_i, nd_f.shape[0])
+        sc_f = _room_1f(sc_f, nd_f.shape[0])
         vi_f = _room_f(vi_f, n[S_VISITS] + ROOM)
         vi_i = _room_i(vi_i, n[S_VISITS] + ROOM)
         rf_f = _room_f(rf_f, n[S_REFERRALS] + ROOM)
@@ -1646,7 +1766,7 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
             g[G_CONFERENCES], g[G_MISSED], lg_f[:g[G_NLOG]], lg_i[:g[G_NLOG]])
 
 
-@njit(cache=True)
+@_borrowing
 def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_params: Any, tables: Any,
          shelter_tables: Any, events: Any, clinic: Any, shelter: Any, housing: Any, conference: Any, n: np.ndarray,
          clock: np.ndarray) -> bool:
@@ -1681,12 +1801,15 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
     ap_f, ap_i = hx[2], hx[3]
     (has_conference, conf_first, conf_every, conf_duration, conf_max, conf_meets, conf_participants, has_escalation,
      esc_min, esc_after, conf_route, reserved_slot, conf_source, has_hours, cf, pt_clinic, pt_f, pt_assessment,
-     pt_eligible, woman, chronic) = conference
+     pt_eligible, woman, chronic, sc_i, sc_f) = conference
     n_cl, n_ep, n_nd, n_vi, n_rf, requests, line_top, n_tk, n_st, n_ap = n[0], n[1], n[2], n[3], n[4], n[5], n[6], \
         n[7], n[8], n[9]
     now, t_raw = clock[T_NOW], clock[T_RAW]
     short = False
+    failed = pos.shape[0] - 1
     while True:
+        if pos[failed, 0] != 0:
+            break  # a callback failed (see _refill)
         if (n_cl + ROOM > cl_i.shape[0] or n_ep + ROOM > ep_f.shape[0] or n_nd + ROOM > nd_f.shape[0]
                 or n_vi + ROOM > vi_f.shape[0] or n_rf + ROOM > rf_f.shape[0]
                 or n_tk + room > tk_f.shape[0] or n_st + room > st_f.shape[0] or g[G_CASES] + ROOM > cf.shape[0]
@@ -2000,8 +2123,8 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                                         ep_i[g[G_ACTIVE_FROM], E_REASON] != EPISODE_ACTIVE:
                                     g[G_ACTIVE_FROM] += 1
                                 low = g[G_ACTIVE_FROM]
-                                cand = np.empty(n_nd - (ep_i[low, E_FIRST_NEED] if low < n_ep else n_nd),
-                                                dtype=np.int64)
+                                # (the candidates' rows, clients and onsets in the scratch tables, as long as the
+                                # needs' table)
                                 m = 0
                                 for episode in range(low, n_ep):
                                     held = ep_i[episode, E_NEEDS]
@@ -2016,21 +2139,19 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                                             open_count += 1
                                             if status == NEED_OPEN and nd_f[row, N_ONSET] <= cutoff and \
                                                     nd_f[row, N_LAST] <= cutoff and conf_route[nd_i[row, N_NEED]] >= 0:
-                                                cand[m] = row
+                                                sc_i[m, 0] = row
                                                 m += 1
                                     if open_count < esc_min:
                                         m = start_m
                                 if m > 0:
-                                    cand = cand[:m]
-                                    who = np.empty(m, dtype=np.int64)
-                                    onset = np.empty(m)
                                     for i in range(m):
-                                        who[i] = ep_i[nd_i[cand[i], N_EPISODE], E_CLIENT]
-                                        onset[i] = nd_f[cand[i], N_ONSET]
-                                    by_client = np.argsort(who, kind="mergesort")
-                                    order = by_client[np.argsort(onset[by_client], kind="mergesort")]
+                                        row = sc_i[i, 0]
+                                        sc_i[i, 1] = ep_i[nd_i[row, N_EPISODE], E_CLIENT]
+                                        sc_i[i, 2] = i
+                                        sc_f[i] = nd_f[row, N_ONSET]
+                                    _sort_cases(sc_i, sc_f, m)
                                     for i in range(min(conf_left, m)):
-                                        row = cand[order[i]]
+                                        row = sc_i[sc_i[i, 2], 0]
                                         nd_i[row, N_PATH] = PATH_STARTING
                                         nd_i[row, N_TARGET] = conf_route[nd_i[row, N_NEED]]
                                         nd_i[row, N_SOURCE] = conf_source

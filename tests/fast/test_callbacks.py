@@ -1,0 +1,52 @@
+"""The compiled engine draws through callbacks into Python (a buffer's refill, a gamma draw): an error raised
+there cannot unwind through compiled code, so the engine raises it when the kernel returns, never a run on
+stale draws."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulator.config.loader import validate_data
+from simulator.fast import kernel
+from simulator.fast.engine import simulate_records
+from tests.fast import _micro
+
+
+def test_a_failed_refill_fails_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    scenario = validate_data(_micro.MICRO, {}, "test")
+    simulate_records(scenario, 1, 0)  # loaded (or compiled) before the refill breaks
+
+    def broken(token: int, stream: int, kind: int, out: np.ndarray) -> None:
+        raise KeyError("no such stream")
+
+    monkeypatch.setattr(kernel, "refill", broken)
+    with pytest.raises(RuntimeError, match="random streams") as caught:
+        simulate_records(scenario, 1, 0)
+    assert isinstance(caught.value.__cause__, KeyError)
+    assert kernel.GENERATORS == {}
+    assert kernel.FAILURES == {}
+
+
+def test_the_callbacks_draw_the_generators_numbers() -> None:
+    """A refill writes the next block of the stream's generator into the row it is given (through its
+    address), a gamma draw is the generator's own."""
+    token = -7
+    kernel.GENERATORS[token] = [np.random.default_rng(3), np.random.default_rng(4)]
+    try:
+        buf = np.zeros((2, kernel.DRAW_KINDS, 16))
+        pos = np.zeros((3, kernel.DRAW_KINDS), dtype=np.int64)
+        kernel._refill(token, buf, pos, 1, kernel.EXPONENTIAL_DRAW)
+        expected = np.random.default_rng(4).standard_exponential(16)
+        np.testing.assert_array_equal(buf[1, kernel.EXPONENTIAL_DRAW], expected)
+        assert not buf[0].any()
+        assert not buf[1, kernel.UNIFORM_DRAW].any()
+        assert not buf[1, kernel.NORMAL_DRAW].any()
+        assert kernel._gamma(token, pos, 0, 2.0, 3.0) == np.random.default_rng(3).gamma(2.0, 3.0)
+        assert kernel.FAILURES == {}
+        assert not pos.any()
+        kernel._refill(token, buf, pos, 2, kernel.UNIFORM_DRAW)  # no such stream: a failure, marked in pos
+        assert isinstance(kernel.FAILURES.pop(token), IndexError)
+        assert pos[2, 0] == 1
+    finally:
+        del kernel.GENERATORS[token]
