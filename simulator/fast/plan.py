@@ -101,9 +101,23 @@ def month_of_day(scenario: Scenario) -> np.ndarray:
     return months
 
 
+#: the seasons of the calendars planned in this process (a sweep plans the same calendar at every point)
+_SEASONS: dict[tuple[str, str, int], tuple[np.ndarray, np.ndarray]] = {}
+
+
 def seasons(scenario: Scenario, days: int) -> tuple[np.ndarray, np.ndarray]:
     """Whether each day is in the winter season, and the first midnight after each day at which the season
     begins or ends (``Calendar.in_winter`` and ``Calendar.season_change``; inf if it never does)."""
+    key = (scenario.start_date.isoformat(), repr(scenario.winter), days)
+    if key not in _SEASONS:
+        if len(_SEASONS) > 64:
+            _SEASONS.clear()
+        _SEASONS[key] = _seasons(scenario, days)
+    winter, change = _SEASONS[key]
+    return winter.copy(), change.copy()
+
+
+def _seasons(scenario: Scenario, days: int) -> tuple[np.ndarray, np.ndarray]:
     calendar = Calendar(scenario.start_date, scenario.winter)
     winter = np.array([calendar.in_winter(day) for day in range(days + 370)], dtype=np.bool_)
     # the next change after each day, from the last day back; none within 367 days: inf
