@@ -127,8 +127,7 @@ class _Table:
 def _word_column(values: Any) -> np.ndarray:
     """A column of words as the metrics read it: an object array, or for a column kept as codes (:class:`Words`,
     of distinct names) a categorical of them, which the definitions use as the array of its words (compared to a
-    word, indexed, counted) and which compares a word with its code rather than with every cell's string (a
-    quarter of the metrics' time on ``montreal_centre``)."""
+    word, indexed, counted) and which compares a word with its code rather than with every cell's string."""
     if isinstance(values, Words) and len(set(values.names.tolist())) == len(values.names):
         return cast(np.ndarray, pd.Categorical.from_codes(values.codes, categories=pd.Index(values.names)))
     return np.asarray(values, dtype=object)
