@@ -9,10 +9,11 @@ anything, and everything it writes goes out as arrays (:mod:`simulator.fast.reco
 
 **Events.** A binary heap in flat arrays (time, key, kind, argument), ordered as SimPy orders its events: by
 time, then urgent before normal (a process starting, as a walk-in does, runs ahead of the other events of
-its time), then in the order of scheduling. The kernel schedules an event wherever the SimPy engine does
-(a timeout, a request granted, a condition met, a server released, a process started), so that events at
-the same time (the clients waiting for a clinic to open, all served at the opening) come out in the same
-order on both engines. An event of a visit that no longer waits for it (a patience timeout after the
+its time), then in the order of scheduling; it holds the events of the current hour, the later ones wait in
+a calendar of hourly slots until their hour comes (:func:`_push`). The kernel schedules an event wherever the
+SimPy engine does (a timeout, a request granted, a condition met, a server released, a process started), so
+that events at the same time (the clients waiting for a clinic to open, all served at the opening) come out in
+the same order on both engines. An event of a visit that no longer waits for it (a patience timeout after the
 service started) is skipped when it comes up.
 
 **Clinics.** Each clinic is a SimPy resource: a number of servers in use (``users``) and a line of requests
@@ -199,6 +200,10 @@ NORMAL_BIT = 1 << 52
 # ---- the counters of the event queue: the heap's size, the events scheduled, the two lists of events at the
 # current time (urgent, normal: the first not yet processed, the end)
 HEAP_SIZE, SCHEDULED, URGENT_HEAD, URGENT_TAIL, NOW_HEAD, NOW_TAIL = 0, 1, 2, 3, 4, 5
+# ... the calendar's first slot not yet in the heap, its free list, the top of its pool, its events
+WINDOW, POOL_FREE, POOL_TOP, FAR = 6, 7, 8, 9
+#: the calendar's slots a day (an event in a later slot waits in the calendar, not in the heap)
+SLOTS = 24.0
 
 # ---- outcome codes of visits and referrals (0: still open at the horizon, written as censored)
 OPEN_AT_HORIZON, SERVED, RENEGED, BALKED, LOST_WAITING, LOST_HANDOFF, EXITED, CLIENT_EXITED, HOUSED, \
@@ -588,16 +593,50 @@ def _log(lg_f: np.ndarray, lg_i: np.ndarray, g: np.ndarray, now: float, kind: in
 
 # ------------------------------------------------------------------------------------------- the event heap
 @_borrowing
-def _push(ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray, counts: np.ndarray, time: float,
-          urgent: bool, kind: int, arg: int) -> None:
-    """Put an event in the heap (``counts``: the heap's size, then the number of events scheduled so far).
+def _push(ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray, fp: np.ndarray, fb: np.ndarray,
+          counts: np.ndarray, time: float, urgent: bool, kind: int, arg: int) -> None:
+    """Schedule an event in the heap or the calendar (``counts``: the heap's size, the number of events scheduled
+    so far, the calendar's state).
+
+    The heap holds the events of the hours already reached (slots of :data:`SLOTS` a day, up to
+    ``counts[WINDOW]``); a later event waits in its hour's slot of the calendar (``fb``: each slot's first
+    event, a list through the pool ``fp``: time, key, kind, argument, the next), and the slot's events join the
+    heap when the heap runs out (see :func:`_run`). The events come out in the same order (by time, then key: a
+    later slot holds later times only), from a heap of the hour's events instead of every pending timeout of a
+    city's clients, whose sift was a large part of the loop. An event after the horizon, which nothing would
+    process, is dropped."""
+    key = counts[SCHEDULED] if urgent else counts[SCHEDULED] + NORMAL_BIT
+    counts[SCHEDULED] += 1
+    slot = int(time * SLOTS)
+    if slot < counts[WINDOW]:
+        _push_keyed(ht, hs, hk, ha, counts, time, key, kind, arg)
+        return
+    if slot >= fb.shape[0]:
+        return
+    free = counts[POOL_FREE]
+    if free >= 0:
+        counts[POOL_FREE] = int(fp[free, 4])
+    else:
+        free = counts[POOL_TOP]
+        counts[POOL_TOP] = free + 1
+    fp[free, 0] = time
+    fp[free, 1] = key
+    fp[free, 2] = kind
+    fp[free, 3] = arg
+    fp[free, 4] = fb[slot]
+    fb[slot] = free
+    counts[FAR] += 1
+
+
+@_borrowing
+def _push_keyed(ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray, counts: np.ndarray, time: float,
+                key: int, kind: int, arg: int) -> None:
+    """Put an event in the heap.
 
     The sifts of the heap are written out on the arrays, without helpers: an inlined helper called in a loop
     makes numba count references to its array arguments at every turn, which cost more than the sift itself."""
     i = counts[HEAP_SIZE]
     counts[HEAP_SIZE] = i + 1
-    key = counts[SCHEDULED] if urgent else counts[SCHEDULED] + NORMAL_BIT
-    counts[SCHEDULED] += 1
     # (a hole moves up while its parent comes after the new event, then takes it)
     while i > 0:
         parent = (i - 1) // 2
@@ -616,7 +655,8 @@ def _push(ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray, counts
 
 
 @njit(cache=True, inline="always")
-def _schedule(ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray, counts: np.ndarray,
+def _schedule(ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray, fp: np.ndarray, fb: np.ndarray,
+              counts: np.ndarray,
               fk: np.ndarray, fa: np.ndarray, now: float, time: float, urgent: bool, kind: int, arg: int) -> None:
     """Schedule an event at ``time`` (SimPy's ``env.schedule``), urgent (a process starting) or normal.
 
@@ -635,7 +675,7 @@ def _schedule(ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray, co
         fa[1, tail] = arg
         counts[NOW_TAIL] = tail + 1
     else:
-        _push(ht, hs, hk, ha, counts, time, False, kind, arg)
+        _push(ht, hs, hk, ha, fp, fb, counts, time, False, kind, arg)
 
 
 @njit(cache=True, inline="always")
@@ -718,7 +758,8 @@ def _line_pop(qp: np.ndarray, qs: np.ndarray, qr: np.ndarray, qn: np.ndarray, c:
 @_borrowing
 def _trigger(c: int, now: float, staff: np.ndarray, users: np.ndarray, closed_held: np.ndarray,
              closed_asked: np.ndarray, qp: np.ndarray, qs: np.ndarray, qr: np.ndarray, qn: np.ndarray,
-             vi_i: np.ndarray, ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray,
+             vi_i: np.ndarray, ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray, fp: np.ndarray,
+             fb: np.ndarray,
              counts: np.ndarray, fk: np.ndarray, fa: np.ndarray) -> None:
     """``simpy.Resource._trigger_put``: the head of the line takes a server if one is free (one try)."""
     if users[c] >= staff[c]:
@@ -738,10 +779,10 @@ def _trigger(c: int, now: float, staff: np.ndarray, users: np.ndarray, closed_he
     _line_pop(qp, qs, qr, qn, c)
     users[c] += 1
     if ref < 0:
-        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_TASK_GRANTED, -1 - ref)
+        _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now, False, EV_TASK_GRANTED, -1 - ref)
     else:
         vi_i[ref, V_STATE] = GRANTED
-        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_REQUEST, ref)
+        _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now, False, EV_REQUEST, ref)
 
 
 @njit(cache=True, inline="always")
@@ -815,7 +856,8 @@ def _line_remove(client: int, cl_i: np.ndarray, line_hd: np.ndarray, g: np.ndarr
 @_borrowing
 def _admit(s: int, client: int, event: bool, now: float, cl_i: np.ndarray, sh_i: np.ndarray, lc_f: np.ndarray,
            lc_i: np.ndarray, g: np.ndarray, lg_f: np.ndarray, lg_i: np.ndarray, ht: np.ndarray, hs: np.ndarray,
-           hk: np.ndarray, ha: np.ndarray, counts: np.ndarray, fk: np.ndarray, fa: np.ndarray) -> None:
+           hk: np.ndarray, ha: np.ndarray, fp: np.ndarray, fb: np.ndarray, counts: np.ndarray, fk: np.ndarray,
+           fa: np.ndarray) -> None:
     """``ShelterSystem._admit``: a bed (the last occupant), a move, the log's row (its service: the shelter's
     index), and the request's event (unless the initial stock is placed), processed later at this time."""
     tail = sh_i[s, SH_TAIL]
@@ -834,14 +876,15 @@ def _admit(s: int, client: int, event: bool, now: float, cl_i: np.ndarray, sh_i:
         _log(lg_f, lg_i, g, now, LOG_ADMITTED, cl_i[client, C_EPISODE], -1, s, -1, -1)
     if event:
         cl_i[client, C_ADMITTED] = 1
-        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_ADMIT,
+        _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now, False, EV_ADMIT,
                   (client << TOKEN_BITS) | (cl_i[client, C_TOKEN] & TOKEN_MASK))
 
 
 @_borrowing
 def _fill(s: int, now: float, sh_serves: np.ndarray, cl_i: np.ndarray, sh_i: np.ndarray, line_hd: np.ndarray,
           lc_f: np.ndarray, lc_i: np.ndarray, g: np.ndarray, lg_f: np.ndarray, lg_i: np.ndarray, ht: np.ndarray,
-          hs: np.ndarray, hk: np.ndarray, ha: np.ndarray, counts: np.ndarray, fk: np.ndarray, fa: np.ndarray) -> None:
+          hs: np.ndarray, hk: np.ndarray, ha: np.ndarray, fp: np.ndarray, fb: np.ndarray, counts: np.ndarray,
+          fk: np.ndarray, fa: np.ndarray) -> None:
     """``ShelterSystem._fill``: the shelter's free beds go to the clients in line it serves, in order of request
     (the first of the heads of the lists of the classes it serves)."""
     free = sh_i[s, SH_CAP] - sh_i[s, SH_OCC]
@@ -858,7 +901,7 @@ def _fill(s: int, now: float, sh_serves: np.ndarray, cl_i: np.ndarray, sh_i: np.
         if best < 0:
             return
         _line_remove(best, cl_i, line_hd, g)
-        _admit(s, best, True, now, cl_i, sh_i, lc_f, lc_i, g, lg_f, lg_i, ht, hs, hk, ha, counts, fk, fa)
+        _admit(s, best, True, now, cl_i, sh_i, lc_f, lc_i, g, lg_f, lg_i, ht, hs, hk, ha, fp, fb, counts, fk, fa)
         free -= 1
         if free == 0:
             return
@@ -868,7 +911,7 @@ def _fill(s: int, now: float, sh_serves: np.ndarray, cl_i: np.ndarray, sh_i: np.
 def _leave(client: int, now: float, sh_open: np.ndarray, sh_close: np.ndarray, sh_serves: np.ndarray,
            cl_i: np.ndarray, sh_i: np.ndarray, line_hd: np.ndarray, lc_f: np.ndarray, lc_i: np.ndarray,
            g: np.ndarray, lg_f: np.ndarray, lg_i: np.ndarray, ht: np.ndarray, hs: np.ndarray, hk: np.ndarray,
-           ha: np.ndarray, counts: np.ndarray, fk: np.ndarray, fa: np.ndarray) -> None:
+           ha: np.ndarray, fp: np.ndarray, fb: np.ndarray, counts: np.ndarray, fk: np.ndarray, fa: np.ndarray) -> None:
     """``ShelterSystem.leave``: out of the line or out of the bed; a bed freed while the shelter's window is open
     goes to the line at once."""
     if cl_i[client, C_IN_LINE] == 1:
@@ -888,20 +931,22 @@ def _leave(client: int, now: float, sh_open: np.ndarray, sh_close: np.ndarray, s
         sh_i[s, SH_OCC] -= 1
         cl_i[client, C_WHERE] = -1
         if g[G_LINE_LEN] > 0 and _is_open(sh_open, sh_close, s, now):
-            _fill(s, now, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, lg_f, lg_i, ht, hs, hk, ha, counts, fk, fa)
+            _fill(s, now, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, lg_f, lg_i, ht, hs, hk, ha, fp, fb, counts,
+                  fk, fa)
 
 
 @_borrowing
 def _request(client: int, now: float, sh_open: np.ndarray, sh_close: np.ndarray, sh_serves: np.ndarray,
              cl_i: np.ndarray, sh_i: np.ndarray, line_hd: np.ndarray, lc_f: np.ndarray, lc_i: np.ndarray,
              g: np.ndarray, lg_f: np.ndarray, lg_i: np.ndarray, ht: np.ndarray, hs: np.ndarray, hk: np.ndarray,
-             ha: np.ndarray, counts: np.ndarray, fk: np.ndarray, fa: np.ndarray) -> bool:
+             ha: np.ndarray, fp: np.ndarray, fb: np.ndarray, counts: np.ndarray, fk: np.ndarray,
+             fa: np.ndarray) -> bool:
     """``ShelterSystem.request``: a bed at once (the first shelter, in file order, with a free bed, its window
     open, that serves the client), or the end of the line; whether the client was admitted."""
     k = cl_i[client, C_CLASS]
     for s in range(sh_i.shape[0]):
         if sh_i[s, SH_OCC] < sh_i[s, SH_CAP] and _is_open(sh_open, sh_close, s, now) and sh_serves[s, k]:
-            _admit(s, client, True, now, cl_i, sh_i, lc_f, lc_i, g, lg_f, lg_i, ht, hs, hk, ha, counts, fk, fa)
+            _admit(s, client, True, now, cl_i, sh_i, lc_f, lc_i, g, lg_f, lg_i, ht, hs, hk, ha, fp, fb, counts, fk, fa)
             return True
     tail = line_hd[k, 1]
     cl_i[client, C_LINE_PREV] = tail
@@ -937,7 +982,8 @@ def _shelter_days(kind: int, arg: int, now: float, warmup: float, sh_capacity: n
                   census_time: float, winter_day: np.ndarray, cl_i: np.ndarray, ep_i: np.ndarray, sh_i: np.ndarray,
                   line_hd: np.ndarray, g: np.ndarray, refused: np.ndarray, lc_f: np.ndarray, lc_i: np.ndarray,
                   nt_i: np.ndarray, cs_f: np.ndarray, cs_i: np.ndarray, lg_f: np.ndarray, lg_i: np.ndarray,
-                  ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray, counts: np.ndarray, fk: np.ndarray,
+                  ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray, fp: np.ndarray, fb: np.ndarray,
+                  counts: np.ndarray, fk: np.ndarray,
                   fa: np.ndarray) -> None:
     """A step of the shelter network's daily processes (:class:`simulator.engine.shelters.ShelterSystem`): a
     shelter's intake, the refusals at the last close (each a row of the log), the capacity schedule, the
@@ -947,14 +993,15 @@ def _shelter_days(kind: int, arg: int, now: float, warmup: float, sh_capacity: n
         # a shelter's intake process (ShelterSystem.intake): at the opening, the line fills the free beds
         s = arg
         if sh_i[s, SH_PHASE] == 1 or sh_i[s, SH_DAY] + sh_open[s] <= now:
-            _fill(s, now, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, lg_f, lg_i, ht, hs, hk, ha, counts, fk, fa)
+            _fill(s, now, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, lg_f, lg_i, ht, hs, hk, ha, fp, fb, counts,
+                  fk, fa)
             sh_i[s, SH_DAY] += 1
             sh_i[s, SH_PHASE] = 0
-            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (sh_i[s, SH_DAY] - now), False, EV_INTAKE, s)
+            _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now + (sh_i[s, SH_DAY] - now), False, EV_INTAKE, s)
         else:
             opening_at = sh_i[s, SH_DAY] + sh_open[s]
             sh_i[s, SH_PHASE] = 1
-            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (opening_at - now), False, EV_INTAKE, s)
+            _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now + (opening_at - now), False, EV_INTAKE, s)
 
     elif kind == EV_NIGHTLY:
         # at the last close of the night (ShelterSystem.nightly) everyone in line is refused
@@ -971,7 +1018,7 @@ def _shelter_days(kind: int, arg: int, now: float, warmup: float, sh_capacity: n
                         client = cl_i[client, C_LINE_NEXT]
             day += 1
             g[G_NIGHT_DAY] = day
-        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + ((day + close_time) - now), False, EV_NIGHTLY, 1)
+        _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now + ((day + close_time) - now), False, EV_NIGHTLY, 1)
 
     elif kind == EV_SCHEDULE:
         # the capacity schedule at 12:00 (ShelterSystem.schedule, _set_capacities): the night's capacity; the
@@ -991,18 +1038,19 @@ def _shelter_days(kind: int, arg: int, now: float, warmup: float, sh_capacity: n
                     for _ in range(excess):
                         after = cl_i[client, C_OCC_NEXT]
                         _leave(client, now, sh_open, sh_close, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, lg_f,
-                               lg_i, ht, hs, hk, ha, counts, fk, fa)
+                               lg_i, ht, hs, hk, ha, fp, fb, counts, fk, fa)
                         if cl_i[client, C_CYCLE] != CY_NONE:
-                            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_CYCLE_INTERRUPT,
+                            _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now, True, EV_CYCLE_INTERRUPT,
                                       (client << 2) | EVICTED)
                         client = after
             for s in range(n_shelters):
                 if g[G_LINE_LEN] > 0 and _is_open(sh_open, sh_close, s, now):
-                    _fill(s, now, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, lg_f, lg_i, ht, hs, hk, ha, counts, fk,
+                    _fill(s, now, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, lg_f, lg_i, ht, hs, hk, ha, fp, fb,
+                          counts, fk,
                           fa)
             day += 1
             g[G_SCHED_DAY] = day
-        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + ((day + SCHEDULE_HOUR) - now), False, EV_SCHEDULE,
+        _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now + ((day + SCHEDULE_HOUR) - now), False, EV_SCHEDULE,
                   1)
 
     elif kind == EV_COUNTS:
@@ -1047,7 +1095,7 @@ def _shelter_days(kind: int, arg: int, now: float, warmup: float, sh_capacity: n
                 g[G_NCENSUS] = row + 1
             day += 1
             g[G_COUNT_DAY] = day
-        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + ((day + census_time) - now), False, EV_COUNTS, 1)
+        _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now + ((day + census_time) - now), False, EV_COUNTS, 1)
 
 
 # ------------------------------------------------------------------------------------------- housing
@@ -1135,7 +1183,7 @@ def _h_hold(h: int, now: float, hp: Any, hx: Any, ev: Any) -> None:
     released after ``reserved_release``."""
     end_time, release = hp[2], hp[11]
     pg_i, since = hx[0], hx[1]
-    ht, hs, hk, ha, counts, fk, fa = ev
+    ht, hs, hk, ha, fp, fb, counts, fk, fa = ev
     _h_idle(h, 1, now, hp, hx)
     pg_i[h, PG_RESERVED] += 1
     if release[h] >= 0:
@@ -1143,7 +1191,7 @@ def _h_hold(h: int, now: float, hp: Any, hx: Any, ev: Any) -> None:
         pg_i[h, PG_LEN] += 1
         at = now + release[h]
         if at < end_time:
-            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (at - now), False, EV_H_RELEASE, h)
+            _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now + (at - now), False, EV_H_RELEASE, h)
 
 
 @_borrowing
@@ -1165,7 +1213,7 @@ def _h_match(h: int, a: int, slot: int, released: bool, now: float, token: int, 
     leaves it free (a vacancy goes outside). The match's event is processed later at this time."""
     slots, refusal, stream0, first_housing = hp[4], hp[10], hp[13], hp[14]
     pg_i, ap_f, ap_i, g, lg_f, lg_i = hx[0], hx[2], hx[3], hx[12], hx[13], hx[14]
-    ht, hs, hk, ha, counts, fk, fa = ev
+    ht, hs, hk, ha, fp, fb, counts, fk, fa = ev
     p = refusal[h]
     stream = stream0 + 2 * h
     offers = 0
@@ -1192,7 +1240,7 @@ def _h_match(h: int, a: int, slot: int, released: bool, now: float, token: int, 
     ap_f[a, A_MATCHED] = now
     ap_i[a, A_SLOT] = slot
     ap_i[a, A_MOVING] = 1
-    _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_H_MATCH, a)
+    _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now, False, EV_H_MATCH, a)
 
 
 @_borrowing
@@ -1228,9 +1276,9 @@ def _h_init(h: int, n_reserved: int, n_occupied: int, n_reserved_occupied: int, 
     freed after ``U * T``, drawn now), or the vacancy process started."""
     end_time, slots, tenancy, stream0 = hp[2], hp[4], hp[5], hp[13]
     pg_i = hx[0]
-    ht, hs, hk, ha, counts, fk, fa = ev
+    ht, hs, hk, ha, fp, fb, counts, fk, fa = ev
     if slots[h] < 0:
-        _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_H_VACANCY, 2 * h)
+        _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, 0.0, 0.0, True, EV_H_VACANCY, 2 * h)
         return
     pg_i[h, PG_GENERAL] = slots[h] - n_reserved
     for _ in range(n_reserved):
@@ -1246,7 +1294,7 @@ def _h_init(h: int, n_reserved: int, n_occupied: int, n_reserved_occupied: int, 
         at = _draw(token, buf, pos, stream, UNIFORM_DRAW) * _sample_call(token, buf, pos, stream, dist_kind[d],
                                                                          dist_par[d])
         if at < end_time:
-            _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0 + (at - 0.0), False, EV_H_FREE,
+            _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, 0.0, 0.0 + (at - 0.0), False, EV_H_FREE,
                       2 * h + (1 if reserved else 0))
 
 
@@ -1261,7 +1309,7 @@ def _h_apply(a: int, row: int, h: int, ref: int, adjustment: int, priority: floa
     n_clinics, warmup, patience, by_priority, stream0 = hp[0], hp[3], hp[9], hp[12], hp[13]
     pg_i, ap_f, ap_i, present, area, last, observed = hx[0], hx[2], hx[3], hx[8], hx[9], hx[10], hx[11]
     g, lg_f, lg_i = hx[12], hx[13], hx[14]
-    ht, hs, hk, ha, counts, fk, fa = ev
+    ht, hs, hk, ha, fp, fb, counts, fk, fa = ev
     if g[G_LOG]:
         _log(lg_f, lg_i, g, now, LOG_WAITLIST, -1, row, hp[14] + h, adjustment, -1)
     ap_f[a, A_ARRIVAL] = now
@@ -1304,7 +1352,7 @@ def _h_apply(a: int, row: int, h: int, ref: int, adjustment: int, priority: floa
         d = patience[h]
         wait = _sample_call(token, buf, pos, stream0 + 2 * h + 1, dist_kind[d], dist_par[d])
         ap_i[a, A_TIMED] = 1
-        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + wait, False, EV_H_PATIENCE, a)
+        _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now + wait, False, EV_H_PATIENCE, a)
 
 
 @_borrowing
@@ -1340,7 +1388,7 @@ def _h_event(kind: int, arg: int, now: float, token: int, buf: np.ndarray, pos: 
     moved in (-1: none), for the caller to end the episode."""
     warmup, rate, share, move_in, release, stream0 = hp[3], hp[6], hp[7], hp[8], hp[11], hp[13]
     pg_i, since, ap_f, ap_i, g = hx[0], hx[1], hx[2], hx[3], hx[12]
-    ht, hs, hk, ha, counts, fk, fa = ev
+    ht, hs, hk, ha, fp, fb, counts, fk, fa = ev
     resume = -1  # the application whose process resumes (matched, or out of patience)
     if kind == EV_H_MATCH:
         # the match's event: the process waiting on it resumes, or the condition "matched or out of patience"
@@ -1352,12 +1400,12 @@ def _h_event(kind: int, arg: int, now: float, token: int, buf: np.ndarray, pos: 
                 resume = a
             elif ap_i[a, A_FIRED] == 0:
                 ap_i[a, A_FIRED] = 1
-                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_H_RESUME, a)
+                _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now, False, EV_H_RESUME, a)
     elif kind == EV_H_PATIENCE:
         a = arg
         if ap_i[a, A_STATE] == AP_WAIT and ap_i[a, A_FIRED] == 0:
             ap_i[a, A_FIRED] = 1
-            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_H_RESUME, a)
+            _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now, False, EV_H_RESUME, a)
     elif kind == EV_H_RESUME:
         if ap_i[arg, A_STATE] == AP_WAIT:
             resume = arg
@@ -1403,7 +1451,7 @@ def _h_event(kind: int, arg: int, now: float, token: int, buf: np.ndarray, pos: 
                 a = _h_best(h, False, hp, hx)
             if a >= 0:
                 _h_match(h, a, SLOT_VACANCY, False, now, token, buf, pos, hp, hx, ev)
-        _schedule(ht, hs, hk, ha, counts, fk, fa, now,
+        _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now,
                   now + _draw(token, buf, pos, stream, EXPONENTIAL_DRAW) / rate[h], False, EV_H_VACANCY, 2 * h + 1)
     if resume >= 0:
         a = resume
@@ -1421,7 +1469,7 @@ def _h_event(kind: int, arg: int, now: float, token: int, buf: np.ndarray, pos: 
             d = move_in[h]
             wait = _sample_call(token, buf, pos, stream0 + 2 * h, dist_kind[d], dist_par[d])
             ap_i[a, A_STATE] = AP_MOVE
-            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + wait, False, EV_MOVE_IN, a)
+            _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now + wait, False, EV_MOVE_IN, a)
         else:
             # out of patience (a place matched meanwhile, its event not yet processed, stays taken, as on the
             # SimPy engine)
@@ -1618,7 +1666,12 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
     hs = np.empty(first_events, dtype=np.int64)
     hk = np.empty(first_events, dtype=np.int64)
     ha = np.empty(first_events, dtype=np.int64)
-    counts = np.zeros(6, dtype=np.int64)  # HEAP_SIZE, SCHEDULED, URGENT_HEAD, URGENT_TAIL, NOW_HEAD, NOW_TAIL
+    # the calendar (see _push): its pool of events, the first of each slot up to the horizon's
+    fp = np.empty((first_events, 5))
+    fb = np.full(int(end_time * SLOTS) + 1, -1, dtype=np.int64)
+    counts = np.zeros(10, dtype=np.int64)  # HEAP_SIZE, SCHEDULED, URGENT_HEAD, ..., WINDOW, POOL_FREE, POOL_TOP, FAR
+    counts[WINDOW] = 1  # the heap takes the first hour's events
+    counts[POOL_FREE] = -1
     width = 64 + n_clinics + 2 * stock_count + n_shelters + n_outreach + n_housing
     fk = np.empty((2, width), dtype=np.int64)  # the events of this time: urgent (row 0), normal (row 1)
     fa = np.empty((2, width), dtype=np.int64)
@@ -1666,44 +1719,44 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
     # schedule, census) with the capacities of night 0, the stock's shelter cycles, the arrival process, then the
     # outreach services (the arrival process and those after it start after the walk-ins of a cohort at 0)
     for k in range(stock_count):
-        _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_STOCK, 1 if k == stock_count - 1 else 0)
+        _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, 0.0, 0.0, True, EV_STOCK, 1 if k == stock_count - 1 else 0)
     cohort_first = cohort_count > 0 and cohort_at <= 0
     if stock_count == 0 and cohort_count > 0:
         if cohort_first:
             g[G_COHORT_LEFT] = cohort_count
         elif cohort_at < end_time:
-            _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0 + (cohort_at - 0.0), False, EV_COHORT_DUE, 0)
+            _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, 0.0, 0.0 + (cohort_at - 0.0), False, EV_COHORT_DUE, 0)
     # (the housing programmes among the clinics, in the order of the file: their places at 0, the earlier tenants'
     # tenancies drawn, or their vacancy process started)
     hx = (pg_i, since, ap_f, ap_i, qp, qs, qr, qn, present, area, last, observed, g, lg_f, lg_i)
-    events0 = (ht, hs, hk, ha, counts, fk, fa)
+    events0 = (ht, hs, hk, ha, fp, fb, counts, fk, fa)
     for c in range(n_clinics + 1):
         for h in range(n_housing):
             if hp_after[h] == c:
                 _h_init(h, hp_reserved[h], hp_occupied[h], hp_reserved_occupied[h], token, buf, pos, dist_kind,
                         dist_par, hp, hx, events0)
         if c < n_clinics and has_hours[c]:
-            _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_SHIFT, c)
+            _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, 0.0, 0.0, True, EV_SHIFT, c)
     if n_shelters > 0:
         for s in range(n_shelters):
             sh_i[s, SH_CAP] = sh_winter[s] if winter_day[0] and sh_winter[s] >= 0 else sh_capacity[s]
-            _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_INTAKE, s)
-        _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_NIGHTLY, 0)
-        _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_SCHEDULE, 0)
-        _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_COUNTS, 0)
+            _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, 0.0, 0.0, True, EV_INTAKE, s)
+        _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, 0.0, 0.0, True, EV_NIGHTLY, 0)
+        _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, 0.0, 0.0, True, EV_SCHEDULE, 0)
+        _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, 0.0, 0.0, True, EV_COUNTS, 0)
         for k in range(stock_count):  # each stock client k has token 0; a pattern without a cycle skips it
-            _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_CYCLE_START, k << TOKEN_BITS)
+            _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, 0.0, 0.0, True, EV_CYCLE_START, k << TOKEN_BITS)
     if not cohort_first:
-        _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_ARRIVALS_START, 0)
+        _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, 0.0, 0.0, True, EV_ARRIVALS_START, 0)
         for o in range(n_outreach):
-            _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_OUTREACH, 2 * o)
+            _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, 0.0, 0.0, True, EV_OUTREACH, 2 * o)
         if has_conference:
-            _schedule(ht, hs, hk, ha, counts, fk, fa, 0.0, 0.0, True, EV_CONF, 0)
+            _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, 0.0, 0.0, True, EV_CONF, 0)
 
     while True:
         tables = (cl_i, ep_f, ep_i, nd_f, nd_i, vi_f, vi_i, rf_f, rf_i, tk_f, tk_i, st_f, st_i)
         shelter_tables = (lc_f, lc_i, nt_i, cs_f, cs_i, lg_f, lg_i)
-        events = (ht, hs, hk, ha, counts, fk, fa)
+        events = (ht, hs, hk, ha, fp, fb, counts, fk, fa)
         clinic = (
             users, waiting, closed_held, closed_asked, qp, qs, qr, qn, present, area, last, observed, offered,
             shift_day, shift_step, shift_closing)
@@ -1745,10 +1798,11 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
         if event_log:
             lg_f = _room_1f(lg_f, g[G_NLOG] + OFFERS * housing_params[-1] + big)
             lg_i = _room_i(lg_i, g[G_NLOG] + OFFERS * housing_params[-1] + big)
-        ht = _room_1f(ht, counts[HEAP_SIZE] + big)
-        hs = _room_1i(hs, counts[HEAP_SIZE] + big)
-        hk = _room_1i(hk, counts[HEAP_SIZE] + big)
-        ha = _room_1i(ha, counts[HEAP_SIZE] + big)
+        ht = _room_1f(ht, counts[HEAP_SIZE] + counts[FAR] + big)
+        hs = _room_1i(hs, counts[HEAP_SIZE] + counts[FAR] + big)
+        hk = _room_1i(hk, counts[HEAP_SIZE] + counts[FAR] + big)
+        ha = _room_1i(ha, counts[HEAP_SIZE] + counts[FAR] + big)
+        fp = _room_f(fp, counts[POOL_TOP] + big)
         fk = _wider_i(fk, max(counts[URGENT_TAIL], counts[NOW_TAIL]) + big)
         fa = _wider_i(fa, max(counts[URGENT_TAIL], counts[NOW_TAIL]) + big)
         qp = _wider_f(qp, max(n[S_LINE], g[G_HTOP]) + big)
@@ -1791,7 +1845,7 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
     n_clinics = staff.shape[0]
     n_shelters = sh_capacity.shape[0]
     first_outreach = n_clinics + n_shelters
-    ht, hs, hk, ha, counts, fk, fa = events
+    ht, hs, hk, ha, fp, fb, counts, fk, fa = events
     (users, waiting, closed_held, closed_asked, qp, qs, qr, qn, present, area, last, observed, offered, shift_day,
      shift_step, shift_closing) = clinic
     n_needs = treats.shape[1]
@@ -1816,7 +1870,8 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                 or n_ap + ROOM > ap_f.shape[0]
                 or max(line_top, g[G_HTOP]) + room > qp.shape[1]
                 or g[G_NLOC] + ROOM + g[G_LINE_LEN] + g[G_LOC0 + SHELTERED] > lc_f.shape[0]
-                or counts[HEAP_SIZE] + room + g[G_LINE_LEN] + g[G_LOC0 + SHELTERED] > ht.shape[0]
+                or counts[HEAP_SIZE] + counts[FAR] + room + g[G_LINE_LEN] + g[G_LOC0 + SHELTERED] > ht.shape[0]
+                or counts[POOL_TOP] + room + g[G_LINE_LEN] + g[G_LOC0 + SHELTERED] > fp.shape[0]
                 or max(counts[URGENT_TAIL], counts[NOW_TAIL]) + room + g[G_LINE_LEN] + g[G_LOC0 + SHELTERED]
                 > fk.shape[1]
                 or g[G_NNIGHT] + n_shelters + ROOM > nt_i.shape[0] or g[G_NCENSUS] + ROOM > cs_f.shape[0]
@@ -1826,6 +1881,21 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
         # the next event: a client of the cohort entering now (SimPy's callback opens their episodes at once),
         # the urgent ones of this time, then those of this time in the heap (scheduled while the clock was
         # earlier), then the others of this time, then the heap's first (the clock moves on)
+        # the heap run out: the calendar's next slots join it, up to one that holds an event (the room above
+        # counts the calendar's events)
+        while counts[HEAP_SIZE] == 0 and counts[WINDOW] < fb.shape[0]:
+            slot = counts[WINDOW]
+            counts[WINDOW] = slot + 1
+            entry = fb[slot]
+            fb[slot] = -1
+            while entry >= 0:
+                following = int(fp[entry, 4])
+                _push_keyed(ht, hs, hk, ha, counts, fp[entry, 0], int(fp[entry, 1]), int(fp[entry, 2]),
+                            int(fp[entry, 3]))
+                fp[entry, 4] = counts[POOL_FREE]
+                counts[POOL_FREE] = entry
+                counts[FAR] -= 1
+                entry = following
         if g[G_COHORT_LEFT] > 0:
             kind = EV_COHORT
             arg = 0
@@ -1951,7 +2021,7 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                     if cohort_count > 0 and cohort_at <= 0:
                         g[G_COHORT_LEFT] = cohort_count
                     elif cohort_count > 0 and cohort_at < end_time:
-                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (cohort_at - now), False,
+                        _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now + (cohort_at - now), False,
                                   EV_COHORT_DUE, 0)
             next_arrival = kind == EV_ARRIVAL
 
@@ -1999,7 +2069,7 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                     waiting[c] -= 1
                 else:
                     users[c] -= 1
-                    _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_RELEASE, c)
+                    _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now, False, EV_RELEASE, c)
                 vi_i[v, V_STATE] = DONE
                 vi_i[v, V_OUTCOME] = EXITED
                 vi_f[v, V_END] = now
@@ -2022,7 +2092,7 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
             wait = nd_f[arg, N_DELAY]
             if wait > 0:
                 nd_i[arg, N_PATH] = PATH_DELAY
-                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + wait, False, EV_WALK_IN, arg)
+                _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now + wait, False, EV_WALK_IN, arg)
             else:
                 walk_row = arg
 
@@ -2039,13 +2109,13 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                     resumed = v
                 elif vi_i[v, V_FIRED] == 0:
                     vi_i[v, V_FIRED] = 1
-                    _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_RESUME, v)
+                    _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now, False, EV_RESUME, v)
 
         elif kind == EV_DEADLINE:
             v = arg
             if vi_i[v, V_FIRED] == 0 and vi_i[v, V_STATE] != DONE:
                 vi_i[v, V_FIRED] = 1
-                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_RESUME, v)
+                _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now, False, EV_RESUME, v)
 
         elif kind == EV_RESUME:
             if vi_i[arg, V_STATE] != DONE:
@@ -2061,7 +2131,7 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                 vi_i[v, V_OUTCOME] = SERVED
                 vi_i[v, V_STATE] = DONE
                 users[c] -= 1
-                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_RELEASE, c)
+                _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now, False, EV_RELEASE, c)
                 _tick(c, now, warmup, present, area, last)
                 present[c] -= 1
                 ref = vi_i[v, V_REFERRAL]
@@ -2080,7 +2150,7 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                     routed = v
 
         elif kind == EV_RELEASE:
-            _trigger(arg, now, staff, users, closed_held, closed_asked, qp, qs, qr, qn, vi_i, ht, hs, hk, ha,
+            _trigger(arg, now, staff, users, closed_held, closed_asked, qp, qs, qr, qn, vi_i, ht, hs, hk, ha, fp, fb,
                      counts, fk, fa)
 
         elif kind == EV_TRAVEL:
@@ -2098,12 +2168,12 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
             # ``weekday`` at ``time``, then every ``every`` days; a day that is not a meeting day (or a holiday)
             # holds none
             if arg == 0:
-                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + conf_first, False, EV_CONF, 1)
+                _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now + conf_first, False, EV_CONF, 1)
             else:
                 deciding = arg == 2
                 if arg == 1:
                     if not conf_meets[int(now)]:
-                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + conf_every, False, EV_CONF, 1)
+                        _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now + conf_every, False, EV_CONF, 1)
                     else:
                         deciding = True
                         if has_escalation:
@@ -2157,13 +2227,14 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                                         nd_i[row, N_SOURCE] = conf_source
                                         nd_i[row, N_SEQ] = g[G_PROC_SEQ]
                                         g[G_PROC_SEQ] += 1
-                                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_CONTACT_START,
+                                        _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now, True,
+                                                  EV_CONTACT_START,
                                                   row)
                                         escalated += 1
                             if escalated > 0:
                                 # a zero-length step: the escalated handoffs join the list before the decisions
                                 deciding = False
-                                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_CONF, 2)
+                                _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now, False, EV_CONF, 2)
                 if deciding:
                     if g[G_CASES] > 0:
                         # a meeting: counted, a seat of ``duration`` for each participant open now (the others
@@ -2193,7 +2264,7 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                             if service < n_clinics:
                                 tk_f[n_tk, K_DURATION] = conf_duration
                                 tk_i[n_tk, K_CLINIC] = service
-                                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_TASK_START, n_tk)
+                                _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now, True, EV_TASK_START, n_tk)
                                 n_tk += 1
                         made = 0
                         kept = 0
@@ -2204,13 +2275,13 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                             if made < conf_max:
                                 rf_i[ref, R_CASE] = CASE_NONE
                                 rf_i[ref, R_DECIDED] = 1
-                                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_C_DECIDED, ref)
+                                _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now, False, EV_C_DECIDED, ref)
                                 made += 1
                             else:
                                 cf[kept] = ref
                                 kept += 1
                         g[G_CASES] = kept
-                    _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + conf_every, False, EV_CONF, 1)
+                    _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now + conf_every, False, EV_CONF, 1)
 
         elif kind in (EV_C_DECIDED, EV_C_TIMEOUT, EV_C_RESUME):
             # a case waiting for the conference (Handoffs.multilateral): its process waits for the decision, or,
@@ -2226,11 +2297,11 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                         decided = ref
                     elif rf_i[ref, R_FIRED] == 0:
                         rf_i[ref, R_FIRED] = 1
-                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_C_RESUME, ref)
+                        _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now, False, EV_C_RESUME, ref)
                 elif kind == EV_C_TIMEOUT:
                     if rf_i[ref, R_FIRED] == 0:
                         rf_i[ref, R_FIRED] = 1
-                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_C_RESUME, ref)
+                        _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now, False, EV_C_RESUME, ref)
                 elif rf_i[ref, R_DECIDED] == 2:
                     decided = ref
                 else:
@@ -2247,16 +2318,16 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
             requests += 1
             if qn[c] > line_top:
                 line_top = qn[c]
-            _trigger(c, now, staff, users, closed_held, closed_asked, qp, qs, qr, qn, vi_i, ht, hs, hk, ha,
+            _trigger(c, now, staff, users, closed_held, closed_asked, qp, qs, qr, qn, vi_i, ht, hs, hk, ha, fp, fb,
                      counts, fk, fa)
 
         elif kind == EV_TASK_GRANTED:
-            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + tk_f[arg, K_DURATION], False, EV_TASK_END, arg)
+            _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now + tk_f[arg, K_DURATION], False, EV_TASK_END, arg)
 
         elif kind == EV_TASK_END:
             c = tk_i[arg, K_CLINIC]
             users[c] -= 1
-            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_RELEASE, c)
+            _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now, False, EV_RELEASE, c)
 
         elif kind == EV_CONTACT_START:
             # a pathway a contact started (Pathways.pathway): the need is pending, and the handoff is sent
@@ -2292,7 +2363,7 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                                 cy_step = GO_ADMITTED
                         elif cl_i[client, C_COND] == 1:
                             cl_i[client, C_COND] = 2
-                            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_COND, arg)
+                            _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now, False, EV_COND, arg)
                 elif kind == EV_COND:
                     if state == CY_LINE:
                         cy = client
@@ -2333,7 +2404,7 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                     cl_i[client, C_TOKEN] += 1
                     cl_i[client, C_AVOIDING] = 0
                     _leave(client, now, sh_open, sh_close, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, lg_f, lg_i,
-                           ht, hs, hk, ha, counts, fk, fa)
+                           ht, hs, hk, ha, fp, fb, counts, fk, fa)
 
         elif kind >= EV_H_MATCH:
             housed_app = _h_event(kind, arg, now, token, buf, pos, nd_i, rf_f, rf_i, dist_kind, dist_par, hp, hx,
@@ -2342,7 +2413,7 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
         elif kind in (EV_INTAKE, EV_NIGHTLY, EV_SCHEDULE, EV_COUNTS):
             _shelter_days(kind, arg, now, warmup, sh_capacity, sh_winter, sh_open, sh_close, sh_serves, close_time,
                           census_time, winter_day, cl_i, ep_i, sh_i, line_hd, g, refused, lc_f, lc_i, nt_i, cs_f, cs_i,
-                          lg_f, lg_i, ht, hs, hk, ha, counts, fk, fa)
+                          lg_f, lg_i, ht, hs, hk, ha, fp, fb, counts, fk, fa)
 
         elif kind == EV_OUTREACH:
             # a contact of an outreach service (simulator.engine.outreach): a client drawn from those outdoors,
@@ -2358,11 +2429,11 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                         _log(lg_f, lg_i, g, now, LOG_OUTREACH, cl_i[client, C_EPISODE], -1, first_outreach + o, -1, -1)
                     if outreach_offers[o] > 0 and _draw(token, buf, pos, stream, UNIFORM_DRAW) < outreach_offers[o] \
                             and cl_i[client, C_CYCLE] != CY_NONE and cl_i[client, C_IN_LINE] == 0:
-                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_CYCLE_INTERRUPT,
+                        _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now, True, EV_CYCLE_INTERRUPT,
                                   (client << 2) | SEEK)
                     contact_client = client
                     contact_service = first_outreach + o
-                _schedule(ht, hs, hk, ha, counts, fk, fa, now,
+                _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now,
                           now + _draw(token, buf, pos, stream, EXPONENTIAL_DRAW) / outreach_rate[o], False,
                           EV_OUTREACH, 2 * o + 1)
 
@@ -2374,15 +2445,15 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                 for _ in range(staff[c]):
                     closed_asked[c] += 1
                     _trigger(c, now, staff, users, closed_held, closed_asked, qp, qs, qr, qn, vi_i, ht, hs, hk,
-                             ha, counts, fk, fa)
+                             ha, fp, fb, counts, fk, fa)
             elif step == 2:
                 # closing time: a "closed" request per staff member, each taking its server once free
                 for _ in range(staff[c]):
                     closed_asked[c] += 1
                     _trigger(c, now, staff, users, closed_held, closed_asked, qp, qs, qr, qn, vi_i, ht, hs, hk,
-                             ha, counts, fk, fa)
+                             ha, fp, fb, counts, fk, fa)
                 shift_day[c] += 1
-                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (shift_day[c] - now), False, EV_SHIFT, c)
+                _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now + (shift_day[c] - now), False, EV_SHIFT, c)
                 shift_step[c] = 3
             if step != 2:
                 opening_now = step == 1
@@ -2391,22 +2462,25 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                     if not opening_now:
                         if not open_days[c, (first_weekday + day) % 7]:
                             shift_day[c] = day + 1
-                            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + ((day + 1) - now), False, EV_SHIFT, c)
+                            _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now + ((day + 1) - now), False,
+                                      EV_SHIFT, c)
                             shift_step[c] = 3
                             break
                         opens_at = day + hours_open[c]
                         shift_closing[c] = day + hours_close[c]
                         if opens_at > now:
-                            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (opens_at - now), False, EV_SHIFT, c)
+                            _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now + (opens_at - now), False,
+                                      EV_SHIFT, c)
                             shift_step[c] = 1
                             break
                     # opening: every "closed" request holding a server is released, the others withdrawn
                     for _ in range(closed_held[c]):
                         users[c] -= 1
-                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, False, EV_RELEASE, c)
+                        _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now, False, EV_RELEASE, c)
                     closed_held[c] = 0
                     closed_asked[c] = 0
-                    _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (shift_closing[c] - now), False, EV_SHIFT, c)
+                    _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now + (shift_closing[c] - now), False,
+                              EV_SHIFT, c)
                     shift_step[c] = 2
                     break
 
@@ -2474,7 +2548,8 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                         fraction = _draw(token, buf, pos, stream, UNIFORM_DRAW)
                         step = GO_GAP
                         continue
-                    _admit(placed, client, False, now, cl_i, sh_i, lc_f, lc_i, g, lg_f, lg_i, ht, hs, hk, ha, counts,
+                    _admit(placed, client, False, now, cl_i, sh_i, lc_f, lc_i, g, lg_f, lg_i, ht, hs, hk, ha, fp, fb,
+                           counts,
                            fk, fa)
                     u = _draw(token, buf, pos, stream, UNIFORM_DRAW)
                     d = use_stay[pattern]
@@ -2483,7 +2558,7 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                     leave_at = float(math.floor(now) + max(1, math.ceil(nights))) + CHECKOUT_HOUR
                     cl_i[client, C_TOKEN] += 1
                     cl_i[client, C_CYCLE] = CY_STAY
-                    _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (leave_at - now), False, EV_CHECKOUT,
+                    _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now + (leave_at - now), False, EV_CHECKOUT,
                               (client << TOKEN_BITS) | (cl_i[client, C_TOKEN] & TOKEN_MASK))
                     break
                 if step == GO_AVOID:
@@ -2508,7 +2583,7 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                     cl_i[client, C_TOKEN] += 1
                     cl_i[client, C_CYCLE] = CY_AVOID
                     if wake < np.inf:
-                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (wake - now), False, EV_WAKE,
+                        _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now + (wake - now), False, EV_WAKE,
                                   (client << TOKEN_BITS) | (cl_i[client, C_TOKEN] & TOKEN_MASK))
                     break
                 if step == GO_TOP:
@@ -2520,12 +2595,12 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                     cl_i[client, C_ADMITTED] = 0
                     cl_i[client, C_COND] = 0
                     admitted = _request(client, now, sh_open, sh_close, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i,
-                                        g, lg_f, lg_i, ht, hs, hk, ha, counts, fk, fa)
+                                        g, lg_f, lg_i, ht, hs, hk, ha, fp, fb, counts, fk, fa)
                     if cl_i[client, C_WINTER_ONLY] == 1 and not admitted:
                         change = season_change[int(now)]
                         if change < np.inf:
                             cl_i[client, C_COND] = 1
-                            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (change - now), False,
+                            _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now + (change - now), False,
                                       EV_SEASON_END, (client << TOKEN_BITS) | (cl_i[client, C_TOKEN] & TOKEN_MASK))
                     break
                 if step == GO_ADMITTED:
@@ -2542,18 +2617,18 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                     leave_at = float(math.floor(now) + stay_nights) + CHECKOUT_HOUR
                     cl_i[client, C_TOKEN] += 1
                     cl_i[client, C_CYCLE] = CY_STAY
-                    _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (leave_at - now), False, EV_CHECKOUT,
+                    _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now + (leave_at - now), False, EV_CHECKOUT,
                               (client << TOKEN_BITS) | (cl_i[client, C_TOKEN] & TOKEN_MASK))
                     break
                 if step == GO_LEAVE_LINE:
                     # a winter seeker still in line when the season ends: out of the line, avoiding again
                     _leave(client, now, sh_open, sh_close, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, lg_f, lg_i,
-                           ht, hs, hk, ha, counts, fk, fa)
+                           ht, hs, hk, ha, fp, fb, counts, fk, fa)
                     step = GO_AVOID
                     continue
                 if step == GO_CHECKOUT:
                     _leave(client, now, sh_open, sh_close, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, lg_f, lg_i,
-                           ht, hs, hk, ha, counts, fk, fa)
+                           ht, hs, hk, ha, fp, fb, counts, fk, fa)
                     step = GO_GAP
                     continue
                 if step == GO_GAP:
@@ -2566,7 +2641,7 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                         gap *= use_winter_gap[pattern]
                     cl_i[client, C_TOKEN] += 1
                     cl_i[client, C_CYCLE] = CY_GAP
-                    _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + gap, False, EV_GAP_END,
+                    _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now + gap, False, EV_GAP_END,
                               (client << TOKEN_BITS) | (cl_i[client, C_TOKEN] & TOKEN_MASK))
                     break
                 # GO_GAP_END: a winter seeker whose gap ends after the season avoids shelters again
@@ -2593,7 +2668,7 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                         nd_i[row, N_SOURCE] = contact_service
                         nd_i[row, N_SEQ] = g[G_PROC_SEQ]
                         g[G_PROC_SEQ] += 1
-                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_CONTACT_START, row)
+                        _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now, True, EV_CONTACT_START, row)
                         break
 
         if opening >= 0:
@@ -2660,7 +2735,7 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                 ep_f[episode, E_CLOCK] = now
                 at = now + ep_f[episode, E_MEAN] * ep_f[episode, E_BUDGET]
                 if at < end_time:  # Context.at
-                    _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (at - now), False, EV_RESOLVE,
+                    _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now + (at - now), False, EV_RESOLVE,
                               episode * TOKENS)
             ep_i[episode, E_RETURNS] = 1
             if return_share < 1.0 and not (_draw(token, buf, pos, stream, UNIFORM_DRAW) < return_share):
@@ -2688,7 +2763,7 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                             nd_i[row, N_PATH] = PATH_STARTING
                             nd_i[row, N_SEQ] = g[G_PROC_SEQ]
                             g[G_PROC_SEQ] += 1
-                            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_WALK_START, row)
+                            _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now, True, EV_WALK_START, row)
                             break
             if n_shelters > 0:
                 # the shelter cycle, a process of its own (the initial stock's were scheduled at the start, after
@@ -2701,7 +2776,7 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                     g[G_PROC_SEQ] += 1
                     if opening_source != SOURCE_STOCK:
                         cl_i[client, C_TOKEN] += 1
-                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_CYCLE_START,
+                        _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now, True, EV_CYCLE_START,
                                   (client << TOKEN_BITS) | (cl_i[client, C_TOKEN] & TOKEN_MASK))
                 else:
                     _move(client, ELSEWHERE, now, cl_i, lc_f, lc_i, g)
@@ -2709,11 +2784,11 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
         if cohort_done:
             # the processes started after the cohort at 0 (Simulation.run): the arrivals, the outreach services,
             # the conference's meetings
-            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_ARRIVALS_START, 0)
+            _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now, True, EV_ARRIVALS_START, 0)
             for o in range(outreach_rate.shape[0]):
-                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_OUTREACH, 2 * o)
+                _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now, True, EV_OUTREACH, 2 * o)
             if has_conference:
-                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_CONF, 0)
+                _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now, True, EV_CONF, 0)
 
         if next_arrival:
             # the next arrival (Episodes.arrivals): candidates at the highest monthly rate, thinned to each
@@ -2725,7 +2800,7 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                 if has_seasonal and _draw(token, buf, pos, ARRIVALS, UNIFORM_DRAW) * top >= \
                         seasonal[month_of_day[int(t_raw)]]:
                     continue
-                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (t_raw - now), False, EV_ARRIVAL, 0)
+                _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now + (t_raw - now), False, EV_ARRIVAL, 0)
                 break
 
         if resumed >= 0:
@@ -2742,7 +2817,8 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                 if log_on:
                     _log(lg_f, lg_i, g, now, LOG_STARTED, -1, vi_i[v, V_NEED], c,
                          rf_i[ref, R_TYPE] if ref >= 0 else WALK_IN, -1)
-                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + vi_f[v, V_DURATION], False, EV_SERVICE_END, v)
+                _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now + vi_f[v, V_DURATION], False,
+                          EV_SERVICE_END, v)
             else:
                 # the deadline came first: the client leaves the line (reneged where the deadline was the
                 # patience, lost_waiting where it was the handoff's loss time)
@@ -2800,14 +2876,14 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                         ep_i[episode, E_TOKEN] += 1
                         at = now + ep_f[episode, E_MEAN] * max(0.0, ep_f[episode, E_BUDGET])
                         if at < end_time:
-                            _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (at - now), False, EV_RESOLVE,
+                            _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now + (at - now), False, EV_RESOLVE,
                                       episode * TOKENS + ep_i[episode, E_TOKEN])
                     # a need of ``seek_when_met`` met while the client avoids shelters: they seek a bed
                     # (ShelterCycles.stop_avoiding)
                     client = ep_i[episode, E_CLIENT]
                     if seek_met[cl_i[client, C_PATTERN], need] and cl_i[client, C_AVOIDING] == 1 and \
                             cl_i[client, C_CYCLE] != CY_NONE:
-                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_CYCLE_INTERRUPT,
+                        _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now, True, EV_CYCLE_INTERRUPT,
                                   (client << 2) | SEEK)
             else:
                 key = c * n_needs + need
@@ -2900,7 +2976,7 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                 if service < n_clinics:
                     tk_f[n_tk, K_DURATION] = days
                     tk_i[n_tk, K_CLINIC] = service
-                    _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_TASK_START, n_tk)
+                    _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now, True, EV_TASK_START, n_tk)
                     n_tk += 1
             give_up = np.inf
             if handoff_f[t, H_HAZARD] > 0:
@@ -2914,7 +2990,8 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                 cf[g[G_CASES]] = ref
                 g[G_CASES] += 1
                 if give_up < np.inf:
-                    _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (give_up - now), False, EV_C_TIMEOUT, ref)
+                    _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now + (give_up - now), False, EV_C_TIMEOUT,
+                              ref)
             else:
                 if t != INTEGRATED and handoff_f[t, H_QUEUE_JUMP] > 0 and \
                         _draw(token, buf, pos, HANDOFFS, UNIFORM_DRAW) < handoff_f[t, H_QUEUE_JUMP]:
@@ -2932,10 +3009,10 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
             delay = _sample(token, buf, pos, HANDOFFS, dist_kind[d], dist_par[d])
             if now + delay >= give_up:  # the loss clock runs out on the way
                 rf_i[ref, R_LOST_ON_WAY] = 1
-                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + max(0.0, give_up - now), False,
+                _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now + max(0.0, give_up - now), False,
                           EV_TRAVEL, ref)
             elif delay > 0:
-                _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + delay, False, EV_TRAVEL, ref)
+                _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now + delay, False, EV_TRAVEL, ref)
             else:
                 reaching = ref
 
@@ -3051,9 +3128,10 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                 if chosen == -2:
                     break
                 if chosen == -1:
-                    _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_CYCLE_INTERRUPT, (client << 2) | EXIT)
+                    _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now, True, EV_CYCLE_INTERRUPT,
+                              (client << 2) | EXIT)
                 else:
-                    _schedule(ht, hs, hk, ha, counts, fk, fa, now, now, True, EV_INTERRUPT, chosen)
+                    _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now, True, EV_INTERRUPT, chosen)
                 done = chosen_seq
             factor = 1.0
             for row in range(first, first + ep_i[episode, E_NEEDS]):
@@ -3064,12 +3142,12 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
             if n_shelters > 0:
                 # out of the line or the bed (a bed freed in the window goes to the line), and out of the count
                 _leave(client, now, sh_open, sh_close, sh_serves, cl_i, sh_i, line_hd, lc_f, lc_i, g, lg_f, lg_i, ht,
-                       hs, hk, ha, counts, fk, fa)
+                       hs, hk, ha, fp, fb, counts, fk, fa)
                 _move(client, -1, now, cl_i, lc_f, lc_i, g)
             if ending_reason == EPISODE_SELF_RESOLVED and return_mean > 0 and ep_i[episode, E_RETURNS] == 1:
                 at = now + return_mean * _draw(token, buf, pos, RETURNS, EXPONENTIAL_DRAW) / factor
                 if at < end_time:
-                    _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (at - now), False, EV_RETURN,
+                    _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now + (at - now), False, EV_RETURN,
                               ep_i[episode, E_CLIENT])
             if housed_app >= 0:
                 # after housing (Episodes.housed, stream ``returns``): a return, with the return hazard ratios of the
@@ -3090,10 +3168,10 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                     tenancy_ends = now + _sample_call(token, buf, pos, RETURNS, dist_kind[d], dist_par[d])
                     at = min(returns_at, tenancy_ends)
                     if at < end_time:
-                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (at - now), False, EV_H_FREE,
+                        _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now + (at - now), False, EV_H_FREE,
                                   2 * h + (1 if slot == SLOT_RESERVED else 0))
                 if (returns_at < tenancy_ends or slot == SLOT_VACANCY) and returns_at < end_time:
-                    _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (returns_at - now), False, EV_RETURN,
+                    _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now + (returns_at - now), False, EV_RETURN,
                               client)
 
         if go_clinic >= first_housing:
@@ -3179,10 +3257,11 @@ def _run(token: int, buf: np.ndarray, pos: np.ndarray, params: Any, shelter_para
                     if qn[c] > line_top:
                         line_top = qn[c]
                     _trigger(c, now, staff, users, closed_held, closed_asked, qp, qs, qr, qn, vi_i, ht, hs, hk,
-                             ha, counts, fk, fa)
+                             ha, fp, fb, counts, fk, fa)
                     if deadline < np.inf:
                         vi_i[v, V_TIMED] = 1
-                        _schedule(ht, hs, hk, ha, counts, fk, fa, now, now + (deadline - now), False, EV_DEADLINE,
+                        _schedule(ht, hs, hk, ha, fp, fb, counts, fk, fa, now, now + (deadline - now), False,
+                                  EV_DEADLINE,
                                   v)
             if outcome != OPEN_AT_HORIZON:
                 vi_i[v, V_OUTCOME] = outcome
