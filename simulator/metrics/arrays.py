@@ -209,6 +209,15 @@ class _Episodes:
             self._sorted = key[self._order]
         self._by_client = _stable_order(self.client)  # each client's episodes in table order
         self._clients = self.client[self._by_client]
+        # where each client's episodes start in ``_by_client``, and how many they are, by client id (ids are
+        # dense: a lookup instead of a binary search per query)
+        low = int(self.client.min()) if self.size else 0
+        width = int(self.client.max()) - low + 1 if self.size else 0
+        self._client_low = low
+        self._client_dense = width <= 8 * self.size + 4096
+        if self._client_dense:
+            self._spell_count = np.bincount(self.client - low, minlength=width)
+            self._spell_first = np.cumsum(self._spell_count) - self._spell_count
 
     def _key(self, client: np.ndarray, episode: np.ndarray) -> np.ndarray:
         key: np.ndarray = (client - self._base[0]) * self._width + (episode - self._base[1])
@@ -229,19 +238,30 @@ class _Episodes:
             rows = np.where(inside & (self._sorted[at] == key), self._order[at], -1)
         return rows
 
-    def homeless_days(self, rows: np.ndarray, t: np.ndarray, window: float) -> np.ndarray:
-        """For each episode row in ``rows``, at its time ``t``: days homeless in ``[t - window, t]`` over that
-        episode and the client's earlier ones (``docs/model.md`` section 9, chronic homelessness)."""
-        if not len(rows):
-            return np.zeros(0)
+    def _spells(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each episode row in ``rows`` with the rows of its client's episodes up to it, that one included:
+        (the index in ``rows``, the spell's row) pairs."""
         client = self.client[rows]
-        first = np.searchsorted(self._clients, client, side="left")
-        spells = np.searchsorted(self._clients, client, side="right") - first
+        if self._client_dense:
+            first = self._spell_first[client - self._client_low]
+            spells = self._spell_count[client - self._client_low]
+        else:
+            first = np.searchsorted(self._clients, client, side="left")
+            spells = np.searchsorted(self._clients, client, side="right") - first
         pair = np.repeat(np.arange(len(rows)), spells)  # each (row, spell of the same client)
         offset = np.arange(len(pair)) - np.repeat(np.cumsum(spells) - spells, spells)
         spell = self._by_client[np.repeat(first, spells) + offset]
         keep = self.episode[spell] <= self.episode[rows][pair]
-        pair, spell = pair[keep], spell[keep]
+        return pair[keep], spell[keep]
+
+    def homeless_days(self, rows: np.ndarray, t: np.ndarray, window: float,
+                      spells: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        """For each episode row in ``rows``, at its time ``t``: days homeless in ``[t - window, t]`` over that
+        episode and the client's earlier ones (``docs/model.md`` section 9, chronic homelessness); ``spells``:
+        :meth:`_spells` of ``rows``, when known."""
+        if not len(rows):
+            return np.zeros(0)
+        pair, spell = self._spells(rows) if spells is None else spells
         days = spell_days(t[pair], self.table.floats("homeless_since")[spell], self.table.floats("end")[spell],
                           window)
         total: np.ndarray = np.bincount(pair, weights=days, minlength=len(rows))
@@ -249,7 +269,8 @@ class _Episodes:
 
     def chronic(self, rows: np.ndarray, t: np.ndarray) -> np.ndarray:
         """Reaching Home's chronic homelessness of each episode row in ``rows`` at its time ``t``."""
-        return is_chronic(lambda window: self.homeless_days(rows, t, window))
+        spells = self._spells(rows) if len(rows) else None
+        return is_chronic(lambda window: self.homeless_days(rows, t, window, spells))
 
     def per_episode(self, client: np.ndarray, episode: np.ndarray, values: np.ndarray) -> np.ndarray:
         """``values`` (one per ``(client, episode)`` pair given) added up per row of the episodes table."""
@@ -269,13 +290,14 @@ def _outdoor_nights(locations: _Table, episodes: _Episodes, lo: float, hi: float
     # rows written in time order (the engine's): a stable sort by client sorts them by (client, time) too
     in_order = bool(np.all(time[1:] >= time[:-1]))
     order = _stable_order(client) if in_order else np.lexsort((time, client))
-    client, time = client[order], time[order]
-    end = np.full(len(time), hi)
-    same = client[1:] == client[:-1]
-    end[:-1][same] = time[1:][same]
-    outdoors = (locations.words("location") == "outdoors")[order]  # compared in place: no object gather
-    nights = census_nights(time[outdoors], end[outdoors], lo, hi, census)
-    return episodes.per_episode(client[outdoors], locations.ints("episode")[order[outdoors]], nights)
+    # the spells outdoors (their places in ``order``), each until the client's next row, or until ``hi``
+    at = np.flatnonzero((locations.words("location") == "outdoors")[order])  # compared in place: no gather
+    rows = order[at]
+    following = order[np.minimum(at + 1, len(order) - 1)]
+    same = (at + 1 < len(order)) & (client[following] == client[rows])
+    end = np.where(same, time[following], hi)
+    nights = census_nights(time[rows], end, lo, hi, census)
+    return episodes.per_episode(client[rows], locations.ints("episode")[rows], nights)
 
 
 def _funders_measures(rows: Rows, episodes: _Episodes, census: _Table, calendar: dict[str, str], lo: float,

@@ -50,11 +50,19 @@ def kaplan_meier(durations: np.ndarray, observed: np.ndarray) -> Survival:
     observed = np.asarray(observed, dtype=bool)
     if len(durations) == 0:
         return Survival(np.empty(0), np.empty(0), float("nan"))
-    order = np.argsort(durations, kind="stable")
-    durations, observed = durations[order], observed[order]
-    times, first = np.unique(durations, return_index=True)
+    if np.isnan(durations).any():  # (np.unique's handling of NaN)
+        order = np.argsort(durations, kind="stable")
+        durations, observed = durations[order], observed[order]
+        times, first = np.unique(durations, return_index=True)
+        events = np.add.reduceat(observed.astype(float), first)
+    else:  # the same counts from sorted values alone (which of a tie is an event does not matter)
+        ended = np.sort(durations[observed])
+        durations = np.sort(durations)
+        first = np.flatnonzero(np.concatenate(([True], durations[1:] != durations[:-1])))  # each run of ties
+        times = durations[first]
+        events = (np.searchsorted(ended, times, side="right") - np.searchsorted(ended, times, side="left")
+                  ).astype(float)
     at_risk = len(durations) - first
-    events = np.add.reduceat(observed.astype(float), first)
     keep = events > 0
     factors = 1.0 - events[keep] / at_risk[keep]
     return Survival(times[keep], np.cumprod(factors), float(durations[-1]))

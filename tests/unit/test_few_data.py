@@ -8,6 +8,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simulator.metrics.summary import MIN_OBSERVATIONS, observations, summarise
 from simulator.metrics.survival import kaplan_meier
@@ -75,6 +77,30 @@ def test_kaplan_meier_quantile_is_absent_when_censoring_hides_it() -> None:
 def test_kaplan_meier_counts_the_censored_at_a_tie_as_still_at_risk() -> None:
     curve = kaplan_meier(np.array([2.0, 2.0, 4.0]), np.array([True, False, True]))
     assert list(curve.survival) == pytest.approx([2 / 3, 0.0])  # at 2: 1 event of 3 at risk
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([0.0, 0.25, 1.0, 2.0, 3.5, 7.0]), st.booleans()), min_size=1,
+                max_size=40),
+       st.lists(st.tuples(st.floats(0, 30), st.booleans()), max_size=20))
+def test_kaplan_meier_is_the_product_limit_of_its_definition(tied: list[tuple[float, bool]],
+                                                             spread: list[tuple[float, bool]]) -> None:
+    """The curve, exactly, against the product-limit estimator written from its definition: at each distinct
+    time with events, S falls by the factor 1 - events / at risk (those lasting at least that long), ties of
+    events and censorings included."""
+    pairs = tied + spread
+    durations = np.array([d for d, _ in pairs])
+    observed = np.array([o for _, o in pairs])
+    curve = kaplan_meier(durations, observed)
+    times, levels, level = [], [], 1.0
+    for t in sorted(set(durations[observed].tolist())):
+        events = int(np.sum((durations == t) & observed))
+        level *= 1.0 - events / int(np.sum(durations >= t))
+        times.append(t)
+        levels.append(level)
+    assert curve.times.tolist() == times
+    assert curve.survival.tolist() == pytest.approx(levels, rel=1e-12, abs=0)
+    assert curve.horizon == durations.max()
 
 
 def test_a_paired_difference_is_few_when_either_side_is(tmp_path: object) -> None:
