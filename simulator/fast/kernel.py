@@ -368,6 +368,14 @@ def _borrowing(function: _F) -> _F:
     return compiled
 
 
+def _inlined(function: _F) -> _F:
+    """:func:`_borrowing`, and inlined where it is called (numba's ``inline="always"``): a small helper of the
+    loop, whose arrays would cost more to pass than its body takes to run (numba passes each array argument as
+    its address, shape, strides and more: a line of arguments pushed on the stack at every call)."""
+    compiled: _F = njit(cache=True, _nrt=False, inline="always")(function)  # type: ignore[call-overload]
+    return compiled
+
+
 # ------------------------------------------------------------------------------------------- randomness
 #: the generators of the runs under way in this process, by the token their kernel call carries
 GENERATORS: dict[int, list[np.random.Generator]] = {}
@@ -708,7 +716,7 @@ def _pop(ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray, counts:
 
 
 # ------------------------------------------------------------------------------------------- a clinic's line
-@_borrowing
+@_inlined
 def _line_add(qp: np.ndarray, qs: np.ndarray, qr: np.ndarray, qn: np.ndarray, c: int, priority: float,
               order: int, ref: int) -> None:
     """A request joins clinic ``c``'s line: by priority, then in the order of requests (``order``)."""
@@ -728,7 +736,7 @@ def _line_add(qp: np.ndarray, qs: np.ndarray, qr: np.ndarray, qn: np.ndarray, c:
     qr[c, i] = ref
 
 
-@_borrowing
+@_inlined
 def _line_pop(qp: np.ndarray, qs: np.ndarray, qr: np.ndarray, qn: np.ndarray, c: int) -> None:
     last = qn[c] - 1
     qn[c] = last
@@ -755,7 +763,7 @@ def _line_pop(qp: np.ndarray, qs: np.ndarray, qr: np.ndarray, qn: np.ndarray, c:
     qr[c, i] = ref
 
 
-@_borrowing
+@_inlined
 def _trigger(c: int, now: float, staff: np.ndarray, users: np.ndarray, closed_held: np.ndarray,
              closed_asked: np.ndarray, qp: np.ndarray, qs: np.ndarray, qr: np.ndarray, qn: np.ndarray,
              vi_i: np.ndarray, ht: np.ndarray, hs: np.ndarray, hk: np.ndarray, ha: np.ndarray, fp: np.ndarray,
@@ -907,7 +915,7 @@ def _fill(s: int, now: float, sh_serves: np.ndarray, cl_i: np.ndarray, sh_i: np.
             return
 
 
-@_borrowing
+@_inlined
 def _leave(client: int, now: float, sh_open: np.ndarray, sh_close: np.ndarray, sh_serves: np.ndarray,
            cl_i: np.ndarray, sh_i: np.ndarray, line_hd: np.ndarray, lc_f: np.ndarray, lc_i: np.ndarray,
            g: np.ndarray, lg_f: np.ndarray, lg_i: np.ndarray, ht: np.ndarray, hs: np.ndarray, hk: np.ndarray,
@@ -935,7 +943,7 @@ def _leave(client: int, now: float, sh_open: np.ndarray, sh_close: np.ndarray, s
                   fk, fa)
 
 
-@_borrowing
+@_inlined
 def _request(client: int, now: float, sh_open: np.ndarray, sh_close: np.ndarray, sh_serves: np.ndarray,
              cl_i: np.ndarray, sh_i: np.ndarray, line_hd: np.ndarray, lc_f: np.ndarray, lc_i: np.ndarray,
              g: np.ndarray, lg_f: np.ndarray, lg_i: np.ndarray, ht: np.ndarray, hs: np.ndarray, hk: np.ndarray,
