@@ -205,6 +205,11 @@ WINDOW, POOL_FREE, POOL_TOP, FAR = 6, 7, 8, 9
 #: the calendar's slots a day (an event in a later slot waits in the calendar, not in the heap)
 SLOTS = 24.0
 
+# ---- the rows to make room for at the start, by table (:func:`run_kernel`'s ``rows_hint``; 0: the default)
+HINT_CLIENTS, HINT_EPISODES, HINT_NEEDS, HINT_VISITS, HINT_REFERRALS, HINT_STAFF, HINT_LOCATIONS, HINT_NIGHTS, \
+    HINT_CENSUS, HINT_APPLICATIONS, HINT_LOG = range(11)
+HINTS = 11
+
 # ---- outcome codes of visits and referrals (0: still open at the horizon, written as censored)
 OPEN_AT_HORIZON, SERVED, RENEGED, BALKED, LOST_WAITING, LOST_HANDOFF, EXITED, CLIENT_EXITED, HOUSED, \
     INELIGIBLE = range(10)
@@ -1571,8 +1576,8 @@ T_NOW, T_RAW = 0, 1
 
 
 @njit(cache=True)
-def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, warmup: float, rate_max: float,
-               top: float, seasonal: np.ndarray, month_of_day: np.ndarray, has_seasonal: bool,
+def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, rows_hint: np.ndarray, end_time: float, warmup: float,
+               rate_max: float, top: float, seasonal: np.ndarray, month_of_day: np.ndarray, has_seasonal: bool,
                gender_cum: np.ndarray, age_cum: np.ndarray, indigenous: float, pattern_cum: np.ndarray,
                prevalence_count: np.ndarray, prevalence_need: np.ndarray, prevalence_p: np.ndarray,
                route_first: np.ndarray, route_count: np.ndarray, route_service: np.ndarray, route_p: np.ndarray,
@@ -1638,37 +1643,47 @@ def run_kernel(token: int, buf: np.ndarray, pos: np.ndarray, end_time: float, wa
     housing_params = (first_housing, hp_support, return_housed_mean, has_prq, prq_first, prq_count, prq_need,
                       prq_delay, ROOM + (int(hp_reserved.max()) if n_housing > 0 else 0) + conf_room)
     start_rows = max(64, expected_clients + stock_count + cohort_count)
-    # every column of a row is written when the row is made: the tables need no filling
-    cl_i = np.empty((start_rows, C_COLUMNS), dtype=np.int64)
-    ep_f = np.empty((start_rows, 6))
-    ep_i = np.empty((start_rows, 13), dtype=np.int64)
-    nd_f = np.empty((start_rows, 4))
-    nd_i = np.empty((start_rows, 11), dtype=np.int64)
-    sc_i = np.empty((start_rows, 4), dtype=np.int64)  # scratch, as long as the needs' table (escalation)
-    sc_f = np.empty(start_rows)
-    vi_f = np.empty((start_rows, 4))
-    vi_i = np.empty((start_rows, 8), dtype=np.int64)
-    rf_f = np.empty((64, 6))
-    rf_i = np.empty((64, 9), dtype=np.int64)
+    # every column of a row is written when the row is made: the tables need no filling; each starts as long as
+    # ``rows_hint`` says, when it says more than the default (the tables of an earlier run: fewer copies as the
+    # tables grow)
+    cl_i = np.empty((max(start_rows, rows_hint[HINT_CLIENTS]), C_COLUMNS), dtype=np.int64)
+    ep_rows = max(start_rows, rows_hint[HINT_EPISODES])
+    ep_f = np.empty((ep_rows, 6))
+    ep_i = np.empty((ep_rows, 13), dtype=np.int64)
+    nd_rows = max(start_rows, rows_hint[HINT_NEEDS])
+    nd_f = np.empty((nd_rows, 4))
+    nd_i = np.empty((nd_rows, 11), dtype=np.int64)
+    sc_i = np.empty((nd_rows, 4), dtype=np.int64)  # scratch, as long as the needs' table (escalation)
+    sc_f = np.empty(nd_rows)
+    vi_rows = max(start_rows, rows_hint[HINT_VISITS])
+    vi_f = np.empty((vi_rows, 4))
+    vi_i = np.empty((vi_rows, 8), dtype=np.int64)
+    rf_rows = max(64, rows_hint[HINT_REFERRALS])
+    rf_f = np.empty((rf_rows, 6))
+    rf_i = np.empty((rf_rows, 9), dtype=np.int64)
     cf = np.empty(64, dtype=np.int64)  # the conference's list of cases (their referrals), in order of joining
     tk_f = np.empty((64, 1))
     tk_i = np.empty((64, 1), dtype=np.int64)
-    st_f = np.empty((64, 2))
-    st_i = np.empty((64, 3), dtype=np.int64)
+    st_rows = max(64, rows_hint[HINT_STAFF])
+    st_f = np.empty((st_rows, 2))
+    st_i = np.empty((st_rows, 3), dtype=np.int64)
     # the shelters' tables: locations (time; client, episode, location), nights (day, shelter or n_shelters
     # for the network, capacity, occupancy, admitted, refused), census (time; day, sheltered, outdoors, other)
-    loc_rows = 64 if n_shelters == 0 else min(4 * start_rows, 1 << 22)
+    loc_rows = 64 if n_shelters == 0 else max(min(4 * start_rows, 1 << 22), rows_hint[HINT_LOCATIONS])
     lc_f = np.empty((loc_rows, 1))
     lc_i = np.empty((loc_rows, 3), dtype=np.int64)
-    nt_i = np.empty((64, 6), dtype=np.int64)
-    cs_f = np.empty((64, 1))
-    cs_i = np.empty((64, 4), dtype=np.int64)
+    nt_i = np.empty((max(64, rows_hint[HINT_NIGHTS]), 6), dtype=np.int64)
+    cs_rows = max(64, rows_hint[HINT_CENSUS])
+    cs_f = np.empty((cs_rows, 1))
+    cs_i = np.empty((cs_rows, 4), dtype=np.int64)
     # the event log (time; L_ columns), grown only where it is kept
-    lg_f = np.empty(4 * start_rows if event_log else 0)
-    lg_i = np.empty((4 * start_rows if event_log else 0, L_COLUMNS), dtype=np.int64)
+    log_rows = max(4 * start_rows, rows_hint[HINT_LOG]) if event_log else 0
+    lg_f = np.empty(log_rows)
+    lg_i = np.empty((log_rows, L_COLUMNS), dtype=np.int64)
     # the housing applications (A_ columns)
-    ap_f = np.empty((64, 4))
-    ap_i = np.empty((64, 13), dtype=np.int64)
+    ap_rows = max(64, rows_hint[HINT_APPLICATIONS])
+    ap_f = np.empty((ap_rows, 4))
+    ap_i = np.empty((ap_rows, 13), dtype=np.int64)
     first_events = 64 + int(hp_occupied.sum() + hp_reserved.sum())  # the programmes' first events, at 0
     ht = np.empty(first_events)
     hs = np.empty(first_events, dtype=np.int64)

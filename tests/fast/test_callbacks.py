@@ -5,6 +5,7 @@ stale draws."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from simulator.config.loader import validate_data
@@ -50,3 +51,26 @@ def test_the_callbacks_draw_the_generators_numbers() -> None:
         assert pos[2, 0] == 1
     finally:
         del kernel.GENERATORS[token]
+
+
+def test_tables_started_as_long_as_the_last_run_write_the_same_records(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second run of a scenario starts its tables as long as the first run's ended (fewer copies as they
+    grow); the records are those of a run whose tables started short and grew, and of one whose hint is too
+    short for every table."""
+    from simulator import load_config, with_regime
+    from simulator.fast import engine
+    from simulator.metrics import tables_from_records
+
+    scenario = with_regime(load_config("configs/small_town.yaml", {"horizon": "60 days", "warmup": "10 days"}),
+                           "bilateral")
+    monkeypatch.setattr(engine, "_ROWS", {})
+    grown = tables_from_records(simulate_records(scenario, 3, 1))
+    (key, rows), = engine._ROWS.items()
+    assert rows[kernel.HINT_CLIENTS] > 64
+    assert rows[kernel.HINT_NEEDS] > rows[kernel.HINT_EPISODES] > 64
+    hinted = tables_from_records(simulate_records(scenario, 3, 1))
+    engine._ROWS[key] = np.full(kernel.HINTS, 1, dtype=np.int64)
+    short = tables_from_records(simulate_records(scenario, 3, 1))
+    for name, frame in grown.items():
+        pd.testing.assert_frame_equal(hinted[name], frame)
+        pd.testing.assert_frame_equal(short[name], frame)
