@@ -31,7 +31,7 @@ so that events at the same instant (the clients served at a clinic's opening) co
 
 **Compilation.** The kernel is compiled once and cached on disk (``cache=True``); the first run of a process
 loads it (about half a second) or, the very first time on a machine (or after its source changed), compiles it
-(about a minute on two busy cores), and logs which (``python -m benchmarks.fast_mmc`` measures both).
+(about three minutes on two cores), and logs which (``python -m benchmarks.fast_mmc`` measures both).
 """
 
 from simulator.fast.engine import simulate_records

@@ -44,7 +44,7 @@ def _first_call_notice() -> float | None:
             return None
         _ready = True
     logger.info("fast engine: loading the compiled kernel, or compiling it on its first use on this machine (a "
-                "one-time cost of about two minutes; cached on disk for later processes)")
+                "one-time cost of about three minutes; cached on disk for later processes)")
     return time.perf_counter()
 
 
