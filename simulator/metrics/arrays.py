@@ -23,6 +23,7 @@ groupby adds up with compensated summation (:func:`mismatches` compares two tabl
 
 from __future__ import annotations
 
+import functools
 from functools import partial
 from typing import Any, cast
 
@@ -128,9 +129,18 @@ def _word_column(values: Any) -> np.ndarray:
     """A column of words as the metrics read it: an object array, or for a column kept as codes (:class:`Words`,
     of distinct names) a categorical of them, which the definitions use as the array of its words (compared to a
     word, indexed, counted) and which compares a word with its code rather than with every cell's string."""
-    if isinstance(values, Words) and len(set(values.names.tolist())) == len(values.names):
-        return cast(np.ndarray, pd.Categorical.from_codes(values.codes, categories=pd.Index(values.names)))
+    if isinstance(values, Words):
+        dtype = _categories(tuple(values.names.tolist()))
+        if dtype is not None:  # (the codes index the names: Words keeps them so)
+            return cast(np.ndarray, pd.Categorical.from_codes(values.codes, dtype=dtype, validate=False))
     return np.asarray(values, dtype=object)
+
+
+@functools.lru_cache(maxsize=256)
+def _categories(names: tuple[Any, ...]) -> pd.CategoricalDtype | None:
+    """The categorical type of a vocabulary of distinct words (None if a word repeats), made once per
+    vocabulary rather than at every column of every replication."""
+    return pd.CategoricalDtype(pd.Index(names, dtype=object)) if len(set(names)) == len(names) else None
 
 
 def _sorted_codes(column: Words) -> tuple[np.ndarray, np.ndarray]:

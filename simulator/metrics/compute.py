@@ -17,6 +17,7 @@ call, with the constants of this module.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
@@ -183,10 +184,23 @@ def census_nights(start: np.ndarray, end: np.ndarray, lo: float, hi: float, cens
 
 def winter_days(days: np.ndarray, calendar: dict[str, str]) -> np.ndarray:
     """Whether each simulated day (0 = ``start_date``) lies in the scenario's winter season."""
-    start = date.fromisoformat(calendar["start_date"])
-    season = Season(start=calendar["winter_start"], end=calendar["winter_end"])
-    flags = {int(day): in_season(start + timedelta(days=int(day)), season) for day in np.unique(days)}
-    return np.array([flags[int(day)] for day in days], dtype=bool)
+    days = np.asarray(days, dtype=np.int64)
+    if not len(days):
+        return np.zeros(0, dtype=bool)
+    low, high = int(days.min()), int(days.max())
+    flags = _winter_flags(calendar["start_date"], calendar["winter_start"], calendar["winter_end"], low, high)
+    picked: np.ndarray = flags[days - low]
+    return picked
+
+
+@functools.lru_cache(maxsize=64)
+def _winter_flags(start_date: str, winter_start: str, winter_end: str, low: int, high: int) -> np.ndarray:
+    """:func:`winter_days` of the days ``low`` to ``high`` (the same at every replication of a scenario)."""
+    start = date.fromisoformat(start_date)
+    season = Season(start=winter_start, end=winter_end)
+    flags = np.array([in_season(start + timedelta(days=day), season) for day in range(low, high + 1)], dtype=bool)
+    flags.setflags(write=False)
+    return flags
 
 
 def count_night(days: np.ndarray, calendar: dict[str, str]) -> int | None:

@@ -5,10 +5,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simulator import load_config
 from simulator.batch.runner import Run, simulate
+from simulator.config.schema import Season
+from simulator.engine.calendar import in_season
+from simulator.metrics.compute import winter_days
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ROOT / "tests" / "data" / "small_network.yaml"
@@ -74,3 +80,17 @@ def test_no_count_metrics_when_the_window_misses_the_date() -> None:
     # the window (11 November to 21 December) holds nights of both seasons
     assert (metrics["metric"] == "turnaway_winter_excess").any()
     assert (metrics["metric"] == "people_homeless").any()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 800), max_size=60), st.sampled_from(["2025-01-01", "2025-06-15", "2024-02-28"]),
+       st.sampled_from([("12-01", "03-31"), ("11-15", "04-15"), ("03-01", "05-31")]))
+def test_winter_days_are_the_season_of_each_date(days: list[int], start: str, season: tuple[str, str]) -> None:
+    """Each simulated day's winter flag is whether its date lies in the season (wrapping over the new year or
+    not), whatever order and repeats the days come in."""
+    calendar = {"start_date": start, "winter_start": season[0], "winter_end": season[1]}
+    flags = winter_days(np.array(days, dtype=np.int64), calendar)
+    expected = [in_season(date.fromisoformat(start) + timedelta(days=day), Season(start=season[0], end=season[1]))
+                for day in days]
+    assert flags.dtype == bool
+    assert flags.tolist() == expected
