@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from simulator.config.resources import paid, staffing
-from simulator.config.schema import PATTERNS, WEEKDAYS, AccessPoint, Clinic, Scenario
+from simulator.config.schema import PATTERNS, AccessPoint, Clinic, Scenario, Season
+from simulator.engine.calendar import Calendar
 from simulator.engine.outcomes import (
     BALKED,
     CENSORED,
@@ -80,17 +81,18 @@ def open_hours(scenario: Scenario, clinic: Clinic | AccessPoint, start: float, e
     hours = clinic.hours
     if hours is None:
         return (end - start) * HOURS
-    return _open_hours(scenario.start_date, tuple(hours.days), float(hours.open), float(hours.close), start, end)
+    return _open_hours(scenario.start_date, scenario.winter, tuple(hours.days), float(hours.open),
+                       float(hours.close), start, end)
 
 
 @functools.lru_cache(maxsize=256)
-def _open_hours(start_date: date, days: tuple[str, ...], opening: float, closing: float, start: float,
-                end: float) -> float:
+def _open_hours(start_date: date, winter: Season, days: tuple[str, ...], opening: float, closing: float,
+                start: float, end: float) -> float:
     """:func:`open_hours` of a clinic with hours (the same at every replication of a batch: kept)."""
-    first = start_date.weekday()  # (Calendar.weekday)
+    calendar = Calendar(start_date, winter)
     total = 0.0
     for day in range(math.floor(start), math.ceil(end)):
-        if WEEKDAYS[(first + day) % 7] in days:
+        if calendar.weekday(day) in days:
             lo, hi = max(day + opening, start), min(day + closing, end)
             total += max(0.0, hi - lo)
     return total * HOURS
