@@ -31,6 +31,29 @@ def cumulative(shares: Mapping[Any, float]) -> tuple[list[str], list[float]]:
     return names, sums
 
 
+def conference_route(treats: Mapping[tuple[str, str], float], housing: Mapping[str, Housing]) -> dict[str, str]:
+    """Where a case conference sends each need: the clinic most likely to meet it (``treats``: (clinic, need) ->
+    probability), for housing the programme with the largest reserved share."""
+    route: dict[str, str] = {}
+    for need_name in SERVICE_NEEDS:
+        target_need = str(need_name)
+        if target_need == "housing":
+            programmes = sorted(housing, key=lambda n: -housing[n].reserved_share)
+            if programmes:
+                route[target_need] = programmes[0]
+        elif any(nd == target_need for (_, nd) in treats):
+            route[target_need] = max((p, n) for (n, nd), p in treats.items() if nd == target_need)[1]
+    return route
+
+
+def scenario_conference_route(scenario: Scenario) -> dict[str, str]:
+    """:func:`conference_route` of ``scenario``'s clinics and housing programmes."""
+    treats: dict[tuple[str, str], float] = {(name, need): p for name, spec in scenario.services.items()
+                                            if isinstance(spec, Clinic) for need, p in spec.treats.items()}
+    housing = {name: spec for name, spec in scenario.services.items() if isinstance(spec, Housing)}
+    return conference_route(treats, housing)
+
+
 class Edges:
     """The receivers of one (sender, need): targets, cumulative probabilities and tie shares, in file order."""
 
@@ -78,18 +101,8 @@ class Network:
                     self.treats[(name, need)] = p
             elif isinstance(spec, Housing):
                 housing[name] = spec
-        #: where a case conference sends each need: the service most likely to meet it (for housing, the
-        #: programme with the largest reserved share)
-        self.conference_route: dict[str, str] = {}
-        for need_name in SERVICE_NEEDS:
-            target_need = str(need_name)
-            if target_need == "housing":
-                programmes = sorted(housing, key=lambda n: -housing[n].reserved_share)
-                if programmes:
-                    self.conference_route[target_need] = programmes[0]
-            elif any(nd == target_need for (_, nd) in self.treats):
-                self.conference_route[target_need] = max(
-                    (p, n) for (n, nd), p in self.treats.items() if nd == target_need)[1]
+        #: where a case conference sends each need (:func:`conference_route`)
+        self.conference_route = conference_route(self.treats, housing)
         #: integrated regime: needs that must be met before a service accepts a client
         self.eligibility: dict[str, list[str]] = {}
         integrated = scenario.handoffs.integrated

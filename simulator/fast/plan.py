@@ -8,7 +8,9 @@ points and referral edges in file order; attribute mixes and need prevalence as
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -24,11 +26,11 @@ from simulator.config.schema import (
     Housing,
     Outreach,
     Scenario,
+    Season,
     Shelter,
 )
 from simulator.engine.calendar import Calendar
-from simulator.engine.network import Network, cumulative
-from simulator.engine.streams import Streams
+from simulator.engine.network import cumulative, scenario_conference_route
 from simulator.fast import kernel
 
 NEEDS: tuple[str, ...] = tuple(str(need) for need in SERVICE_NEEDS)
@@ -127,6 +129,24 @@ def _seasons(scenario: Scenario, days: int) -> tuple[np.ndarray, np.ndarray]:
     change: np.ndarray = following[:days]
     change[change > np.arange(days) + 367] = np.inf
     return winter, change
+
+
+def _meeting_days(start_date: date, winter: Season, days: frozenset[str], holidays: frozenset[date],
+                  count: int) -> np.ndarray:
+    """Whether the conference may meet on each of the first ``count`` days: a day of ``days`` not in
+    ``holidays``."""
+    meets: np.ndarray = _meeting_days_kept(start_date, winter, days, holidays, count).copy()
+    return meets
+
+
+@functools.lru_cache(maxsize=64)
+def _meeting_days_kept(start_date: date, winter: Season, days: frozenset[str], holidays: frozenset[date],
+                       count: int) -> np.ndarray:
+    """:func:`_meeting_days`, kept (the same for every replication of a scenario; a day at a time, it was a
+    large part of a plan's time)."""
+    calendar = Calendar(start_date, winter)
+    return np.array([calendar.weekday(day) in days and calendar.date(day) not in holidays for day in range(count)],
+                    dtype=np.bool_)
 
 
 def plan(scenario: Scenario) -> Plan:
@@ -304,11 +324,9 @@ def plan(scenario: Scenario) -> Plan:
     conference = regime.conference or scenario.handoffs.multilateral.conference
     has_conference = regime.escalation is not None or assignment == "multilateral" or (
         isinstance(assignment, dict) and assignment.get("multilateral", 0) > 0)
-    calendar = Calendar(scenario.start_date, scenario.winter)
-    meeting_days, holidays = frozenset(conference.days), frozenset(conference.holidays)
-    conf_meets = np.array([calendar.weekday(day) in meeting_days and calendar.date(day) not in holidays
-                           for day in range(int(scenario.end_time) + 2)], dtype=np.bool_)
-    route = Network(scenario, Streams(0, 0)).conference_route
+    conf_meets = _meeting_days(scenario.start_date, scenario.winter, frozenset(conference.days),
+                              frozenset(conference.holidays), int(scenario.end_time) + 2)
+    route = scenario_conference_route(scenario)
     conf_route = np.array([index[route[need]] if need in route else -1 for need in NEEDS], dtype=np.int64)
 
     # exits (Episodes.start, Episodes.need_met, Episodes.end): the self-resolution mean by pattern (0: none),
@@ -514,7 +532,8 @@ def plan(scenario: Scenario) -> Plan:
         "prq_need": np.array(prq_need, dtype=np.int64),
         "prq_delay": prq_delay,
         "has_conference": has_conference,
-        "conf_first": float(calendar.days_until(conference.weekday) + conference.time),
+        "conf_first": float(Calendar(scenario.start_date, scenario.winter).days_until(conference.weekday)
+                            + conference.time),
         "conf_every": float(conference.every),
         "conf_duration": float(conference.duration),
         "conf_max": int(conference.max_cases),

@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
+from numba import njit
 
 from simulator.config.resources import paid, staffing
 from simulator.config.schema import PATTERNS, AccessPoint, Clinic, Scenario, Season
@@ -75,6 +76,25 @@ def _after(codes: np.ndarray, offset: int) -> np.ndarray:
     return moved
 
 
+def _columns(table: np.ndarray, *columns: int) -> np.ndarray:
+    """``columns`` of a kernel table, each contiguous (one row of the result per column).
+
+    The kernel's tables are row-major: the columns of a row side by side, as the event loop reads them. A column
+    of such a table is strided: reading it touches every row's cache lines, and so does every column read after
+    it. This reads the rows once, for all the columns a table of records wants (a few times faster than the
+    strided reads, and the records no longer keep the kernel's whole tables alive)."""
+    return _gather(table, np.array(columns, dtype=np.int64))
+
+
+@njit(cache=True)
+def _gather(table: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    out = np.empty((columns.shape[0], table.shape[0]), dtype=table.dtype)
+    for i in range(table.shape[0]):
+        for k in range(columns.shape[0]):
+            out[k, i] = table[i, columns[k]]
+    return out
+
+
 def open_hours(scenario: Scenario, clinic: Clinic | AccessPoint, start: float, end: float) -> float:
     """Hours of opening of ``clinic`` between ``start`` and ``end`` (days), per staff member: the arithmetic of
     :meth:`simulator.engine.nodes.ServiceNode.open_hours`."""
@@ -107,37 +127,42 @@ def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, resu
     services = plan.services
     senders = [*services, "conference"]  # an escalated handoff's sender is the conference (no service)
 
-    of_client = ep_i[:, kernel.E_CLIENT]
-    reason = ep_i[:, kernel.E_REASON]
+    gender, age, native, pattern = _columns(cl_i, kernel.C_GENDER, kernel.C_AGE, kernel.C_INDIGENOUS,
+                                            kernel.C_PATTERN)
+    of_client, number, source, avoidant, at_entry, reason, refused = _columns(
+        ep_i, kernel.E_CLIENT, kernel.E_NUMBER, kernel.E_SOURCE, kernel.E_AVOIDANT, kernel.E_NEEDS, kernel.E_REASON,
+        kernel.E_REFUSED)
+    entered, since, left = _columns(ep_f, kernel.E_START, kernel.E_SINCE, kernel.E_END)
     exited = reason != kernel.EPISODE_ACTIVE
     episodes = {
         "client": of_client,
-        "episode": ep_i[:, kernel.E_NUMBER],
-        "source": Words(ep_i[:, kernel.E_SOURCE], _SOURCES),
-        "gender": _names(plan.genders, cl_i[:, kernel.C_GENDER][of_client]),
-        "age_group": _names(plan.ages, cl_i[:, kernel.C_AGE][of_client]),
-        "indigenous": cl_i[:, kernel.C_INDIGENOUS][of_client] == 1,
-        "pattern": Words(cl_i[:, kernel.C_PATTERN][of_client], _PATTERNS),
-        "avoidant": ep_i[:, kernel.E_AVOIDANT] == 1,
-        "needs_at_entry": ep_i[:, kernel.E_NEEDS],
-        "start": ep_f[:, kernel.E_START],
-        "homeless_since": ep_f[:, kernel.E_SINCE],
-        "end": np.where(exited, ep_f[:, kernel.E_END], end_time),
+        "episode": number,
+        "source": Words(source, _SOURCES),
+        "gender": _names(plan.genders, gender[of_client]),
+        "age_group": _names(plan.ages, age[of_client]),
+        "indigenous": native[of_client] == 1,
+        "pattern": Words(pattern[of_client], _PATTERNS),
+        "avoidant": avoidant == 1,
+        "needs_at_entry": at_entry,
+        "start": entered,
+        "homeless_since": since,
+        "end": np.where(exited, left, end_time),
         "exit_reason": Words(reason, _REASONS),
-        "refused_nights": ep_i[:, kernel.E_REFUSED],
+        "refused_nights": refused,
     }
 
-    need_outcome = nd_i[:, kernel.N_OUTCOME]
+    need_episode, need, need_outcome, met_by = _columns(nd_i, kernel.N_EPISODE, kernel.N_NEED, kernel.N_OUTCOME,
+                                                        kernel.N_MET_BY)
+    onset, need_end = _columns(nd_f, kernel.N_ONSET, kernel.N_END)
     ended = need_outcome != kernel.NEED_CENSORED
-    need_episode = nd_i[:, kernel.N_EPISODE]
     needs = {
-        "client": ep_i[:, kernel.E_CLIENT][need_episode],
-        "episode": ep_i[:, kernel.E_NUMBER][need_episode],
-        "need": Words(nd_i[:, kernel.N_NEED], _NEED_NAMES),
-        "onset": nd_f[:, kernel.N_ONSET],
-        "end": np.where(ended, nd_f[:, kernel.N_END], end_time),
+        "client": of_client[need_episode],
+        "episode": number[need_episode],
+        "need": Words(need, _NEED_NAMES),
+        "onset": onset,
+        "end": np.where(ended, need_end, end_time),
         "outcome": Words(need_outcome, _NEED_OUTCOMES),
-        "met_by": _names(services, nd_i[:, kernel.N_MET_BY]),
+        "met_by": _names(services, met_by),
     }
 
     # the visits: clinic visits, then housing applications (one row each; an application given up after its
@@ -150,47 +175,51 @@ def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, resu
     matched = ap_f[:, kernel.A_MATCHED]
     ap_start = np.where(outcome == kernel.RENEGED, np.nan, np.where(open_rows & ~moving, np.nan, matched))
     ap_end = np.where(open_rows, np.nan, ap_f[:, kernel.A_END])
-    referral = np.concatenate([vi_i[:, kernel.V_REFERRAL], ap_i[:, kernel.A_REFERRAL],
-                               ap_i[:, kernel.A_REFERRAL][extra]])
-    visit_need = np.concatenate([vi_i[:, kernel.V_NEED], ap_i[:, kernel.A_NEED], ap_i[:, kernel.A_NEED][extra]])
+    visit_referral, visit_need, visit_service, visit_outcome = _columns(vi_i, kernel.V_REFERRAL, kernel.V_NEED,
+                                                                        kernel.V_SERVICE, kernel.V_OUTCOME)
+    arrival, visit_start, visit_end = _columns(vi_f, kernel.V_ARRIVAL, kernel.V_START, kernel.V_END)
+    referral_need, referral_source, referral_target, referral_type, referral_outcome = _columns(
+        rf_i, kernel.R_NEED, kernel.R_SOURCE, kernel.R_TARGET, kernel.R_TYPE, kernel.R_OUTCOME)
+    priority, created, arrived, referral_start, referral_end = _columns(
+        rf_f, kernel.R_PRIORITY, kernel.R_CREATED, kernel.R_ARRIVED, kernel.R_START, kernel.R_END)
+    referral = np.concatenate([visit_referral, ap_i[:, kernel.A_REFERRAL], ap_i[:, kernel.A_REFERRAL][extra]])
+    visit_need = np.concatenate([visit_need, ap_i[:, kernel.A_NEED], ap_i[:, kernel.A_NEED][extra]])
     visit_episode = need_episode[visit_need]
     housing = plan.housing
     visits = {
-        "client": ep_i[:, kernel.E_CLIENT][visit_episode],
-        "episode": ep_i[:, kernel.E_NUMBER][visit_episode],
+        "client": of_client[visit_episode],
+        "episode": number[visit_episode],
         # (clinics, then housing programmes: a programme's code follows the clinics'; -1 is the last name)
-        "service": Words(np.concatenate([vi_i[:, kernel.V_SERVICE], _after(ap_i[:, kernel.A_PROGRAMME], len(clinics)),
+        "service": Words(np.concatenate([visit_service, _after(ap_i[:, kernel.A_PROGRAMME], len(clinics)),
                                          _after(ap_i[:, kernel.A_PROGRAMME][extra], len(clinics))]),
                          [*clinics, *housing, ""]),
-        "need": Words(nd_i[:, kernel.N_NEED][visit_need], _NEED_NAMES),
+        "need": Words(need[visit_need], _NEED_NAMES),
         "referral": np.where(referral >= 0, referral + 1, -1),
-        "adjustment": Words(np.where(referral >= 0, rf_i[:, kernel.R_TYPE][referral], len(_TYPES)) if len(rf_i)
+        "adjustment": Words(np.where(referral >= 0, referral_type[referral], len(_TYPES)) if len(rf_i)
                             else np.full(len(referral), len(_TYPES)), [*_TYPES, "walk_in"]),
-        "arrival": np.concatenate([vi_f[:, kernel.V_ARRIVAL], ap_f[:, kernel.A_ARRIVAL],
-                                   ap_f[:, kernel.A_ARRIVAL][extra]]),
-        "start": np.concatenate([vi_f[:, kernel.V_START], ap_start, matched[extra]]),
-        "end": np.concatenate([vi_f[:, kernel.V_END], ap_end, np.full(int(extra.sum()), np.nan)]),
-        "outcome": Words(np.concatenate([vi_i[:, kernel.V_OUTCOME], outcome,
-                                         np.zeros(int(extra.sum()), dtype=np.int64)]), _OUTCOMES),
+        "arrival": np.concatenate([arrival, ap_f[:, kernel.A_ARRIVAL], ap_f[:, kernel.A_ARRIVAL][extra]]),
+        "start": np.concatenate([visit_start, ap_start, matched[extra]]),
+        "end": np.concatenate([visit_end, ap_end, np.full(int(extra.sum()), np.nan)]),
+        "outcome": Words(np.concatenate([visit_outcome, outcome, np.zeros(int(extra.sum()), dtype=np.int64)]),
+                         _OUTCOMES),
     }
 
     n_referrals = rf_f.shape[0]
-    referral_need = rf_i[:, kernel.R_NEED]
     referral_episode = need_episode[referral_need]
     referrals = {
         "referral": np.arange(1, n_referrals + 1, dtype=np.int64),
-        "client": ep_i[:, kernel.E_CLIENT][referral_episode],
-        "episode": ep_i[:, kernel.E_NUMBER][referral_episode],
-        "need": Words(nd_i[:, kernel.N_NEED][referral_need], _NEED_NAMES),
-        "source": _names(senders, rf_i[:, kernel.R_SOURCE]),
-        "target": _names(services, rf_i[:, kernel.R_TARGET]),
-        "adjustment": Words(rf_i[:, kernel.R_TYPE], _TYPES),
-        "priority": rf_f[:, kernel.R_PRIORITY],
-        "created": rf_f[:, kernel.R_CREATED],
-        "arrived": rf_f[:, kernel.R_ARRIVED],
-        "start": rf_f[:, kernel.R_START],
-        "end": rf_f[:, kernel.R_END],
-        "outcome": Words(rf_i[:, kernel.R_OUTCOME], _OUTCOMES),
+        "client": of_client[referral_episode],
+        "episode": number[referral_episode],
+        "need": Words(need[referral_need], _NEED_NAMES),
+        "source": _names(senders, referral_source),
+        "target": _names(services, referral_target),
+        "adjustment": Words(referral_type, _TYPES),
+        "priority": priority,
+        "created": created,
+        "arrived": arrived,
+        "start": referral_start,
+        "end": referral_end,
+        "outcome": Words(referral_outcome, _OUTCOMES),
     }
 
     span = end_time - warmup
@@ -207,18 +236,21 @@ def to_records(scenario: Scenario, plan: Plan, seed: int, replication: int, resu
         "arrivals_observed": [int(n) for n in observed[:n_clinics + n_housing]],
         "offered_hours": [float(o) * HOURS for o in offered] + [math.nan] * n_housing,
     }
+    staff_service, purpose, staff_type = _columns(st_i, kernel.W_SERVICE, kernel.W_PURPOSE, kernel.W_TYPE)
+    staff_time, staff_days = _columns(st_f, kernel.W_TIME, kernel.W_DAYS)
     staff_rows = {
-        "service": _names(senders, st_i[:, kernel.W_SERVICE]),
-        "time": st_f[:, kernel.W_TIME],
-        "hours": st_f[:, kernel.W_DAYS] * HOURS,
-        "purpose": Words(st_i[:, kernel.W_PURPOSE], _PURPOSES),
-        "adjustment": Words(st_i[:, kernel.W_TYPE], _TYPES),
+        "service": _names(senders, staff_service),
+        "time": staff_time,
+        "hours": staff_days * HOURS,
+        "purpose": Words(purpose, _PURPOSES),
+        "adjustment": Words(staff_type, _TYPES),
     }
+    moved_client, moved_episode, location = _columns(lc_i, 0, 1, 2)
     locations = {
-        "client": lc_i[:, 0],
-        "episode": lc_i[:, 1],
+        "client": moved_client,
+        "episode": moved_episode,
         "time": lc_f[:, 0],
-        "location": Words(lc_i[:, 2], _LOCATIONS),
+        "location": Words(location, _LOCATIONS),
     }
     nights = {
         "day": nt_i[:, 0],
