@@ -391,14 +391,15 @@ FAILURES: dict[int, BaseException] = {}
 
 
 def refill(token: int, stream: int, kind: int, out: np.ndarray) -> None:
-    """The next block of draws of one kind from one stream's generator."""
+    """The next block of draws of one kind from one stream's generator, written into ``out`` (the numbers of
+    ``generator.random(len(out))`` and the like, without a block of their own to copy)."""
     generator = GENERATORS[token][stream]
     if kind == UNIFORM_DRAW:
-        out[:] = generator.random(out.shape[0])
+        generator.random(out=out)
     elif kind == EXPONENTIAL_DRAW:
-        out[:] = generator.standard_exponential(out.shape[0])
+        generator.standard_exponential(out=out)
     else:
-        out[:] = generator.standard_normal(out.shape[0])
+        generator.standard_normal(out=out)
 
 
 def gamma_draw(token: int, stream: int, shape: float, scale: float) -> float:
@@ -406,9 +407,23 @@ def gamma_draw(token: int, stream: int, shape: float, scale: float) -> float:
     return float(GENERATORS[token][stream].gamma(shape, scale))
 
 
+#: arrays over the buffer rows the kernel has asked to refill, by (address, length): the same row at every refill
+#: of a run (and the same memory whenever the kernel hands that address again), without a new array each time
+_ROWS_AT: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _row_at(address: int, count: int) -> np.ndarray:
+    row = _ROWS_AT.get((address, count))
+    if row is None:
+        if len(_ROWS_AT) >= 1024:
+            _ROWS_AT.clear()
+        row = _ROWS_AT[(address, count)] = np.ctypeslib.as_array((ctypes.c_double * count).from_address(address))
+    return row
+
+
 def _refill_callback(token: int, stream: int, kind: int, address: int, count: int) -> int:
     try:
-        refill(token, stream, kind, np.ctypeslib.as_array((ctypes.c_double * count).from_address(address)))
+        refill(token, stream, kind, _row_at(address, count))
     except BaseException as error:  # (handed to the caller: see FAILURES)
         FAILURES.setdefault(token, error)
         return 1

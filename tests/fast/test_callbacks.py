@@ -43,7 +43,12 @@ def test_the_callbacks_draw_the_generators_numbers() -> None:
         assert not buf[0].any()
         assert not buf[1, kernel.UNIFORM_DRAW].any()
         assert not buf[1, kernel.NORMAL_DRAW].any()
-        assert kernel._gamma(token, pos, 0, 2.0, 3.0) == np.random.default_rng(3).gamma(2.0, 3.0)
+        kernel._refill(token, buf, pos, 0, kernel.UNIFORM_DRAW)
+        kernel._refill(token, buf, pos, 0, kernel.NORMAL_DRAW)
+        reference = np.random.default_rng(3)
+        np.testing.assert_array_equal(buf[0, kernel.UNIFORM_DRAW], reference.random(16))
+        np.testing.assert_array_equal(buf[0, kernel.NORMAL_DRAW], reference.standard_normal(16))
+        assert kernel._gamma(token, pos, 0, 2.0, 3.0) == reference.gamma(2.0, 3.0)
         assert kernel.FAILURES == {}
         assert not pos.any()
         kernel._refill(token, buf, pos, 2, kernel.UNIFORM_DRAW)  # no such stream: a failure, marked in pos
