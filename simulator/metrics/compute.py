@@ -258,8 +258,9 @@ def service_rows(rows: Rows, service: str, arrival: np.ndarray, start: np.ndarra
     if len(wait):
         rows.add("wait_mean_days", service, wait.mean())
         rows.add("wait_median_days", service, np.median(wait))
-        rows.add("wait_p90_days", service, np.quantile(wait, 0.9))
-        rows.add("wait_p95_days", service, np.quantile(wait, 0.95))
+        p90, p95 = np.quantile(wait, (0.9, 0.95))  # (one partition of the waits: each the same as alone)
+        rows.add("wait_p90_days", service, p90)
+        rows.add("wait_p95_days", service, p95)
         sojourn = end[served] - arrival[served]
         rows.add("sojourn_mean_days", service, sojourn.mean())
 
