@@ -82,7 +82,7 @@ def _columns(table: np.ndarray, *columns: int) -> np.ndarray:
     The kernel's tables are row-major: the columns of a row side by side, as the event loop reads them. A column
     of such a table is strided: reading it touches every row's cache lines, and so does every column read after
     it. This reads the rows once, for all the columns a table of records wants (a few times faster than the
-    strided reads, and the records no longer keep the kernel's whole tables alive)."""
+    strided reads on the tables of a city), into arrays of the records' own."""
     return _gather(table, np.array(columns, dtype=np.int64))
 
 
