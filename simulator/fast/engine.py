@@ -49,11 +49,11 @@ _HEAP_BLOCKS = 32 << 20
 def _keep_freed_memory() -> bool:
     """Ask the C allocator (glibc's only) to keep freed memory for the process's next allocations.
 
-    A replication writes its tables into fresh memory (about 560 bytes a client on M/M/c, more on a city) and
-    frees them at its end. glibc hands blocks that large back to the system when they are freed and maps new
-    pages for the next replication, each page fault costing more than the writes to it: a third of a
-    replication's time when the records are all a caller keeps (``simulate_records`` in a loop). Kept, the
-    next replication reuses the same pages. The process then holds on to at most 256 MiB of freed memory.
+    A replication writes its tables (hundreds of bytes a client) into fresh memory and frees them at its end.
+    glibc hands blocks that large back to the system when they are freed and maps new pages for the next
+    replication: a page fault for every 4 KiB written, each costing more than the writes to it, most of all
+    when the records are all a caller keeps (``simulate_records`` in a loop). Kept, the next replication
+    reuses the same pages. The process then holds on to at most 256 MiB of freed memory.
     Nothing changes elsewhere (another C library, or no ``mallopt``): the records are the same either way."""
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
         return False
