@@ -31,9 +31,12 @@ def cumulative(shares: Mapping[Any, float]) -> tuple[list[str], list[float]]:
     return names, sums
 
 
-def conference_route(treats: Mapping[tuple[str, str], float], housing: Mapping[str, Housing]) -> dict[str, str]:
-    """Where a case conference sends each need: the clinic most likely to meet it (``treats``: (clinic, need) ->
-    probability), for housing the programme with the largest reserved share."""
+def conference_route(scenario: Scenario) -> dict[str, str]:
+    """Where a case conference sends each need: the clinic most likely to meet it, for housing the programme with
+    the largest reserved share."""
+    treats = {(name, str(need)): p for name, spec in scenario.services.items() if isinstance(spec, Clinic)
+              for need, p in spec.treats.items()}
+    housing = {name: spec for name, spec in scenario.services.items() if isinstance(spec, Housing)}
     route: dict[str, str] = {}
     for need_name in SERVICE_NEEDS:
         target_need = str(need_name)
@@ -45,13 +48,6 @@ def conference_route(treats: Mapping[tuple[str, str], float], housing: Mapping[s
             route[target_need] = max((p, n) for (n, nd), p in treats.items() if nd == target_need)[1]
     return route
 
-
-def scenario_conference_route(scenario: Scenario) -> dict[str, str]:
-    """:func:`conference_route` of ``scenario``'s clinics and housing programmes."""
-    treats: dict[tuple[str, str], float] = {(name, need): p for name, spec in scenario.services.items()
-                                            if isinstance(spec, Clinic) for need, p in spec.treats.items()}
-    housing = {name: spec for name, spec in scenario.services.items() if isinstance(spec, Housing)}
-    return conference_route(treats, housing)
 
 
 class Edges:
@@ -94,15 +90,12 @@ class Network:
                 for need in edge.needs:
                     self.edges.setdefault((sender, need), Edges()).add(edge.to, edge.probability, edge.tie)
         self.treats: dict[tuple[str, str], float] = {}
-        housing: dict[str, Housing] = {}
         for name, spec in scenario.services.items():
             if isinstance(spec, Clinic):
                 for need, p in spec.treats.items():
                     self.treats[(name, need)] = p
-            elif isinstance(spec, Housing):
-                housing[name] = spec
         #: where a case conference sends each need (:func:`conference_route`)
-        self.conference_route = conference_route(self.treats, housing)
+        self.conference_route = conference_route(scenario)
         #: integrated regime: needs that must be met before a service accepts a client
         self.eligibility: dict[str, list[str]] = {}
         integrated = scenario.handoffs.integrated

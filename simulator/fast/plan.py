@@ -30,7 +30,7 @@ from simulator.config.schema import (
     Shelter,
 )
 from simulator.engine.calendar import Calendar
-from simulator.engine.network import cumulative, scenario_conference_route
+from simulator.engine.network import conference_route, cumulative
 from simulator.fast import kernel
 
 NEEDS: tuple[str, ...] = tuple(str(need) for need in SERVICE_NEEDS)
@@ -326,7 +326,7 @@ def plan(scenario: Scenario) -> Plan:
         isinstance(assignment, dict) and assignment.get("multilateral", 0) > 0)
     conf_meets = _meeting_days(scenario.start_date, scenario.winter, frozenset(conference.days),
                               frozenset(conference.holidays), int(scenario.end_time) + 2)
-    route = scenario_conference_route(scenario)
+    route = conference_route(scenario)
     conf_route = np.array([index[route[need]] if need in route else -1 for need in NEEDS], dtype=np.int64)
 
     # exits (Episodes.start, Episodes.need_met, Episodes.end): the self-resolution mean by pattern (0: none),

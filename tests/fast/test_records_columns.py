@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from simulator import load_config, with_regime
-from simulator.config.schema import Season
-from simulator.engine.network import Network, scenario_conference_route
+from simulator.config.schema import Clinic, Housing, Season
+from simulator.engine.network import Network, conference_route
 from simulator.engine.streams import Streams
 from simulator.fast import engine
 from simulator.fast.plan import _meeting_days
@@ -56,14 +56,26 @@ def test_the_meeting_days_kept_are_a_fresh_copy_each_time() -> None:
     assert _meeting_days(start, winter, days, holidays, 120).tolist() == expected
 
 
-def test_the_conference_route_is_the_networks() -> None:
-    """The plan's conference route (without building a network) is the SimPy engine's, on every city and
-    regime."""
+def test_the_conference_route_sends_each_need_where_it_is_likeliest_met() -> None:
+    """The conference route (the plan's, and the SimPy engine's network's) sends each need that a clinic treats
+    to a clinic with the highest probability of meeting it, and housing to a programme with the largest
+    reserved share, on both cities under three regimes."""
     for config in CITIES:
         base = load_config(config)
         for regime in ("bilateral", "multilateral", "integrated"):
             scenario = with_regime(base, regime)
-            assert scenario_conference_route(scenario) == Network(scenario, Streams(0, 0)).conference_route
+            route = conference_route(scenario)
+            assert route == Network(scenario, Streams(0, 0)).conference_route
+            clinics = {name: spec for name, spec in scenario.services.items() if isinstance(spec, Clinic)}
+            housing = {name: spec for name, spec in scenario.services.items() if isinstance(spec, Housing)}
+            treated = {str(need) for spec in clinics.values() for need in spec.treats}
+            assert set(route) == treated | ({"housing"} if housing else set())
+            for need, target in route.items():
+                if need == "housing":
+                    assert housing[target].reserved_share == max(h.reserved_share for h in housing.values())
+                else:
+                    best = max(spec.treats.get(need, 0.0) for spec in clinics.values())
+                    assert clinics[target].treats[need] == best
 
 
 def test_freed_memory_is_kept_under_glibc() -> None:
